@@ -1,0 +1,30 @@
+// Typed errors with stable codes. Scripts and tests match on `code`, never on messages.
+
+export type WalErrorCode =
+  | 'INVALID_ARGUMENT' // wrong key/value type, bad option, empty batch
+  | 'BATCH_TOO_LARGE' // encoded batch over the record size limit
+  | 'CLOSED' // operation on a closed database
+  | 'FAILED' // a write or sync failed earlier; the database refuses writes until reopened
+  | 'LOCKED' // another writable open holds the directory
+  | 'NOT_A_DIRECTORY' // the database path exists and is not a directory
+  | 'NOT_FOUND' // read-only open of a missing directory
+  | 'READ_ONLY' // write on a read-only open
+  | 'CORRUPT' // recovery found damage the mode does not allow
+  | 'IO'; // a filesystem operation failed
+
+export class WalError extends Error {
+  readonly code: WalErrorCode;
+  override readonly cause?: unknown;
+
+  constructor(code: WalErrorCode, message: string, cause?: unknown) {
+    super(message);
+    this.name = 'WalError';
+    this.code = code;
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+/** Invariant check: a failure here is a bug in walcheck, never bad input. */
+export function assert(condition: unknown, what: string): asserts condition {
+  if (!condition) throw new Error(`walcheck invariant violated: ${what}`);
+}

@@ -1,0 +1,52 @@
+// The filesystem seam, after Pebble's vfs: every byte the engine reads or writes goes
+// through this interface, so a simulated, crash-injecting filesystem can replace node:fs.
+// Paths are plain strings joined with '/'. Errors carry a POSIX `code` (ENOENT, EIO, ...).
+
+export interface FileStat {
+  size: number;
+  isDirectory: boolean;
+}
+
+export interface FileHandle {
+  /** Reads up to `length` bytes at `position` into `buffer` from `offset`; returns bytes read. */
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  /** Writes `data` at `position`; returns bytes written, which may be fewer (a short write). */
+  write(data: Uint8Array, position: number): Promise<number>;
+  /** Makes the file's data and size durable (fdatasync). */
+  datasync(): Promise<void>;
+  truncate(size: number): Promise<void>;
+  size(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+export type OpenMode =
+  | 'read' // existing file, read only
+  | 'write' // existing file, read and write
+  | 'create'; // create if missing (not truncated), read and write
+
+export interface FileSystem {
+  open(path: string, mode: OpenMode): Promise<FileHandle>;
+  readFile(path: string): Promise<Uint8Array>;
+  /** Creates or replaces a file with `data` (not synced). */
+  writeFile(path: string, data: Uint8Array): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Entry names of a directory, sorted. */
+  list(path: string): Promise<string[]>;
+  /** Creates a directory (and missing parents); no error if it exists. */
+  mkdir(path: string): Promise<void>;
+  /** Makes the directory's entries (creates, renames, unlinks) durable. */
+  syncDir(path: string): Promise<void>;
+  /** Stat, or null when the path does not exist. */
+  stat(path: string): Promise<FileStat | null>;
+  /** Exclusive writer lock on a directory; fails with code ELOCKED while another holder lives. */
+  lock(dir: string): Promise<Lock>;
+}
+
+export function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
