@@ -4,7 +4,7 @@ export type WalErrorCode =
   | 'INVALID_ARGUMENT' // wrong key/value type, bad option, empty batch
   | 'BATCH_TOO_LARGE' // encoded batch over the record size limit
   | 'CLOSED' // operation on a closed database
-  | 'FAILED' // a write or sync failed earlier; the database refuses writes until reopened
+  | 'BUSY' // the write queue is full
   | 'LOCKED' // another writable open holds the directory
   | 'NOT_A_DIRECTORY' // the database path exists and is not a directory
   | 'NOT_FOUND' // read-only open of a missing directory
@@ -27,4 +27,18 @@ export class WalError extends Error {
 /** Invariant check: a failure here is a bug in walcheck, never bad input. */
 export function assert(condition: unknown, what: string): asserts condition {
   if (!condition) throw new Error(`walcheck invariant violated: ${what}`);
+}
+
+/** Open refused: the log is damaged in a way the recovery mode does not repair. */
+export class LogCorruptError extends WalError {
+  constructor(
+    readonly dir: string,
+    readonly segment: string,
+    readonly offset: number,
+    readonly reason: string,
+    readonly mode: string,
+  ) {
+    super('CORRUPT', `${dir}: ${segment} at offset ${offset}: ${reason} (recovery mode ${mode} does not repair this)`);
+    this.name = 'LogCorruptError';
+  }
 }

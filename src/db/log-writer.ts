@@ -1,0 +1,67 @@
+// Appends encoded records to the active segment and makes them durable. Rotation happens
+// only between groups, when every record of the old segment is already durable (each
+// append ends with a datasync), and the new segment's directory entry is synced before
+// anything is written to it, so nothing in it can be acknowledged without its name.
+
+import { assert } from '../errors.ts';
+import type { FileHandle, FileSystem } from '../fs/types.ts';
+import { joinPath } from '../fs/types.ts';
+import { segmentName } from '../wal/format.ts';
+import { writeFully } from './recovery.ts';
+
+export interface ActiveSegment {
+  number: number;
+  handle: FileHandle;
+  /** Bytes in the segment, all durable between appends. */
+  bytes: number;
+}
+
+export class LogWriter {
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+    private active: ActiveSegment,
+    private readonly segmentBytesMax: number,
+  ) {}
+
+  /** Opens the last segment for appending at its (recovered) size, or creates segment 1. */
+  static async open(fs: FileSystem, dir: string, lastSegment: { number: number; bytes: number } | null, segmentBytesMax: number): Promise<LogWriter> {
+    if (lastSegment === null) {
+      const active = await createSegment(fs, dir, 1);
+      return new LogWriter(fs, dir, active, segmentBytesMax);
+    }
+    const handle = await fs.open(joinPath(dir, segmentName(lastSegment.number)), 'write');
+    return new LogWriter(fs, dir, { number: lastSegment.number, handle, bytes: lastSegment.bytes }, segmentBytesMax);
+  }
+
+  get segmentNumber(): number {
+    return this.active.number;
+  }
+
+  /** Writes `records` (whole encoded records) after the durable end, then datasyncs. */
+  async append(records: Uint8Array): Promise<void> {
+    if (this.active.bytes > 0 && this.active.bytes + records.length > this.segmentBytesMax) await this.rotate();
+    await writeFully(this.active.handle, records, this.active.bytes);
+    await this.active.handle.datasync();
+    this.active.bytes += records.length;
+  }
+
+  async close(): Promise<void> {
+    await this.active.handle.close();
+  }
+
+  private async rotate(): Promise<void> {
+    const next = this.active.number + 1;
+    await this.active.handle.close();
+    this.active = await createSegment(this.fs, this.dir, next);
+  }
+}
+
+async function createSegment(fs: FileSystem, dir: string, number: number): Promise<ActiveSegment> {
+  const path = joinPath(dir, segmentName(number));
+  const handle = await fs.open(path, 'create');
+  const bytes = await handle.size();
+  assert(bytes === 0, `new segment ${path} is empty`);
+  await fs.syncDir(dir);
+  return { number, handle, bytes };
+}

@@ -1,0 +1,170 @@
+// The single writer, with group commit. Callers enqueue; whoever finds the writer idle
+// becomes the leader and drains the queue group by group: it takes queued batches up to
+// groupBytesMax, gives them consecutive sequence numbers, encodes each as its own record
+// into one buffer, appends that with one write and one datasync, applies the records to
+// the memtable in order, and only then resolves the callers.
+//
+// Failure policy: fail closed. After a failed write or datasync the bytes past the last
+// durable record are unknown (a failed fsync may already have dropped dirty pages, as
+// Linux does), so truncating and retrying could acknowledge data that is not durable.
+// Instead the group and everything queued behind it are rejected, and every later write
+// gets the same original error until the database is reopened, when recovery cuts any
+// torn tail. Nothing of the failed group was applied to the memtable.
+
+import type { Batch, WriteResult } from '../batch.ts';
+import { SEQ_MAX } from '../batch.ts';
+import { assert, WalError } from '../errors.ts';
+import type { Memtable } from '../memtable/memtable.ts';
+import { LOGICAL_KIND_PUT, RECORD_HEADER_BYTES } from '../wal/format.ts';
+import { encodeRecord } from '../wal/record-encoder.ts';
+import { forEachLogical, type ValidRecord } from '../wal/record-reader.ts';
+import type { BatchBoundaries } from './batch-boundaries.ts';
+import type { LogWriter } from './log-writer.ts';
+
+const QUEUE_COMPACT_AT = 1024;
+
+interface Pending {
+  batch: Batch;
+  recordBytes: number;
+  resolve(result: WriteResult): void;
+  reject(error: unknown): void;
+}
+
+export interface PipelineLimits {
+  groupBytesMax: number;
+  queueBatchesMax: number;
+}
+
+export class WritePipeline {
+  private readonly queue: Pending[] = [];
+  private queueHead = 0;
+  private leading = false;
+  private failure: unknown = null;
+  private idleWaiters: (() => void)[] = [];
+  private nextSeq: number;
+  /** Logical records queued and not yet taken into a group, to refuse a sequence overflow early. */
+  private queuedRecords = 0;
+
+  constructor(
+    private readonly log: LogWriter,
+    private readonly memtable: Memtable,
+    private readonly boundaries: BatchBoundaries,
+    private readonly limits: PipelineLimits,
+    lastSeq: number,
+  ) {
+    this.nextSeq = lastSeq + 1;
+  }
+
+  /** The original error once a write or sync failed; null while healthy. */
+  get failed(): unknown {
+    return this.failure;
+  }
+
+  submit(batch: Batch, recordBytes: number): Promise<WriteResult> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.queue.length - this.queueHead >= this.limits.queueBatchesMax) {
+      return Promise.reject(new WalError('BUSY', `the write queue is full (queueBatchesMax ${this.limits.queueBatchesMax})`));
+    }
+    if (this.nextSeq + this.queuedRecords + batch.length - 1 > SEQ_MAX) {
+      return Promise.reject(new WalError('INVALID_ARGUMENT', 'sequence numbers would pass 2^53 - 1'));
+    }
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.queue.push({ batch, recordBytes, resolve, reject });
+      this.queuedRecords += batch.length;
+      if (!this.leading) void this.lead();
+    });
+  }
+
+  /** Waits until no group is in flight and the queue is empty, then closes the log. */
+  async close(): Promise<void> {
+    if (this.leading) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.log.close();
+  }
+
+  private async lead(): Promise<void> {
+    this.leading = true;
+    try {
+      while (this.queueHead < this.queue.length && this.failure === null) {
+        await this.commitGroup(this.takeGroup());
+      }
+    } finally {
+      this.leading = false;
+      this.queue.length = 0;
+      this.queuedRecords = 0;
+      this.queueHead = 0;
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  private takeGroup(): Pending[] {
+    const group: Pending[] = [];
+    let bytes = 0;
+    while (this.queueHead < this.queue.length) {
+      const next = this.queue[this.queueHead]!;
+      if (group.length > 0 && bytes + next.recordBytes > this.limits.groupBytesMax) break;
+      group.push(next);
+      bytes += next.recordBytes;
+      this.queuedRecords -= next.batch.length;
+      this.queueHead++;
+    }
+    // A leader that never goes idle must not keep every batch it ever took alive.
+    if (this.queueHead >= QUEUE_COMPACT_AT) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    return group;
+  }
+
+  private async commitGroup(group: Pending[]): Promise<void> {
+    let bytes = 0;
+    for (const pending of group) bytes += pending.recordBytes;
+    const records = Buffer.allocUnsafe(bytes);
+    const encoded: ValidRecord[] = [];
+    let offset = 0;
+    let seq = this.nextSeq;
+    for (const pending of group) {
+      const end = encodeRecord(pending.batch, seq, records, offset);
+      assert(end - offset === pending.recordBytes, 'record size as validated');
+      const count = pending.batch.length;
+      encoded.push({ valid: true, offset, seqStart: seq, count, payloadOffset: offset + RECORD_HEADER_BYTES, end });
+      seq += count;
+      offset = end;
+    }
+    try {
+      await this.log.append(records);
+    } catch (cause) {
+      this.failClosed(cause, group);
+      return;
+    }
+    this.nextSeq = seq;
+    for (const record of encoded) this.apply(records, record);
+    for (let i = 0; i < group.length; i++) {
+      const record = encoded[i]!;
+      group[i]!.resolve({ seqStart: record.seqStart, count: record.count });
+    }
+  }
+
+  /** Applies a durable record to the memtable, its keys and values viewed in `records`. */
+  private apply(records: Buffer, record: ValidRecord): void {
+    forEachLogical(records, record, (kind, keyOffset, keyLength, valueOffset, valueLength, seq) => {
+      this.memtable.insert(records, keyOffset, keyLength, valueOffset, valueLength, kind === LOGICAL_KIND_PUT ? 1 : 0, seq);
+    });
+    this.boundaries.add(record.seqStart + record.count - 1);
+  }
+
+  private failClosed(cause: unknown, group: Pending[]): void {
+    const error = cause instanceof WalError ? cause : new WalError('IO', `write to the log failed: ${describeCause(cause)}`, cause);
+    this.failure = error;
+    for (const pending of group) pending.reject(error);
+    for (let i = this.queueHead; i < this.queue.length; i++) this.queue[i]!.reject(error);
+  }
+
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code === undefined ? cause.message : `${code}: ${cause.message}`;
+  }
+  return String(cause);
+}
