@@ -1,0 +1,167 @@
+// `walcheck bench`: the write path against the disk's physical limit and against LevelDB,
+// and replay speed and memtable memory, all in one run on a temporary directory of the
+// real filesystem.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { ClassicLevel } from 'classic-level';
+import { Database } from '../../src/index.ts';
+import { benchKey, measureLoops, seededBytes, type Throughput } from './measure.ts';
+
+export interface BenchOptions {
+  /** Seconds each throughput phase runs. */
+  phaseSeconds: number;
+  /** Writers in the concurrent phases. */
+  writers: number;
+  /** Logical records in the replay log. */
+  replayRecords: number;
+  /** Puts per batch in the replay log. */
+  replayBatch: number;
+  progress: (line: string) => void;
+}
+
+export interface BenchResult {
+  rawSyncsPerSec: number;
+  serialWritesPerSec: number;
+  concurrentWritesPerSec: number;
+  levelSerialWritesPerSec: number;
+  levelConcurrentWritesPerSec: number;
+  replayRecordsPerSec: number;
+  replayMBPerSec: number;
+  replaySeconds: number;
+  replayLogBytes: number;
+  memtableBytesPerRecord: number;
+  writers: number;
+  replayRecords: number;
+  phaseSeconds: number;
+}
+
+const KEY_BYTES = 16;
+const VALUE_BYTES = 100;
+const RAW_BYTES = 130;
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const root = mkdtempSync(join(tmpdir(), 'walcheck-bench-'));
+  try {
+    const value = seededBytes(1, VALUE_BYTES);
+    options.progress(`raw write + datasync of ${RAW_BYTES} bytes (${options.phaseSeconds}s)`);
+    const raw = await rawSyncs(join(root, 'raw'), options.phaseSeconds);
+    options.progress('engine, 1 writer');
+    const serial = await engineWrites(join(root, 'serial'), 1, options.phaseSeconds, value);
+    options.progress(`engine, ${options.writers} writers`);
+    const concurrent = await engineWrites(join(root, 'concurrent'), options.writers, options.phaseSeconds, value);
+    options.progress('LevelDB (classic-level, sync: true), 1 writer');
+    const levelSerial = await levelWrites(join(root, 'level-serial'), 1, options.phaseSeconds, value);
+    options.progress(`LevelDB (classic-level, sync: true), ${options.writers} writers`);
+    const levelConcurrent = await levelWrites(join(root, 'level-concurrent'), options.writers, options.phaseSeconds, value);
+    options.progress(`replay: writing ${options.replayRecords} puts in batches of ${options.replayBatch}`);
+    const replayDir = join(root, 'replay');
+    await writeReplayLog(replayDir, options.replayRecords, options.replayBatch, value);
+    options.progress('replay: reopening');
+    const replay = await measureReplay(replayDir, options.replayRecords);
+    return {
+      rawSyncsPerSec: raw.perSec,
+      serialWritesPerSec: serial.perSec,
+      concurrentWritesPerSec: concurrent.perSec,
+      levelSerialWritesPerSec: levelSerial.perSec,
+      levelConcurrentWritesPerSec: levelConcurrent.perSec,
+      replayRecordsPerSec: options.replayRecords / replay.seconds,
+      replayMBPerSec: replay.logBytes / 1e6 / replay.seconds,
+      replaySeconds: replay.seconds,
+      replayLogBytes: replay.logBytes,
+      memtableBytesPerRecord: replay.memoryBytes / options.replayRecords,
+      writers: options.writers,
+      replayRecords: options.replayRecords,
+      phaseSeconds: options.phaseSeconds,
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function rawSyncs(path: string, seconds: number): Promise<Throughput> {
+  const handle = await open(path, 'w+');
+  const buffer = seededBytes(2, RAW_BYTES);
+  let position = 0;
+  try {
+    return await measureLoops(1, seconds, async () => {
+      await handle.write(buffer, 0, buffer.length, position);
+      await handle.datasync();
+      position += buffer.length;
+    });
+  } finally {
+    await handle.close();
+  }
+}
+
+async function engineWrites(dir: string, writers: number, seconds: number, value: Buffer): Promise<Throughput> {
+  const db = await Database.open(dir);
+  try {
+    return await measureLoops(writers, seconds, (w, i) => db.write([{ type: 'put', key: benchKey(w, i), value }]));
+  } finally {
+    await db.close();
+  }
+}
+
+async function levelWrites(dir: string, writers: number, seconds: number, value: Buffer): Promise<Throughput> {
+  const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  await db.open();
+  try {
+    return await measureLoops(writers, seconds, (w, i) => db.put(benchKey(w, i), value, { sync: true }));
+  } finally {
+    await db.close();
+  }
+}
+
+/** Builds the replay log through the engine, many batches in flight so groups are large. */
+async function writeReplayLog(dir: string, records: number, batchSize: number, value: Buffer): Promise<void> {
+  const db = await Database.open(dir);
+  const inFlightMax = 256;
+  try {
+    const batches = Math.ceil(records / batchSize);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let b = next++; b < batches; b = next++) {
+        const ops = [];
+        for (let i = b * batchSize; i < Math.min(records, (b + 1) * batchSize); i++) {
+          ops.push({ type: 'put' as const, key: benchKey(0, i), value });
+        }
+        await db.write(ops);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlightMax }, worker));
+  } finally {
+    await db.close();
+  }
+}
+
+async function measureReplay(dir: string, records: number): Promise<{ seconds: number; logBytes: number; memoryBytes: number }> {
+  const gc = exposeGc();
+  gc();
+  const before = memoryInUse();
+  const start = performance.now();
+  const db = await Database.open(dir, { readOnly: true });
+  const seconds = (performance.now() - start) / 1000;
+  if (db.lastSeq !== records) throw new Error(`replay recovered lastSeq ${db.lastSeq}, expected ${records}`);
+  gc();
+  const memoryBytes = memoryInUse() - before;
+  await db.close();
+  let logBytes = 0;
+  for (const segment of db.recovery.segments) logBytes += segment.bytes;
+  return { seconds, logBytes, memoryBytes };
+}
+
+function memoryInUse(): number {
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.external;
+}
+
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}

@@ -1,0 +1,68 @@
+// walcheck bench: throughput and replay of the engine on the real filesystem, beside the
+// disk's raw write + datasync limit and LevelDB (classic-level) with sync: true.
+
+import { type BenchResult, runBench } from '../bench/engine-bench.ts';
+import { defineCommand, EXIT_OK } from '../cli/command.ts';
+import { LineWriter } from '../cli/output.ts';
+import { Progress } from '../cli/progress.ts';
+
+export const command = defineCommand(
+  {
+    name: 'bench',
+    description: `
+Measures, on a temporary directory of the real filesystem (os.tmpdir()):
+  raw      write + datasync of a 130-byte buffer in a loop (the physical limit)
+  serial   engine, 1 writer, 1 put per batch (16-byte key, 100-byte value)
+  N        engine with N concurrent writers (group commit)
+  LevelDB  classic-level with sync: true, 1 and N writers
+  replay   reopen of a log of --replay-records such puts written in batches of 100,
+           in logical records/s and MB/s, and the memtable's memory per record
+           (growth of heap + external memory across the replay).
+Prints a table; --json prints one object as the last line of stdout.`,
+    positionals: [],
+    options: {
+      seconds: { type: 'string', valueName: 'S', description: 'seconds per throughput phase', integer: { min: 1, max: 600 }, default: '3' },
+      writers: { type: 'string', valueName: 'N', description: 'concurrent writers', integer: { min: 2, max: 4096 }, default: '64' },
+      'replay-records': {
+        type: 'string',
+        valueName: 'N',
+        description: 'logical records in the replay log',
+        integer: { min: 100, max: 20_000_000 },
+        default: '1000000',
+      },
+      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
+    },
+  },
+  async (args) => {
+    const progress = new Progress();
+    const result = await runBench({
+      phaseSeconds: args.integer('seconds')!,
+      writers: args.integer('writers')!,
+      replayRecords: args.integer('replay-records')!,
+      replayBatch: 100,
+      progress: (line) => progress.step(line),
+    });
+    const out = new LineWriter();
+    for (const line of benchTable(result)) out.line(line);
+    if (args.flag('json')) out.json(result);
+    out.flush();
+    return EXIT_OK;
+  },
+);
+
+/** The human table, also used by REPORT.md. */
+export function benchTable(r: BenchResult): string[] {
+  const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+  return [
+    '| measure | result | vs | target |',
+    '|---|---|---|---|',
+    `| raw write + datasync (130 B) | ${rate(r.rawSyncsPerSec)} syncs/s | | physical limit |`,
+    `| engine, 1 writer | ${rate(r.serialWritesPerSec)} writes/s | ${ratio(r.serialWritesPerSec, r.rawSyncsPerSec)} raw | >= 0.9x raw |`,
+    `| engine, ${r.writers} writers | ${rate(r.concurrentWritesPerSec)} writes/s | ${ratio(r.concurrentWritesPerSec, r.levelConcurrentWritesPerSec)} LevelDB | >= 5x LevelDB |`,
+    `| LevelDB sync, 1 writer | ${rate(r.levelSerialWritesPerSec)} writes/s | | |`,
+    `| LevelDB sync, ${r.writers} writers | ${rate(r.levelConcurrentWritesPerSec)} writes/s | | |`,
+    `| replay of ${rate(r.replayRecords)} puts | ${rate(r.replayRecordsPerSec)} records/s, ${r.replayMBPerSec.toFixed(0)} MB/s | ${r.replaySeconds.toFixed(2)} s | >= 1,000,000 records/s |`,
+    `| memtable after replay | ${r.memtableBytesPerRecord.toFixed(0)} bytes/record | | <= 290 bytes |`,
+  ];
+}

@@ -1,0 +1,18 @@
+// The walcheck commands: one line each. A command lives in scripts/commands/<name>.ts and
+// exports `command` (see scripts/cli/command.ts; defineCommand builds one from a spec).
+// Modules load only when their command runs, so one command's dependencies (or a
+// half-written command) never slow down or break another.
+
+import type { Command, CommandEntry } from '../cli/command.ts';
+
+function lazy(summary: string, load: () => Promise<{ command: Command }>): CommandEntry {
+  return { summary, load: async () => (await load()).command };
+}
+
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  verify: lazy('check every segment of a database directory: exit 0 clean, 1 torn-tail, 2 corrupt', () => import('./verify.ts')),
+  dump: lazy('print every record of a directory or segment file, then the first invalid one', () => import('./dump.ts')),
+  scan: lazy('recover read-only and print the live entries in key order', () => import('./scan.ts')),
+  bench: lazy('measure write throughput, group commit and replay against raw syncs and LevelDB', () => import('./bench.ts')),
+  load: lazy('write batches from stdin, one JSON array a line, acking each once durable', () => import('./load.ts')),
+};

@@ -1,0 +1,85 @@
+// walcheck: the command-line entry point (cli.md). Dispatches to the command registry in
+// scripts/commands/index.ts and turns every failure into a message on stderr and an exit
+// status: a usage or I/O error is 3; 1 and 2 are each command's own.
+//
+//   npx tsx scripts/walcheck.ts <command> [arguments]     npm run -s walcheck -- <command> ...
+
+import { UsageError } from './cli/args.ts';
+import { CodecError } from './cli/codec.ts';
+import { CliFailure, EXIT_OK, EXIT_USAGE } from './cli/command.ts';
+import { COMMANDS } from './commands/index.ts';
+import { WalError } from '../src/errors.ts';
+
+const SUMMARY_COLUMN = 10;
+
+function overview(): string {
+  const lines = ['Usage: walcheck <command> [arguments]', '', 'Commands:'];
+  for (const [name, entry] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(SUMMARY_COLUMN)}${entry.summary}`);
+  lines.push('', "Run 'walcheck <command> --help' for a command's arguments and options.", '');
+  return lines.join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(overview());
+    return EXIT_USAGE;
+  }
+  if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+    process.stdout.write(overview());
+    return EXIT_OK;
+  }
+  if (name === 'help') {
+    if (rest.length > 1) throw new UsageError(`help takes one command name, got ${rest.length}`);
+    return (await lookUp(rest[0]!).load()).run(['--help']);
+  }
+  if (name.startsWith('-')) throw new UsageError(`unknown option ${name} (options go after the command)`);
+  return (await lookUp(name).load()).run(rest);
+}
+
+function lookUp(name: string) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (entry === undefined) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+  return entry;
+}
+
+/** The message for stderr and the exit status of a failure. */
+function describeFailure(error: unknown, command: string): [string, number] {
+  const prefix = command === '' ? 'walcheck' : `walcheck ${command}`;
+  if (error instanceof UsageError) {
+    const hint = command === '' ? "'walcheck --help'" : `'walcheck ${command} --help'`;
+    return [`${prefix}: ${error.message}\nRun ${hint} for usage.`, EXIT_USAGE];
+  }
+  if (error instanceof CliFailure) return [`${prefix}: ${error.message}`, error.exitCode];
+  if (error instanceof CodecError) return [`${prefix}: ${error.message}`, EXIT_USAGE];
+  if (error instanceof WalError) return [`${prefix}: ${error.code}: ${error.message}`, EXIT_USAGE];
+  const errno = error as NodeJS.ErrnoException;
+  if (typeof errno?.code === 'string' && typeof errno.syscall === 'string') return [`${prefix}: ${errno.message}`, EXIT_USAGE];
+  // Anything else is a bug in walcheck: show where.
+  return [`${prefix}: internal error: ${(error as Error)?.stack ?? String(error)}`, EXIT_USAGE];
+}
+
+/** Exits once everything written to stdout and stderr has been handed to the OS. */
+async function exit(code: number): Promise<never> {
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+  process.exit(code);
+}
+
+// A reader that stops early (`walcheck dump dir | head`) is not an error worth a trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT_USAGE);
+  throw error;
+});
+
+const argv = process.argv.slice(2);
+const command = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? argv[0] : '';
+let status: number;
+try {
+  status = await main(argv);
+} catch (error) {
+  const [message, code] = describeFailure(error, command);
+  process.stderr.write(`${message}\n`);
+  status = code;
+}
+await exit(status);
