@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ClassicLevel } from 'classic-level';
 import { Database } from '../../src/index.ts';
 import { benchKey, measureLoops, seededBytes, type Throughput } from './measure.ts';
@@ -41,7 +41,7 @@ export interface BenchResult {
   phaseSeconds: number;
 }
 
-const KEY_BYTES = 16;
+const execFileAsync = promisify(execFile);
 const VALUE_BYTES = 100;
 const RAW_BYTES = 130;
 
@@ -141,27 +141,9 @@ async function writeReplayLog(dir: string, records: number, batchSize: number, v
 }
 
 async function measureReplay(dir: string, records: number): Promise<{ seconds: number; logBytes: number; memoryBytes: number }> {
-  const gc = exposeGc();
-  gc();
-  const before = memoryInUse();
-  const start = performance.now();
-  const db = await Database.open(dir, { readOnly: true });
-  const seconds = (performance.now() - start) / 1000;
-  if (db.lastSeq !== records) throw new Error(`replay recovered lastSeq ${db.lastSeq}, expected ${records}`);
-  gc();
-  const memoryBytes = memoryInUse() - before;
-  await db.close();
-  let logBytes = 0;
-  for (const segment of db.recovery.segments) logBytes += segment.bytes;
-  return { seconds, logBytes, memoryBytes };
-}
-
-function memoryInUse(): number {
-  const usage = process.memoryUsage();
-  return usage.heapUsed + usage.external;
-}
-
-function exposeGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
+  const child = fileURLToPath(new URL('./replay-child.ts', import.meta.url));
+  const { stdout } = await execFileAsync(process.execPath, ['--expose-gc', '--import', 'tsx', child, dir], { maxBuffer: 1 << 20 });
+  const result = JSON.parse(stdout) as { seconds: number; logBytes: number; memoryBytes: number; lastSeq: number };
+  if (result.lastSeq !== records) throw new Error(`replay recovered lastSeq ${result.lastSeq}, expected ${records}`);
+  return result;
 }
