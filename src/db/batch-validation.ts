@@ -36,3 +36,12 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'string' ? `a string` : typeof value;
 }
+
+/**
+ * The caller's array and op objects copied (not their key and value bytes): a queued batch
+ * is encoded later, and a caller that changes its array or ops meanwhile must not change
+ * the record's size after validation (the writer would throw with callers waiting).
+ */
+export function snapshotBatch(batch: Batch): Batch {
+  return batch.map((op) => (op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key }));
+}

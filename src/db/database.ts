@@ -6,7 +6,7 @@ import { WalError } from '../errors.ts';
 import { type FileSystem, joinPath, type Lock, parentPath } from '../fs/types.ts';
 import { type Entry, Memtable, type ScanOptions } from '../memtable/memtable.ts';
 import { listSegments } from '../wal/log-scan.ts';
-import { validateBatch } from './batch-validation.ts';
+import { snapshotBatch, validateBatch } from './batch-validation.ts';
 import { BatchBoundaries } from './batch-boundaries.ts';
 import { LogWriter } from './log-writer.ts';
 import { type OpenOptions, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -66,18 +66,20 @@ export class Database {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.pipeline.submit(batch, bytes);
+    return this.pipeline.submit(snapshotBatch(batch), bytes);
   }
 
   get(key: Uint8Array, options: ReadOptions = {}): Buffer | undefined {
     this.checkOpen();
     if (!(key instanceof Uint8Array)) throw new WalError('INVALID_ARGUMENT', `key must be a Uint8Array or Buffer, got ${typeof key}`);
+    checkOptionsObject(options, 'get');
     return this.memtable.get(key, this.snapshot(options.at));
   }
 
   /** Live entries in key order within the bounds, at the latest state or at snapshot `at`. */
   scan(options: ScanOptions = {}): IterableIterator<Entry> {
     this.checkOpen();
+    checkOptionsObject(options, 'scan');
     for (const bound of ['gte', 'gt', 'lte', 'lt'] as const) {
       const value = options[bound];
       if (value !== undefined && !(value instanceof Uint8Array)) {
@@ -109,6 +111,10 @@ export class Database {
     }
     return this.boundaries.floor(at);
   }
+}
+
+function checkOptionsObject(options: unknown, what: string): void {
+  if (typeof options !== 'object' || options === null) throw new WalError('INVALID_ARGUMENT', `${what} options must be an object`);
 }
 
 async function prepareDirectory(fs: FileSystem, dir: string, readOnly: boolean): Promise<void> {

@@ -12,7 +12,7 @@ import type { FileSystem } from '../fs/types.ts';
 import { joinPath } from '../fs/types.ts';
 import type { Memtable } from '../memtable/memtable.ts';
 import { QUARANTINE_DIR } from '../wal/format.ts';
-import { type FirstInvalid, type LogScan, type LogStatus, scanLog } from '../wal/log-scan.ts';
+import { type FirstInvalid, type LogScan, type LogStatus, scanLog, type SegmentSummary } from '../wal/log-scan.ts';
 import { forEachLogical } from '../wal/record-reader.ts';
 import type { BatchBoundaries } from './batch-boundaries.ts';
 import type { RecoveryMode } from './options.ts';
@@ -28,6 +28,8 @@ export interface RecoveryReport {
   records: number;
   lastSeq: number;
   firstInvalid: FirstInvalid | null;
+  /** Every segment found, with its size and the records replayed from it. */
+  segments: SegmentSummary[];
   /** What recovery set aside; on a read-only open, what a writable open would do. */
   actions: RecoveryAction[];
   applied: boolean;
@@ -59,6 +61,7 @@ export async function recover(
     records: scan.records,
     lastSeq: scan.lastSeq,
     firstInvalid: scan.firstInvalid,
+    segments: scan.segments,
     actions,
     applied: !readOnly,
   };

@@ -65,7 +65,7 @@ export class WritePipeline {
     if (this.queue.length - this.queueHead >= this.limits.queueBatchesMax) {
       return Promise.reject(new WalError('BUSY', `the write queue is full (queueBatchesMax ${this.limits.queueBatchesMax})`));
     }
-    if (this.nextSeq + this.queuedRecords + batch.length - 1 > SEQ_MAX) {
+    if (this.queuedRecords + batch.length - 1 > SEQ_MAX - this.nextSeq) { // no rounding past 2^53
       return Promise.reject(new WalError('INVALID_ARGUMENT', 'sequence numbers would pass 2^53 - 1'));
     }
     return new Promise<WriteResult>((resolve, reject) => {
@@ -85,7 +85,12 @@ export class WritePipeline {
     this.leading = true;
     try {
       while (this.queueHead < this.queue.length && this.failure === null) {
-        await this.commitGroup(this.takeGroup());
+        const group = this.takeGroup();
+        try {
+          await this.commitGroup(group);
+        } catch (error) {
+          this.failClosed(error, group); // any failure, not only I/O: no caller is left waiting
+        }
       }
     } finally {
       this.leading = false;
@@ -130,12 +135,7 @@ export class WritePipeline {
       seq += count;
       offset = end;
     }
-    try {
-      await this.log.append(records);
-    } catch (cause) {
-      this.failClosed(cause, group);
-      return;
-    }
+    await this.log.append(records);
     this.nextSeq = seq;
     for (const record of encoded) this.apply(records, record);
     for (let i = 0; i < group.length; i++) {

@@ -1,8 +1,7 @@
 // The FileSystem seam over node:fs: the only file in src/ that touches node:fs.
 
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, realpathSync } from 'node:fs';
 import type { FileHandle as NodeFileHandle } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from './types.ts';
 import { joinPath } from './types.ts';
 
@@ -97,23 +96,34 @@ export class NodeFileSystem implements FileSystem {
    * (killed) is stale and taken over; a live owner, or this process, keeps it.
    */
   async lock(dir: string): Promise<Lock> {
-    const key = resolve(dir);
+    const key = realpathSync(dir); // one key per directory, whatever path (or symlink) names it
     if (lockedInProcess.has(key)) throw lockedError(dir, process.pid);
-    const path = joinPath(dir, 'LOCK');
-    for (let attempt = 0; attempt < LOCK_ATTEMPTS_MAX; attempt++) {
-      try {
-        await fsp.writeFile(path, `${process.pid}\n`, { flag: 'wx' });
-        lockedInProcess.add(key);
-        return { release: () => releaseLock(key, path) };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const owner = Number.parseInt(await fsp.readFile(path, 'utf8').catch(() => ''), 10);
-      if (Number.isSafeInteger(owner) && owner !== process.pid && processAlive(owner)) throw lockedError(dir, owner);
-      await fsp.unlink(path).catch(() => undefined); // stale: its owner is gone
+    // Claimed before the first await: a concurrent open in this process must not see the
+    // LOCK file naming our own pid and take it over as stale.
+    lockedInProcess.add(key);
+    try {
+      return await takeLockFile(dir, key);
+    } catch (error) {
+      lockedInProcess.delete(key);
+      throw error;
     }
-    throw lockedError(dir, Number.NaN);
   }
+}
+
+async function takeLockFile(dir: string, key: string): Promise<Lock> {
+  const path = joinPath(dir, 'LOCK');
+  for (let attempt = 0; attempt < LOCK_ATTEMPTS_MAX; attempt++) {
+    try {
+      await fsp.writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      return { release: () => releaseLock(key, path) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number.parseInt(await fsp.readFile(path, 'utf8').catch(() => ''), 10);
+    if (Number.isSafeInteger(owner) && owner !== process.pid && processAlive(owner)) throw lockedError(dir, owner);
+    await fsp.unlink(path).catch(() => undefined); // stale: its owner is gone
+  }
+  throw lockedError(dir, Number.NaN);
 }
 
 async function releaseLock(key: string, path: string): Promise<void> {

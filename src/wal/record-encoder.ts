@@ -33,7 +33,7 @@ export function recordBytes(batch: Batch): number {
  */
 export function encodeRecord(batch: Batch, seqStart: number, target: Buffer, offset: number): number {
   assert(batch.length >= 1, 'a record holds at least one logical record');
-  assert(seqStart >= 1 && seqStart + batch.length - 1 <= SEQ_MAX, 'seqStart in range');
+  assert(seqStart >= 1 && batch.length - 1 <= SEQ_MAX - seqStart, 'seqStart in range'); // no rounding past 2^53
   let at = offset + RECORD_HEADER_BYTES;
   for (const op of batch) {
     const isPut = op.type === 'put';

@@ -51,7 +51,8 @@ export function readRecord(segment: Uint8Array, offset: number, expectedSeq: num
   const payloadOffset = offset + RECORD_HEADER_BYTES;
   if (count < 1 || !payloadParses(segment, payloadOffset, end, count)) return invalid(offset, 'bad-payload');
   const seqStart = readSeq(segment, offset + OFFSET_SEQ_START);
-  if (seqStart !== expectedSeq || seqStart + count - 1 > SEQ_MAX) return invalid(offset, 'sequence-mismatch');
+  // Compared as count - 1 > SEQ_MAX - seqStart: the sum seqStart + count - 1 rounds past 2^53.
+  if (seqStart !== expectedSeq || count - 1 > SEQ_MAX - seqStart) return invalid(offset, 'sequence-mismatch');
   return { valid: true, offset, seqStart, count, payloadOffset, end };
 }
 
