@@ -1,0 +1,44 @@
+// Errors the simulated filesystem throws: node:fs-like `Error`s with a POSIX `code`, and the
+// crash marker every operation rejects with once the simulated process has died.
+
+const MESSAGES: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EEXIST: 'file already exists',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'illegal operation on a directory',
+  ENOTEMPTY: 'directory not empty',
+  EINVAL: 'invalid argument',
+  EBADF: 'bad file descriptor',
+  EIO: 'i/o error',
+  ENOSPC: 'no space left on device',
+  ELOCKED: 'lock held by another writer',
+};
+
+export interface FsError extends Error {
+  code: string;
+  syscall: string;
+  path: string;
+}
+
+export function fsError(code: string, syscall: string, path: string): FsError {
+  const err = new Error(`${code}: ${MESSAGES[code] ?? 'error'}, ${syscall} '${path}'`) as FsError;
+  err.code = code;
+  err.syscall = syscall;
+  err.path = path;
+  return err;
+}
+
+/** The simulated process died: this operation, and every later one, never reached the disk. */
+export class SimCrashError extends Error {
+  readonly code = 'ECRASHED' as const;
+
+  constructor(op: string, path: string) {
+    super(`ECRASHED: simulated crash, ${op} '${path}'`);
+    this.name = 'SimCrashError';
+  }
+}
+
+export function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'ERROR';
+}

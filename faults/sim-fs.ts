@@ -1,0 +1,526 @@
+// SimFs: an in-memory FileSystem (src/fs/types.ts) that models what a crash can leave
+// (crash-model.md section 1), injects operation failures (fault-plan.ts), records every
+// operation in a trace, and can die at a chosen operation.
+//
+// Store: plain Maps of Uint8Arrays (sim-nodes.ts), not memfs. memfs fits the speed budget
+// (~1 us a call; a bare 50-call scenario plus a copy into a new Volume took ~100 us, against
+// ~30 us for a whole SimFs scenario with model, trace and image), but it holds one view where
+// the model needs two per inode and per directory, so it would be a third copy to keep in
+// step; and it departs from POSIX where the model must not: it renames a file over a non-empty
+// directory and a directory over a file without error, and reuses inode numbers after unlink
+// (so it cannot name an inode whose unlink is not yet durable).
+//
+// Operation life: each call gets the next index (the trace index), then
+//   crash point 'before' at this index  -> the filesystem freezes, the call rejects ECRASHED
+//   fault rule matches                  -> the call fails as the rule says (fault-plan.ts)
+//   otherwise                           -> the call runs against the volatile view
+//   crash point 'after' at this index   -> the call returns, then the filesystem freezes
+// Once frozen, every call rejects with SimCrashError (not traced); crashImage() then builds
+// what a restart would find. Everything is synchronous inside the async methods: an operation
+// costs no timer or macrotask, and the same calls give the same trace and images.
+
+import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs/types.ts';
+import { buildImage } from './crash-image.ts';
+import type { CrashOutcome, CrashState, UnsyncedFile } from './crash-outcome.ts';
+import { FaultInjector } from './fault-plan.ts';
+import type { FaultPlan, FaultRule } from './fault-plan.ts';
+import { SimCrashError, errorCode, fsError } from './fs-errors.ts';
+import type { OpKind, TraceEntry } from './op-trace.ts';
+import { pendingUnits, sizeAfter, touchedSectors, writeEnds } from './pending-data.ts';
+import { Rng } from './rng.ts';
+import {
+  childPath,
+  durableContent,
+  newDir,
+  newFile,
+  parsePath,
+  syncData,
+  volRead,
+  volTruncate,
+  volWrite,
+  volatileContent,
+} from './sim-nodes.ts';
+import type { DirNode, DirOp, DirOpKind, EntryChange, FileNode, ParsedPath, SimNode } from './sim-nodes.ts';
+
+export { SimCrashError } from './fs-errors.ts';
+
+export interface CrashPoint {
+  /** Trace index of the operation. */
+  opIndex: number;
+  /** 'before': that operation never happens; 'after': it completes, then the process dies. */
+  when: 'before' | 'after';
+}
+
+export interface SimFsOptions {
+  crashAt?: CrashPoint;
+  faults?: FaultPlan;
+  /** Seeds the choices the filesystem makes itself (short-write lengths). Default 1. */
+  seed?: number;
+  /** Record the operation trace (default true). Indices, crash points and faults work either way. */
+  trace?: boolean;
+}
+
+type Run = <T>(op: OpKind, path: string, body: (fault: FaultRule | undefined) => T, offset?: number, length?: number, to?: string) => T;
+
+/** Deepest directory nesting a walk follows; deeper means a cycle of stale durable entries. */
+const WALK_DEPTH_MAX = 64;
+
+export class SimFs implements FileSystem {
+  private readonly root: DirNode;
+  private dirOps: DirOp[] = [];
+  private readonly locks = new Set<string>();
+  private readonly entries: TraceEntry[] = [];
+  private readonly traceOn: boolean;
+  private readonly crashAt: CrashPoint | null;
+  private readonly injector: FaultInjector | null;
+  private readonly rng: Rng;
+  private ops = 0;
+  private frozen = false;
+
+  /** An empty filesystem (the root directory only); `root` is for images and fromFiles. */
+  constructor(options: SimFsOptions = {}, root: DirNode = newDir()) {
+    this.root = root;
+    this.traceOn = options.trace ?? true;
+    this.crashAt = options.crashAt ?? null;
+    this.injector = options.faults !== undefined && options.faults.length > 0 ? new FaultInjector(options.faults) : null;
+    this.rng = new Rng(options.seed ?? 1);
+    if (this.crashAt !== null && !(Number.isSafeInteger(this.crashAt.opIndex) && this.crashAt.opIndex >= 0)) {
+      throw new RangeError(`crashAt.opIndex must be a non-negative integer, got ${this.crashAt.opIndex}`);
+    }
+  }
+
+  /** A filesystem holding exactly these files (and their parent directories), all durable. */
+  static fromFiles(files: Iterable<readonly [string, Uint8Array]> | Record<string, Uint8Array>, options: SimFsOptions = {}): SimFs {
+    const root = newDir();
+    const list = Symbol.iterator in files ? files : Object.entries(files);
+    for (const [raw, data] of list) {
+      const { parts } = parsePath(raw);
+      let dir = root;
+      parts.slice(0, -1).forEach((part) => {
+        let next = dir.entries.get(part);
+        if (next === undefined) {
+          next = newDir();
+          dir.entries.set(part, next);
+          dir.durable.set(part, next);
+        }
+        if (next.kind !== 'dir') throw fsError('ENOTDIR', 'fromFiles', raw);
+        dir = next;
+      });
+      const file = newFile(data.slice());
+      dir.entries.set(parts[parts.length - 1] ?? '', file);
+      dir.durable.set(parts[parts.length - 1] ?? '', file);
+    }
+    return new SimFs(options, root);
+  }
+
+  // ---- harness controls ---------------------------------------------------------------------
+
+  /** True once the crash point was reached or crashNow() was called. */
+  get crashed(): boolean {
+    return this.frozen;
+  }
+
+  /** Operations issued so far (the next operation's index). */
+  get opCount(): number {
+    return this.ops;
+  }
+
+  get trace(): readonly TraceEntry[] {
+    return this.entries;
+  }
+
+  /** The process dies here: every later operation rejects with SimCrashError. */
+  crashNow(): void {
+    this.frozen = true;
+  }
+
+  /**
+   * A new filesystem holding what `outcome` leaves of this one's state (frozen or current):
+   * all of it durable, no locks held, a fresh trace. Throws RangeError for an outcome that does
+   * not fit this state (a cut past the unsynced data, a path with no unsynced data, ...).
+   */
+  crashImage(outcome: CrashOutcome, options: SimFsOptions = {}): SimFs {
+    return new SimFs(options, buildImage(this.root, this.dirOps, outcome));
+  }
+
+  /** What a lose-unsynced crash would leave now: path -> bytes (views that never change; do not modify). */
+  durableView(): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    walkFiles(this.root, true, (file, path) => out.set(path, durableContent(file)));
+    return out;
+  }
+
+  /** What reads see now: path -> bytes (views, valid until the next operation). */
+  volatileView(): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    walkFiles(this.root, false, (file, path) => out.set(path, volatileContent(file)));
+    return out;
+  }
+
+  /** The unsynced state, as crash-outcome.ts needs it to choose or enumerate outcomes. */
+  crashState(): CrashState {
+    const files: UnsyncedFile[] = [];
+    walkFiles(this.root, false, (file, path) => {
+      if (file.pending.length === 0) return;
+      files.push({
+        path,
+        durableSize: file.durSize,
+        newSize: sizeAfter(file.durSize, file.pending).size,
+        units: pendingUnits(file.pending),
+        sectors: touchedSectors(file.durSize, file.pending),
+        writeEnds: writeEnds(file.pending),
+      });
+    });
+    const durableFiles: Array<{ path: string; size: number }> = [];
+    walkFiles(this.root, true, (file, path) => durableFiles.push({ path, size: file.durSize }));
+    const dirOps = this.dirOps.map((d) => (d.to === undefined ? { op: d.op, path: d.path } : { op: d.op, path: d.path, to: d.to }));
+    return { files, dirOps, durableFiles };
+  }
+
+  // ---- FileSystem ---------------------------------------------------------------------------
+
+  async open(path: string, mode: OpenMode): Promise<FileHandle> {
+    const p = parsePath(path);
+    return this.run('open', p.path, () => {
+      const node = this.lookup(p);
+      if (node?.kind === 'dir') throw fsError('EISDIR', 'open', p.path);
+      if (node !== undefined) return new SimHandle(this.run, this.rng, p.path, node, mode !== 'read');
+      if (mode !== 'create') throw fsError('ENOENT', 'open', p.path);
+      return new SimHandle(this.run, this.rng, p.path, this.createFile(p, 'open'), true);
+    });
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    const p = parsePath(path);
+    return this.run('readFile', p.path, () => volatileContent(this.existingFile(p, 'open')).slice());
+  }
+
+  async writeFile(path: string, data: Uint8Array): Promise<void> {
+    const p = parsePath(path);
+    this.run(
+      'writeFile',
+      p.path,
+      () => {
+        const node = this.lookup(p);
+        if (node?.kind === 'dir') throw fsError('EISDIR', 'open', p.path);
+        const file = node ?? this.createFile(p, 'open');
+        if (node !== undefined) {
+          volTruncate(file, 0); // O_TRUNC: same inode, emptied, unsynced
+          file.pending.push({ kind: 'truncate', size: 0 });
+        }
+        volWrite(file, data, 0);
+        if (data.length > 0) file.pending.push({ kind: 'write', offset: 0, data: data.slice() });
+      },
+      undefined,
+      data.length,
+    );
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const a = parsePath(from);
+    const b = parsePath(to);
+    this.run(
+      'rename',
+      a.path,
+      () => {
+        const node = this.lookup(a);
+        if (node === undefined || a.parts.length === 0) throw fsError('ENOENT', 'rename', a.path);
+        const src = this.parentDir(a, 'rename');
+        const dst = this.parentDir(b, 'rename');
+        if (a.path === b.path) return;
+        const target = dst.entries.get(b.name);
+        if (node.kind === 'file' && target?.kind === 'dir') throw fsError('EISDIR', 'rename', b.path);
+        if (node.kind === 'dir' && target?.kind === 'file') throw fsError('ENOTDIR', 'rename', b.path);
+        if (node.kind === 'dir' && target?.kind === 'dir' && target.entries.size > 0) throw fsError('ENOTEMPTY', 'rename', b.path);
+        if (node.kind === 'dir' && b.path.startsWith(a.path + '/')) throw fsError('EINVAL', 'rename', b.path);
+        src.entries.delete(a.name);
+        dst.entries.set(b.name, node);
+        this.logDirOp('rename', a.path, [
+          { dir: src, name: a.name, node: null },
+          { dir: dst, name: b.name, node },
+        ], b.path);
+      },
+      undefined,
+      undefined,
+      b.path,
+    );
+  }
+
+  async unlink(path: string): Promise<void> {
+    const p = parsePath(path);
+    this.run('unlink', p.path, () => {
+      const node = this.lookup(p);
+      if (node === undefined) throw fsError('ENOENT', 'unlink', p.path);
+      if (node.kind === 'dir') throw fsError('EISDIR', 'unlink', p.path);
+      const dir = this.parentDir(p, 'unlink');
+      dir.entries.delete(p.name);
+      this.logDirOp('unlink', p.path, [{ dir, name: p.name, node: null }]);
+    });
+  }
+
+  async list(path: string): Promise<string[]> {
+    const p = parsePath(path);
+    return this.run('list', p.path, () => [...this.existingDir(p, 'scandir').entries.keys()].sort());
+  }
+
+  async mkdir(path: string): Promise<void> {
+    const p = parsePath(path);
+    this.run('mkdir', p.path, () => {
+      let dir = this.root;
+      let at = '/';
+      p.parts.forEach((part, i) => {
+        at = childPath(at, part);
+        const next = dir.entries.get(part);
+        if (next?.kind === 'file') throw fsError(i === p.parts.length - 1 ? 'EEXIST' : 'ENOTDIR', 'mkdir', p.path);
+        if (next !== undefined) {
+          dir = next;
+          return;
+        }
+        const made = newDir();
+        dir.entries.set(part, made);
+        this.logDirOp('mkdir', at, [{ dir, name: part, node: made }]);
+        dir = made;
+      });
+    });
+  }
+
+  async syncDir(path: string): Promise<void> {
+    const p = parsePath(path);
+    this.run('syncDir', p.path, () => {
+      const dir = this.existingDir(p, 'fsync');
+      for (const op of this.dirOps) {
+        if (!op.changes.some((c) => c.dir === dir)) continue;
+        for (const change of op.changes) {
+          if (change.dir !== dir) continue;
+          if (change.node === null) dir.durable.delete(change.name);
+          else dir.durable.set(change.name, change.node);
+        }
+        op.changes = op.changes.filter((c) => c.dir !== dir);
+      }
+      this.dirOps = this.dirOps.filter((op) => op.changes.length > 0);
+    });
+  }
+
+  async stat(path: string): Promise<FileStat | null> {
+    const p = parsePath(path);
+    return this.run('stat', p.path, () => {
+      const node = this.lookup(p);
+      if (node === undefined) return null;
+      return node.kind === 'dir' ? { size: 0, isDirectory: true } : { size: node.volSize, isDirectory: false };
+    });
+  }
+
+  async lock(dir: string): Promise<Lock> {
+    const p = parsePath(dir);
+    return this.run('lock', p.path, () => {
+      this.existingDir(p, 'lock');
+      if (this.locks.has(p.path)) throw fsError('ELOCKED', 'lock', p.path);
+      this.locks.add(p.path);
+      let held = true;
+      return {
+        release: async () => {
+          if (held) this.locks.delete(p.path);
+          held = false;
+        },
+      };
+    });
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  /** Every operation goes through here: index, trace, crash point, fault, body. */
+  private readonly run: Run = (op, path, body, offset, length, to) => {
+    if (this.frozen) throw new SimCrashError(op, path);
+    const index = this.ops++;
+    let entry: TraceEntry | undefined;
+    if (this.traceOn) {
+      entry = { index, op, path, to, offset, length, result: undefined };
+      this.entries.push(entry);
+    }
+    const crashHere = this.crashAt !== null && this.crashAt.opIndex === index;
+    if (crashHere && this.crashAt.when === 'before') {
+      this.frozen = true;
+      if (entry !== undefined) entry.result = 'ECRASHED';
+      throw new SimCrashError(op, path);
+    }
+    try {
+      const fault = this.injector?.take(op, index);
+      // write and datasync interpret their faults themselves (short writes, fsyncgate)
+      if (fault !== undefined && op !== 'write' && op !== 'datasync') throw fsError(fault.fault, op, path);
+      const value = body(fault);
+      if (entry !== undefined && typeof value === 'number') entry.result = value;
+      return value;
+    } catch (err) {
+      if (entry !== undefined) entry.result = errorCode(err);
+      throw err;
+    } finally {
+      if (crashHere) this.frozen = true;
+    }
+  };
+
+  /** The node at a path in the volatile namespace; undefined if missing or under a file. */
+  private lookup(p: ParsedPath): SimNode | undefined {
+    let node: SimNode | undefined = this.root;
+    for (const part of p.parts) {
+      if (node.kind !== 'dir') return undefined;
+      node = node.entries.get(part);
+      if (node === undefined) return undefined;
+    }
+    return node;
+  }
+
+  private parentDir(p: ParsedPath, syscall: string): DirNode {
+    let node: SimNode | undefined = this.root;
+    for (let i = 0; i < p.parts.length - 1; i++) {
+      node = node.entries.get(p.parts[i]!);
+      if (node === undefined) throw fsError('ENOENT', syscall, p.path);
+      if (node.kind !== 'dir') throw fsError('ENOTDIR', syscall, p.path);
+    }
+    return node;
+  }
+
+  private existingDir(p: ParsedPath, syscall: string): DirNode {
+    const node = this.lookup(p);
+    if (node === undefined) throw fsError('ENOENT', syscall, p.path);
+    if (node.kind !== 'dir') throw fsError('ENOTDIR', syscall, p.path);
+    return node;
+  }
+
+  private existingFile(p: ParsedPath, syscall: string): FileNode {
+    const node = this.lookup(p);
+    if (node === undefined) throw fsError('ENOENT', syscall, p.path);
+    if (node.kind !== 'file') throw fsError('EISDIR', syscall, p.path);
+    return node;
+  }
+
+  private createFile(p: ParsedPath, syscall: string): FileNode {
+    const dir = this.parentDir(p, syscall);
+    if (p.parts.length === 0) throw fsError('EISDIR', syscall, p.path);
+    const file = newFile();
+    dir.entries.set(p.name, file);
+    this.logDirOp('create', p.path, [{ dir, name: p.name, node: file }]);
+    return file;
+  }
+
+  private logDirOp(op: DirOpKind, path: string, changes: EntryChange[], to?: string): void {
+    this.dirOps.push(to === undefined ? { op, path, changes } : { op, path, to, changes });
+  }
+}
+
+class SimHandle implements FileHandle {
+  private readonly run: Run;
+  private readonly rng: Rng;
+  private readonly path: string;
+  private readonly file: FileNode;
+  private readonly writable: boolean;
+  private closed = false;
+
+  constructor(run: Run, rng: Rng, path: string, file: FileNode, writable: boolean) {
+    this.run = run;
+    this.rng = rng;
+    this.path = path;
+    this.file = file;
+    this.writable = writable;
+  }
+
+  async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    return this.run(
+      'read',
+      this.path,
+      () => {
+        this.usable('read', false);
+        if (!isIndex(offset) || !isIndex(length) || !isIndex(position) || offset + length > buffer.length) {
+          throw fsError('EINVAL', 'read', this.path);
+        }
+        return volRead(this.file, buffer, offset, length, position);
+      },
+      position,
+      length,
+    );
+  }
+
+  async write(data: Uint8Array, position: number): Promise<number> {
+    return this.run(
+      'write',
+      this.path,
+      (fault) => {
+        this.usable('write', true);
+        if (!isIndex(position)) throw fsError('EINVAL', 'write', this.path);
+        let n = data.length;
+        if (fault !== undefined && fault.fault !== 'short') throw fsError(fault.fault, 'write', this.path);
+        if (fault !== undefined) n = Math.min(n, fault.bytes ?? (n >= 2 ? 1 + this.rng.int(n - 1) : 0));
+        const written = n === data.length ? data : data.subarray(0, n);
+        volWrite(this.file, written, position);
+        if (n > 0) this.file.pending.push({ kind: 'write', offset: position, data: written.slice() });
+        return n;
+      },
+      position,
+      data.length,
+    );
+  }
+
+  async datasync(): Promise<void> {
+    this.run('datasync', this.path, (fault) => {
+      this.usable('fsync', false);
+      if (fault !== undefined) {
+        this.file.pending = []; // fsyncgate: marked clean, never durable
+        throw fsError(fault.fault, 'fsync', this.path);
+      }
+      syncData(this.file);
+    });
+  }
+
+  async truncate(size: number): Promise<void> {
+    this.run(
+      'truncate',
+      this.path,
+      () => {
+        this.usable('ftruncate', true);
+        if (!isIndex(size)) throw fsError('EINVAL', 'ftruncate', this.path);
+        volTruncate(this.file, size);
+        this.file.pending.push({ kind: 'truncate', size });
+      },
+      size,
+    );
+  }
+
+  async size(): Promise<number> {
+    return this.run('size', this.path, () => {
+      this.usable('fstat', false);
+      return this.file.volSize;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.run('close', this.path, () => {
+      this.usable('close', false);
+      this.closed = true;
+    });
+  }
+
+  private usable(syscall: string, needsWrite: boolean): void {
+    if (this.closed || (needsWrite && !this.writable)) throw fsError('EBADF', syscall, this.path);
+  }
+}
+
+function isIndex(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+/** Visits every file reachable through volatile (or durable) entries, names sorted. */
+function walkFiles(root: DirNode, durable: boolean, visit: (file: FileNode, path: string) => void): void {
+  const onPath = new Set<DirNode>();
+  const walk = (dir: DirNode, path: string, depth: number): void => {
+    if (depth > WALK_DEPTH_MAX) throw new Error(`walcheck invariant violated: directory walk deeper than ${WALK_DEPTH_MAX} at ${path}`);
+    onPath.add(dir);
+    const entries = durable ? dir.durable : dir.entries;
+    const names = entries.size > 1 ? [...entries.keys()].sort() : [...entries.keys()];
+    for (const name of names) {
+      const node = entries.get(name)!;
+      if (node.kind === 'file') visit(node, childPath(path, name));
+      else if (!onPath.has(node)) walk(node, childPath(path, name), depth + 1);
+    }
+    onPath.delete(dir);
+  };
+  walk(root, '/', 0);
+}
