@@ -1,0 +1,39 @@
+// Byte helpers for the model. Keys live in maps as latin1 strings ("key ids"): one char
+// per byte, so JavaScript string order is exactly unsigned byte order (Buffer.compare).
+
+export type Bytes = Uint8Array;
+
+/** A key id: the key's bytes as a latin1 string; ids sort like Buffer.compare sorts bytes. */
+export function keyId(bytes: Bytes): string {
+  if (bytes.byteLength > SHORT_KEY_BYTES) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let id = ''; // short keys: cheaper than a Buffer view and a decode
+  for (let i = 0; i < bytes.byteLength; i++) id += String.fromCharCode(bytes[i]!);
+  return id;
+}
+
+const SHORT_KEY_BYTES = 32;
+
+export function keyBytes(id: string): Bytes {
+  return Buffer.from(id, 'latin1');
+}
+
+export function compareBytes(a: Bytes, b: Bytes): number {
+  return Buffer.compare(a, b);
+}
+
+export function bytesEqual(a: Bytes, b: Bytes): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+}
+
+const SHOW_BYTES_MAX = 16;
+
+/** Short display: "text" when printable ASCII, else 0x-hex; long values are cut with their size. */
+export function showBytes(bytes: Bytes | undefined): string {
+  if (bytes === undefined) return '(absent)';
+  const head = bytes.subarray(0, SHOW_BYTES_MAX);
+  const printable = head.every((byte) => byte >= 0x20 && byte < 0x7f && byte !== 0x22 && byte !== 0x5c);
+  const text = printable
+    ? `"${Buffer.from(head).toString('latin1')}"`
+    : `0x${Buffer.from(head).toString('hex')}`;
+  return bytes.byteLength > SHOW_BYTES_MAX ? `${text}…(${bytes.byteLength} bytes)` : text;
+}

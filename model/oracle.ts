@@ -1,0 +1,60 @@
+// The oracle: the independent judge of crash-model.md section 2. Pure functions over the
+// History (the model), what the harness observed, and file contents it captured:
+//
+//   rule 1  checkAckDurable     at each acknowledgement, against the durable view
+//   rule 2  checkRecovery       a default open succeeds; state = model after a whole k
+//   rule 3  checkRecovery       never part of a batch
+//   rule 4  checkRecovery       reads at snapshots see the batches ending at or before s
+//                               (check-snapshots.ts)
+//   rule 5  checkContinuation   new batches from lastSeq + 1 (and ack seqs, checkFailClosed)
+//   rule 6  checkRecovery       bit rot: open fails naming it, or k < j and the report names it
+//   rule 7  checkFailClosed     failed writes are never acked; go on without, or refuse
+//   rule 8  checkQuarantine     removed bytes are in quarantine/, byte for byte
+//
+// Every check returns plain data ({ ok: true } or a Violation); formatVerdict prints it.
+
+export { checkAckDurable } from './check-ack.ts';
+export { checkContinuation } from './check-continuation.ts';
+export { checkFailClosed } from './check-fail-closed.ts';
+export { checkQuarantine, checkUnchanged } from './check-quarantine.ts';
+export {
+  type BitRot,
+  checkRecovery,
+  type Observed,
+  type RecoveryContext,
+  type RecoveryReportView,
+} from './check-recovery.ts';
+export type { SnapshotRead } from './check-snapshots.ts';
+export {
+  type BatchFate,
+  type BatchId,
+  type BatchStatus,
+  History,
+  type HistoryEvent,
+  type IssuedBatch,
+  type Line,
+  type LineName,
+  REFUSED_BEFORE_WRITE_CODES,
+} from './history.ts';
+export { type Entry, PrefixModel } from './prefix-model.ts';
+export {
+  formatVerdict,
+  type Pass,
+  type RecoveryPass,
+  type RecoveryVerdict,
+  RULE_NAMES,
+  type RuleNumber,
+  type Verdict,
+  type Violation,
+} from './verdict.ts';
+export {
+  type DecodedLog,
+  type DecodedRecord,
+  decodeLog,
+  firstDamagedRecord,
+  type FirstInvalid,
+  type InvalidReason,
+  LogDecoder,
+  quarantineFiles,
+  segmentFiles,
+} from './wal-decode.ts';

@@ -1,0 +1,323 @@
+// An independent decoder of the WAL (spec wal-format.md sections 1-8), written from the
+// spec for the oracle, sharing no code with the engine. Pure: it takes file contents.
+//
+//  Record (one write batch), integers little-endian:
+//  +---------+---------+------+-------+----------+--------------+---------+-----------+
+//  | crc u32 | len u32 | type | flags | reserved | seqStart u64 | count   | payload   |
+//  |  @0     |  @4     | u8@8 | u8@9  | u16 @10  |   @12        | u32 @20 | len bytes |
+//  +---------+---------+------+-------+----------+--------------+---------+-----------+
+//  crc = CRC-32C over bytes [4, 24 + len).
+//
+//  Logical record, `count` of them back to back in the payload:
+//  +-----------+-----------+---------+-----+-------+
+//  | keyLen u32| valLen u32| kind u8 | key | value |     kind 1 = PUT, 0 = DELETE (valLen 0)
+//  +-----------+-----------+---------+-----+-------+
+//
+// Outcomes of reading one record, checked in this order (spec section 6):
+//   truncated-header, truncated-payload, checksum-mismatch, bad-header, bad-payload,
+//   sequence-mismatch; and missing-segment for a gap in the segment numbers.
+
+import { crc32c } from '@node-rs/crc32';
+import type { BatchOp } from '../src/batch.ts';
+
+export type InvalidReason =
+  | 'truncated-header'
+  | 'truncated-payload'
+  | 'checksum-mismatch'
+  | 'bad-header'
+  | 'bad-payload'
+  | 'sequence-mismatch'
+  | 'missing-segment';
+
+export const INVALID_REASONS: readonly InvalidReason[] = [
+  'truncated-header',
+  'truncated-payload',
+  'checksum-mismatch',
+  'bad-header',
+  'bad-payload',
+  'sequence-mismatch',
+  'missing-segment',
+];
+
+export type LogStatus = 'clean' | 'torn-tail' | 'corrupt';
+
+export interface DecodedRecord {
+  readonly segment: string;
+  readonly offset: number;
+  /** Bytes the record occupies: 24 + length. */
+  readonly size: number;
+  readonly seqStart: number;
+  readonly count: number;
+  readonly ops: BatchOp[];
+}
+
+export interface FirstInvalid {
+  readonly segment: string;
+  readonly offset: number;
+  readonly reason: InvalidReason;
+}
+
+export interface DecodedLog {
+  readonly status: LogStatus;
+  /** The valid prefix of the log: records replayed before the first invalid one. */
+  readonly records: readonly DecodedRecord[];
+  readonly lastSeq: number;
+  readonly firstInvalid: FirstInvalid | null;
+  readonly segments: { readonly name: string; readonly bytes: number; readonly records: number }[];
+}
+
+const HEADER_BYTES = 24;
+const LOGICAL_HEADER_BYTES = 9;
+const TYPE_BATCH = 1;
+const SEQ_MAX = 2n ** 53n - 1n;
+const SEGMENT_NAME = /^(\d{20})\.wal$/;
+const QUARANTINE = 'quarantine';
+
+/** Segment files (name -> bytes) among the files of a directory (path -> bytes); other names are not the log. */
+export function segmentFiles(files: ReadonlyMap<string, Uint8Array>, dbDir: string): Map<string, Uint8Array> {
+  const segments = new Map<string, Uint8Array>();
+  for (const [name, bytes] of childrenOf(files, dbDir)) if (SEGMENT_NAME.test(name)) segments.set(name, bytes);
+  return segments;
+}
+
+/** Files under dbDir/quarantine/ (name relative to it -> bytes). */
+export function quarantineFiles(files: ReadonlyMap<string, Uint8Array>, dbDir: string): Map<string, Uint8Array> {
+  const quarantined = new Map<string, Uint8Array>();
+  for (const [name, bytes] of childrenOf(files, dbDir)) {
+    if (name.startsWith(`${QUARANTINE}/`)) quarantined.set(name.slice(QUARANTINE.length + 1), bytes);
+  }
+  return quarantined;
+}
+
+/** Paths under dbDir, relative to it ('' or '.' means the paths are already relative). */
+function childrenOf(files: ReadonlyMap<string, Uint8Array>, dbDir: string): [string, Uint8Array][] {
+  const prefix = dbDir === '' || dbDir === '.' ? '' : dbDir.endsWith('/') ? dbDir : `${dbDir}/`;
+  const out: [string, Uint8Array][] = [];
+  for (const [path, bytes] of files) if (path.startsWith(prefix)) out.push([path.slice(prefix.length), bytes]);
+  return out;
+}
+
+/** Walks the segments (name -> bytes) in number order and their records in order, stopping at the first invalid one. */
+export function decodeLog(segments: ReadonlyMap<string, Uint8Array>): DecodedLog {
+  return new LogDecoder().decode(segments);
+}
+
+interface OrderedSegment {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly number: bigint;
+}
+
+/** How far a previous walk got in one segment: a copy of the bytes its valid records cover. */
+interface Progress {
+  readonly name: string;
+  copy: Uint8Array;
+  length: number;
+}
+
+/**
+ * decodeLog for a log that is read again and again as it grows (rule 1 checks at every
+ * acknowledgement): it keeps a copy of the bytes it has validated and, when they are
+ * unchanged, resumes where the previous walk stopped instead of starting over. Any change
+ * in those bytes (or names) makes it decode again from the segment that changed, so the
+ * result is always exactly decodeLog's. The records array returned is the decoder's own:
+ * read it before the next decode().
+ */
+export class LogDecoder {
+  private progress: Progress[] = [];
+  private records: DecodedRecord[] = [];
+  /** The segment index of each record. */
+  private recordSegments: number[] = [];
+  private reused = 0;
+
+  /** Records of the last decode taken unchanged from the one before. */
+  get reusedRecords(): number {
+    return this.reused;
+  }
+
+  decode(segments: ReadonlyMap<string, Uint8Array>): DecodedLog {
+    const ordered: OrderedSegment[] = [...segments.entries()]
+      .filter(([name]) => SEGMENT_NAME.test(name))
+      .map(([name, bytes]) => ({ name, bytes, number: BigInt(name.slice(0, 20)) }))
+      .sort((x, y) => (x.number < y.number ? -1 : x.number > y.number ? 1 : 0));
+    let [index, offset] = this.resumePoint(ordered);
+    this.forget(index, offset);
+    this.reused = this.records.length;
+    const last = this.records[this.records.length - 1];
+    let expectedSeq = last === undefined ? 1 : last.seqStart + last.count;
+    let firstInvalid: FirstInvalid | null = null;
+    for (; index < ordered.length && firstInvalid === null; index++, offset = 0) {
+      const { name, bytes, number } = ordered[index]!;
+      if (offset === 0 && number !== BigInt(index + 1)) {
+        firstInvalid = { segment: name, offset: 0, reason: 'missing-segment' };
+        break;
+      }
+      const progress = this.progressAt(index, name);
+      // Every valid record takes at least 24 bytes, so this loop ends within size/24 turns.
+      while (offset < bytes.byteLength) {
+        const outcome = decodeRecord(bytes, offset, expectedSeq);
+        if (!outcome.ok) {
+          firstInvalid = { segment: name, offset, reason: outcome.reason };
+          break;
+        }
+        const ops = outcome.ops.map(copyOp);
+        this.records.push({ segment: name, offset, size: outcome.size, seqStart: outcome.seqStart, count: ops.length, ops });
+        this.recordSegments.push(index);
+        appendCopy(progress, bytes.subarray(offset, offset + outcome.size));
+        expectedSeq = outcome.seqStart + ops.length;
+        offset += outcome.size;
+      }
+      if (firstInvalid !== null) break;
+    }
+    const invalidIndex = firstInvalid === null ? -1 : index;
+    return {
+      status: statusOf(firstInvalid, invalidIndex, ordered.length),
+      records: this.records, // decodeLog's decoder is thrown away; a LogDecoder's user reads before decoding again
+      lastSeq: expectedSeq - 1,
+      firstInvalid,
+      segments: ordered.map(({ name, bytes }, i) => ({ name, bytes: bytes.byteLength, records: countOf(this.recordSegments, i) })),
+    };
+  }
+
+  /** Where to start decoding: the end of the validated bytes that are still unchanged. */
+  private resumePoint(ordered: readonly OrderedSegment[]): [number, number] {
+    for (let i = 0; i < this.progress.length; i++) {
+      const seen = this.progress[i]!;
+      const now = ordered[i];
+      const unchanged =
+        now !== undefined &&
+        now.name === seen.name &&
+        now.bytes.byteLength >= seen.length &&
+        Buffer.compare(now.bytes.subarray(0, seen.length), seen.copy.subarray(0, seen.length)) === 0;
+      if (!unchanged) return [i, 0];
+      if (i === this.progress.length - 1 || now.bytes.byteLength !== seen.length) return [i, seen.length];
+    }
+    return [0, 0];
+  }
+
+  /** Drops what was validated at or after (index, offset): records and copied bytes. */
+  private forget(index: number, offset: number): void {
+    let keep = 0;
+    while (keep < this.records.length && isBefore(this.recordSegments[keep]!, this.records[keep]!.offset, index, offset)) keep++;
+    this.records.length = keep;
+    this.recordSegments.length = keep;
+    const segment = this.progress[index];
+    if (segment === undefined || offset === 0) {
+      this.progress.length = Math.min(this.progress.length, index);
+    } else {
+      segment.length = offset;
+      this.progress.length = index + 1;
+    }
+  }
+
+  private progressAt(index: number, name: string): Progress {
+    let progress = this.progress[index];
+    if (progress === undefined) {
+      progress = { name, copy: new Uint8Array(256), length: 0 };
+      this.progress[index] = progress;
+    }
+    return progress;
+  }
+}
+
+function isBefore(recordIndex: number, recordOffset: number, index: number, offset: number): boolean {
+  return recordIndex < index || (recordIndex === index && recordOffset < offset);
+}
+
+function countOf(values: readonly number[], value: number): number {
+  let count = 0;
+  for (const v of values) if (v === value) count++;
+  return count;
+}
+
+function appendCopy(progress: Progress, bytes: Uint8Array): void {
+  if (progress.length + bytes.byteLength > progress.copy.byteLength) {
+    const grown = new Uint8Array(Math.max(progress.copy.byteLength * 2, progress.length + bytes.byteLength));
+    grown.set(progress.copy.subarray(0, progress.length));
+    progress.copy = grown;
+  }
+  progress.copy.set(bytes, progress.length);
+  progress.length += bytes.byteLength;
+}
+
+/** Records are kept across decodes, so their keys and values must not be views into bytes that may change. */
+function copyOp(op: BatchOp): BatchOp {
+  return op.type === 'put'
+    ? { type: 'put', key: new Uint8Array(op.key), value: new Uint8Array(op.value) }
+    : { type: 'del', key: new Uint8Array(op.key) };
+}
+
+function statusOf(firstInvalid: FirstInvalid | null, index: number, segmentCount: number): LogStatus {
+  if (firstInvalid === null) return 'clean';
+  if (firstInvalid.reason === 'missing-segment') return 'corrupt';
+  return index === segmentCount - 1 ? 'torn-tail' : 'corrupt';
+}
+
+export type RecordOutcome =
+  | { readonly ok: true; readonly size: number; readonly seqStart: number; readonly ops: BatchOp[] }
+  | { readonly ok: false; readonly reason: InvalidReason };
+
+/** Validates the record at `offset` of a segment whose next expected sequence number is expectedSeq. */
+export function decodeRecord(bytes: Uint8Array, offset: number, expectedSeq: number): RecordOutcome {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const available = bytes.byteLength - offset;
+  if (available < HEADER_BYTES) return { ok: false, reason: 'truncated-header' };
+  const length = view.getUint32(offset + 4, true);
+  if (length > available - HEADER_BYTES) return { ok: false, reason: 'truncated-payload' };
+  const crc = view.getUint32(offset, true);
+  if (crc32c(bytes.subarray(offset + 4, offset + HEADER_BYTES + length)) >>> 0 !== crc) {
+    return { ok: false, reason: 'checksum-mismatch' };
+  }
+  const type = view.getUint8(offset + 8);
+  const flags = view.getUint8(offset + 9);
+  const reserved = view.getUint16(offset + 10, true);
+  if (type !== TYPE_BATCH || flags !== 0 || reserved !== 0) return { ok: false, reason: 'bad-header' };
+  const count = view.getUint32(offset + 20, true);
+  const ops = count >= 1 ? parsePayload(bytes, view, offset + HEADER_BYTES, length, count) : null;
+  if (ops === null) return { ok: false, reason: 'bad-payload' };
+  const seqStart = view.getBigUint64(offset + 12, true);
+  if (seqStart !== BigInt(expectedSeq) || seqStart + BigInt(count) - 1n > SEQ_MAX) {
+    return { ok: false, reason: 'sequence-mismatch' };
+  }
+  return { ok: true, size: HEADER_BYTES + length, seqStart: Number(seqStart), ops };
+}
+
+/** Exactly `count` logical records using exactly `length` bytes, or null. */
+function parsePayload(bytes: Uint8Array, view: DataView, start: number, length: number, count: number): BatchOp[] | null {
+  const end = start + length;
+  const ops: BatchOp[] = [];
+  let at = start;
+  // Each logical record takes at least 9 bytes: the loop ends within length/9 turns.
+  for (let i = 0; i < count; i++) {
+    if (end - at < LOGICAL_HEADER_BYTES) return null;
+    const keyLength = view.getUint32(at, true);
+    const valueLength = view.getUint32(at + 4, true);
+    const kind = view.getUint8(at + 8);
+    at += LOGICAL_HEADER_BYTES;
+    if (kind !== 0 && kind !== 1) return null;
+    if (kind === 0 && valueLength !== 0) return null;
+    if (keyLength > end - at || valueLength > end - at - keyLength) return null;
+    const key = bytes.subarray(at, at + keyLength);
+    at += keyLength;
+    const value = bytes.subarray(at, at + valueLength);
+    at += valueLength;
+    ops.push(kind === 1 ? { type: 'put', key, value } : { type: 'del', key });
+  }
+  return at === end ? ops : null;
+}
+
+/**
+ * The earliest valid record that contains any of the damaged bytes (segment name, byte
+ * offset), or null when the damage touches no valid record: what "the lowest batch j whose
+ * record bytes the flips touched" of crash-model rule 6 is. Decode the log before the flips.
+ */
+export function firstDamagedRecord(
+  segments: ReadonlyMap<string, Uint8Array>,
+  damage: readonly { readonly segment: string; readonly offset: number }[],
+): DecodedRecord | null {
+  for (const record of decodeLog(segments).records) {
+    const hit = damage.some((d) => d.segment === record.segment && d.offset >= record.offset && d.offset < record.offset + record.size);
+    if (hit) return record;
+  }
+  return null;
+}
