@@ -448,7 +448,8 @@ class SimHandle implements FileHandle {
         if (!isIndex(position)) throw fsError('EINVAL', 'write', this.path);
         let n = data.length;
         if (fault !== undefined && fault.fault !== 'short') throw fsError(fault.fault, 'write', this.path);
-        if (fault !== undefined) n = Math.min(n, fault.bytes ?? (n >= 2 ? 1 + this.rng.int(n - 1) : 0));
+        // A regular file write of n > 0 bytes writes at least one (POSIX), so a 1-byte write cannot be short.
+        if (fault !== undefined) n = Math.max(Math.min(n, 1), Math.min(n, fault.bytes ?? (n >= 2 ? 1 + this.rng.int(n - 1) : n)));
         const written = n === data.length ? data : data.subarray(0, n);
         volWrite(this.file, written, position);
         if (n > 0) this.file.pending.push({ kind: 'write', offset: position, data: written.slice() });

@@ -171,7 +171,7 @@ export class History {
    * A recovery kept b_1..b_k of `line` (from the oracle's verdict): every other batch is
    * lost, the chain is that prefix, and a new epoch begins (rule 5: the history goes on).
    */
-  truncateTo(k: number, line: LineName = 'main'): void {
+  truncateTo(k: number, line: LineName = 'main', keptDurable = true): void {
     const chosen = this.lines().find((l) => l.name === line);
     if (chosen === undefined) throw new RangeError(`no line ${line} in this history`);
     if (!(Number.isInteger(k) && k >= 0 && k <= chosen.model.length)) throw new RangeError(`cannot keep ${k} batches of ${chosen.model.length}`);
@@ -181,7 +181,9 @@ export class History {
     this.main.truncate(0);
     for (const batch of this.chain) this.main.append(batch);
     this.currentEpoch += 1;
-    this.recoveredCount = this.chain.length;
+    // Kept batches read from a crash image are durable, so a later crash must keep them. A
+    // reopen in the same process may have read unsynced data (after a failed fsync, say).
+    this.recoveredCount = keptDurable ? this.chain.length : 0;
     this.recoveredLastSeq = this.main.endSeq(this.main.length);
     this.touch();
     this.log.push({ type: 'recover', epoch: this.currentEpoch, k, lastSeq: this.recoveredLastSeq, line });

@@ -31,6 +31,12 @@ export class LogWriter {
       return new LogWriter(fs, dir, active, segmentBytesMax);
     }
     const handle = await fs.open(joinPath(dir, segmentName(lastSegment.number)), 'write');
+    try {
+      await makeDurable(fs, dir, handle, lastSegment.bytes);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
     return new LogWriter(fs, dir, { number: lastSegment.number, handle, bytes: lastSegment.bytes }, segmentBytesMax);
   }
 
@@ -65,3 +71,25 @@ async function createSegment(fs: FileSystem, dir: string, number: number): Promi
   await fs.syncDir(dir);
   return { number, handle, bytes };
 }
+
+/**
+ * Before appending to a segment recovery replayed, make its bytes durable: what was read
+ * may be page cache that never reached the disk (after a failed fsync, Linux marks the
+ * pages clean, and a later fsync succeeds without writing them: fsyncgate). Writing the
+ * bytes again dirties them, so the datasync really persists them; the directory sync
+ * covers a segment whose name never became durable. Earlier segments need neither: the
+ * writer rotates only after a segment is durable.
+ */
+async function makeDurable(fs: FileSystem, dir: string, handle: FileHandle, bytes: number): Promise<void> {
+  const chunk = Buffer.allocUnsafe(Math.min(bytes, REWRITE_CHUNK_BYTES));
+  for (let position = 0; position < bytes; position += chunk.length) {
+    const length = Math.min(chunk.length, bytes - position);
+    const read = await handle.read(chunk, 0, length, position);
+    assert(read === length, `read ${length} bytes of the segment at ${position}`);
+    await writeFully(handle, chunk.subarray(0, length), position);
+  }
+  await handle.datasync();
+  await fs.syncDir(dir);
+}
+
+const REWRITE_CHUNK_BYTES = 1024 * 1024;

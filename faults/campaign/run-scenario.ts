@@ -1,0 +1,315 @@
+// Runs one scenario: the engine on a simulated filesystem, crashed and recovered cycle
+// after cycle, every recovery and every acknowledgement judged by the oracle against the
+// model. Returns the first violation (or null) and adds what it did to `stats`.
+//
+//   cycle c:  fs_c = image of cycle c-1's crash, with cycle c's crash point and fault
+//             open (recovery)           -> judged: rules 2, 3, 4, 6, 8 (and 5 at the first ack)
+//             waves of concurrent writes -> each ack judged against the durable view: rule 1
+//             reopen / read steps        -> judged like a recovery / against the model
+//             crash (at the crash point, or after everything) -> outcome chosen from its seed
+//   end:      a last recovery of the last crash, with no crash point and no fault; rule 7 over
+//             the whole history.
+
+import type { Batch } from '../../src/batch.ts';
+import {
+  type BitRot,
+  checkAckDurable,
+  checkContinuation,
+  checkFailClosed,
+  checkQuarantine,
+  checkRecovery,
+  type Entry,
+  firstDamagedRecord,
+  History,
+  type Observed,
+  quarantineFiles,
+  type RecoveryVerdict,
+  segmentFiles,
+  type SnapshotRead,
+  type Verdict,
+  type Violation,
+} from '../../model/oracle.ts';
+import { diffStates, keysText, violation } from '../../model/verdict.ts';
+import { type CrashOutcome, describeOutcome, type OutcomeKind, randomOutcome } from '../crash-outcome.ts';
+import { Rng } from '../rng.ts';
+import { SimFs } from '../sim-fs.ts';
+import type { EngineDatabase, EngineModule } from './engine-under-test.ts';
+import { type Cycle, KEY_SPACE, keyOf, type Scenario, type Wave } from './scenario.ts';
+import { type ScenarioStats } from './stats.ts';
+
+export const DB_DIR = '/db';
+
+/** Snapshot reads per recovery at most (all of them when lastSeq is small). */
+const SNAPSHOTS_MAX = 24;
+
+export interface ScenarioViolation {
+  readonly verdict: Violation;
+  readonly cycle: number;
+  /** What the harness was doing: 'recovery', 'ack', 'reopen', 'read', 'final recovery', ... */
+  readonly phase: string;
+  /** The crash that led to the judged state, described. */
+  readonly crash: string;
+  /** The operation index at which the cycle crashed (null: no crash yet in this cycle). */
+  readonly crashOpIndex: number | null;
+  /** The trace of the filesystem the violation was seen on (empty unless traced). */
+  readonly trace: readonly import('../op-trace.ts').TraceEntry[];
+}
+
+export interface RunOptions {
+  /** Keep operation traces (for reports): slower. */
+  trace?: boolean;
+}
+
+export async function runScenario(
+  engine: EngineModule,
+  scenario: Scenario,
+  stats: ScenarioStats,
+  options: RunOptions = {},
+): Promise<ScenarioViolation | null> {
+  const run = new ScenarioRun(engine, scenario, stats, options.trace === true);
+  await run.all();
+  return run.found;
+}
+
+class ScenarioRun {
+  readonly history = new History();
+  found: ScenarioViolation | null = null;
+  private cycleIndex = 0;
+  private crashText = 'none yet';
+  private crashOpIndex: number | null = null;
+  private bitRot: BitRot | undefined;
+  private fs: SimFs = new SimFs({ trace: false });
+  private firstAckOfEpoch = true;
+
+  constructor(
+    private readonly engine: EngineModule,
+    private readonly scenario: Scenario,
+    private readonly stats: ScenarioStats,
+    private readonly traced: boolean,
+  ) {}
+
+  async all(): Promise<void> {
+    let previous: { fs: SimFs; outcome: CrashOutcome } | null = null;
+    for (let c = 0; c < this.scenario.cycles.length && this.found === null; c++) {
+      const cycle = this.scenario.cycles[c]!;
+      this.cycleIndex = c;
+      const options = { crashAt: { opIndex: cycle.crash.opIndex, when: cycle.crash.when }, faults: cycle.fault === null ? [] : [cycle.fault], trace: this.traced, seed: cycle.crash.outcomeSeed };
+      this.fs = previous === null ? new SimFs(options) : previous.fs.crashImage(previous.outcome, options);
+      if (cycle.fault !== null) this.stats.faultsInjected++;
+      const reopenable = await this.runCycle(cycle);
+      if (this.found !== null || !reopenable) return;
+      previous = { fs: this.fs, outcome: this.crash(cycle) };
+    }
+    if (previous === null || this.found !== null) return;
+    this.cycleIndex = this.scenario.cycles.length;
+    this.fs = previous.fs.crashImage(previous.outcome, { trace: this.traced });
+    const db = await this.open('final recovery');
+    await db?.close();
+    if (this.found === null) this.judge(checkFailClosed(this.history.events), 'fail-closed');
+  }
+
+  /** Runs a cycle up to its crash; false when the log cannot be opened any more (allowed under bit rot). */
+  private async runCycle(cycle: Cycle): Promise<boolean> {
+    let db = await this.open('recovery');
+    if (db === null) return this.fs.crashed || this.bitRot === undefined;
+    this.bitRot = undefined;
+    const inFlight: Promise<void>[] = [];
+    for (const step of cycle.steps) {
+      if (this.found !== null || this.fs.crashed) break;
+      if ('wave' in step) {
+        await this.wave(db, step.wave, inFlight);
+      } else if ('reopen' in step) {
+        await Promise.all(inFlight.splice(0));
+        if (!(await closeQuietly(db)) || this.fs.crashed) break;
+        db = await this.open('reopen');
+        if (db === null) return this.fs.crashed || this.bitRot === undefined;
+      } else {
+        await Promise.all(inFlight.splice(0));
+        if (!this.fs.crashed) this.liveRead(db);
+      }
+    }
+    await Promise.all(inFlight);
+    if (this.found === null) this.judge(checkFailClosed(this.history.events), 'fail-closed');
+    return true;
+  }
+
+  private async wave(db: EngineDatabase, wave: Wave, inFlight: Promise<void>[]): Promise<void> {
+    for (const batch of wave.batches) inFlight.push(this.submit(db, batch));
+    if (wave.settle) await Promise.all(inFlight.splice(0));
+  }
+
+  /** Issues one batch; the promise settles after the ack or rejection was recorded and judged. */
+  private submit(db: EngineDatabase, batch: Batch): Promise<void> {
+    const id = this.history.issue(batch);
+    this.stats.batches++;
+    return db.write(batch).then(
+      (result) => {
+        this.history.ack(id, result.seqStart);
+        this.stats.acks++;
+        if (this.found !== null) return;
+        if (this.firstAckOfEpoch) {
+          this.firstAckOfEpoch = false;
+          this.judge(checkContinuation(this.history, this.history.lastSeqAtRecovery, result.seqStart), 'first ack after recovery');
+        }
+        if (this.found === null) this.judge(checkAckDurable(this.history, id, this.fs.durableView(), DB_DIR), 'ack');
+      },
+      (error: unknown) => {
+        if (this.fs.crashed) return; // the process died: the batch is simply unacknowledged
+        this.history.fail(id, errorCode(error));
+      },
+    );
+  }
+
+  /** Opens (recovering) and judges what it finds; null when the open did not succeed. */
+  private async open(phase: string): Promise<EngineDatabase | null> {
+    const before = this.fs.crashed ? null : filesNow(this.fs);
+    let db: EngineDatabase;
+    try {
+      db = await this.engine.Database.open(DB_DIR, { fs: this.fs, segmentBytesMax: this.scenario.segmentBytesMax, groupBytesMax: this.scenario.groupBytesMax });
+    } catch (error) {
+      if (this.fs.crashed || isInjected(error)) return null; // died or failed mid-recovery: the next recovery is judged
+      this.judgeRecovery(checkRecovery(this.history, { opened: false, error: openError(error) }, this.context()), phase);
+      return null;
+    }
+    this.stats.recoveries++;
+    const verdict = checkRecovery(this.history, observe(db), this.context());
+    this.judgeRecovery(verdict, phase);
+    if (this.found !== null || !verdict.ok) return db;
+    // Only a crash image is durable by construction; a reopen may read unsynced bytes.
+    if (verdict.k !== null) this.history.truncateTo(verdict.k, verdict.line, phase !== 'reopen');
+    this.firstAckOfEpoch = true;
+    if (before !== null) this.judge(checkSetAside(before, filesNow(this.fs), db), `${phase}: quarantine`);
+    return db;
+  }
+
+  private liveRead(db: EngineDatabase): void {
+    if (this.history.undecidedFailures().length > 0) return; // which line the engine follows is open
+    const entries = scanAll(db, undefined);
+    const k = this.history.length;
+    if (this.history.model.equalsAt(entries, k)) return;
+    const diff = diffStates(`model after all k=${k} batches → read at the latest state`, this.history.stateAt(k), entries);
+    this.judge(violation(4, `a read at the latest state does not show the model after all ${k} batches`, { expectedK: [k, k], found: keysText(entries), diff }), 'read');
+  }
+
+  /** Crashes the cycle (if its crash point was not reached, after everything) and picks the outcome. */
+  private crash(cycle: Cycle): CrashOutcome {
+    this.crashOpIndex = this.fs.crashed ? cycle.crash.opIndex : null;
+    this.fs.crashNow();
+    const outcome = randomOutcome(this.fs, cycle.crash.outcome, new Rng(cycle.crash.outcomeSeed));
+    this.stats.crashes++;
+    this.stats.outcomes[cycle.crash.outcome as OutcomeKind]++;
+    const where = this.crashOpIndex === null ? 'after the last operation' : `${cycle.crash.when} op #${cycle.crash.opIndex}`;
+    this.crashText = `cycle ${this.cycleIndex} crashed ${where}; outcome ${describeOutcome(outcome)}`;
+    this.bitRot = outcome.kind === 'bit-rot' ? damagedBatch(this.fs, outcome) : undefined;
+    return outcome;
+  }
+
+  private context(): { bitRot?: BitRot; outcome: string } {
+    return this.bitRot === undefined ? { outcome: this.crashText } : { bitRot: this.bitRot, outcome: this.crashText };
+  }
+
+  private judgeRecovery(verdict: RecoveryVerdict, phase: string): void {
+    this.judge(verdict, phase);
+  }
+
+  private judge(verdict: Verdict | RecoveryVerdict, phase: string): void {
+    if (verdict.ok || this.found !== null) return;
+    this.found = {
+      verdict,
+      cycle: this.cycleIndex,
+      phase,
+      crash: this.crashText,
+      crashOpIndex: this.crashOpIndex,
+      trace: this.fs.trace,
+    };
+  }
+}
+
+/** Everything a recovered engine shows: full scan, a get per key, snapshot reads, report. */
+function observe(db: EngineDatabase): Observed {
+  const lastSeq = db.lastSeq;
+  const gets: [Uint8Array, Uint8Array | undefined][] = [];
+  for (let k = 0; k < KEY_SPACE; k++) gets.push([keyOf(k), db.get(keyOf(k))]);
+  const quarantinedBytes = db.recovery.actions.reduce((sum, a) => sum + a.bytes, 0);
+  return {
+    opened: true,
+    lastSeq,
+    entries: scanAll(db, undefined),
+    gets,
+    snapshots: snapshotSeqs(lastSeq).map((seq): SnapshotRead => ({ seq, entries: scanAll(db, seq) })),
+    report: { status: db.recovery.status, quarantinedBytes, firstInvalid: db.recovery.firstInvalid },
+  };
+}
+
+function scanAll(db: EngineDatabase, at: number | undefined): Entry[] {
+  const entries: Entry[] = [];
+  for (const entry of db.scan(at === undefined ? {} : { at })) entries.push([entry.key, entry.value]);
+  return entries;
+}
+
+/** Every seq when there are few, else an even spread that includes 0 and lastSeq. */
+function snapshotSeqs(lastSeq: number): number[] {
+  if (lastSeq < SNAPSHOTS_MAX) return Array.from({ length: lastSeq }, (_, i) => i);
+  return Array.from({ length: SNAPSHOTS_MAX }, (_, i) => Math.round((i * lastSeq) / (SNAPSHOTS_MAX - 1)));
+}
+
+interface FilesNow {
+  segments: Map<string, Uint8Array>;
+  quarantined: Map<string, Uint8Array>;
+}
+
+/** Copies of the log's segments and quarantined files as reads see them now. */
+function filesNow(fs: SimFs): FilesNow {
+  const files = new Map<string, Uint8Array>();
+  for (const [path, bytes] of fs.volatileView()) files.set(path, bytes.slice());
+  return { segments: segmentFiles(files, DB_DIR), quarantined: quarantineFiles(files, DB_DIR) };
+}
+
+/** Rule 8 over one recovery: what left the segments is now in quarantine/, byte for byte. */
+function checkSetAside(before: FilesNow, after: FilesNow, db: EngineDatabase): Verdict {
+  const added = new Map<string, Uint8Array>();
+  for (const [name, bytes] of after.quarantined) if (!before.quarantined.has(name)) added.set(name, bytes);
+  const reported = db.recovery.actions.reduce((sum, a) => sum + a.bytes, 0);
+  return checkQuarantine(before.segments, after.segments, added, reported);
+}
+
+/** Under bit rot: the lowest batch whose record the flips touched (rule 6's j). */
+function damagedBatch(fs: SimFs, outcome: Extract<CrashOutcome, { kind: 'bit-rot' }>): BitRot | undefined {
+  const segments = segmentFiles(fs.durableView(), DB_DIR);
+  const damage = outcome.flips
+    .filter((flip) => flip.path.startsWith(`${DB_DIR}/`))
+    .map((flip) => ({ segment: flip.path.slice(DB_DIR.length + 1), offset: Math.floor(flip.bit / 8) }));
+  const record = firstDamagedRecord(segments, damage);
+  return record === null ? undefined : { seqStart: record.seqStart, segment: record.segment, offset: record.offset };
+}
+
+async function closeQuietly(db: EngineDatabase): Promise<boolean> {
+  try {
+    await db.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'UNKNOWN';
+}
+
+/** An operation failure the fault plan injected (not corruption the engine found). */
+function isInjected(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code === 'EIO' || code === 'ENOSPC') return true;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return code === 'IO' && cause !== undefined && isInjected(cause);
+}
+
+function openError(error: unknown): { code: string; segment?: string; offset?: number; reason?: string } {
+  const e = error as { segment?: unknown; offset?: unknown; reason?: unknown };
+  const out: { code: string; segment?: string; offset?: number; reason?: string } = { code: errorCode(error) };
+  if (typeof e.segment === 'string') out.segment = e.segment;
+  if (typeof e.offset === 'number') out.offset = e.offset;
+  if (typeof e.reason === 'string') out.reason = e.reason;
+  return out;
+}

@@ -1,0 +1,28 @@
+// What a campaign did, summed over its scenarios.
+
+import { OUTCOME_KINDS, type OutcomeKind } from '../crash-outcome.ts';
+
+export interface ScenarioStats {
+  scenarios: number;
+  crashes: number;
+  recoveries: number;
+  batches: number;
+  acks: number;
+  faultsInjected: number;
+  outcomes: Record<OutcomeKind, number>;
+}
+
+export function emptyStats(): ScenarioStats {
+  const outcomes = Object.fromEntries(OUTCOME_KINDS.map((kind) => [kind, 0])) as Record<OutcomeKind, number>;
+  return { scenarios: 0, crashes: 0, recoveries: 0, batches: 0, acks: 0, faultsInjected: 0, outcomes };
+}
+
+export function addStats(into: ScenarioStats, from: ScenarioStats): void {
+  into.scenarios += from.scenarios;
+  into.crashes += from.crashes;
+  into.recoveries += from.recoveries;
+  into.batches += from.batches;
+  into.acks += from.acks;
+  into.faultsInjected += from.faultsInjected;
+  for (const kind of OUTCOME_KINDS) into.outcomes[kind] += from.outcomes[kind];
+}
