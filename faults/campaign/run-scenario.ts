@@ -33,6 +33,7 @@ import { diffStates, keysText, violation } from '../../model/verdict.ts';
 import { type CrashOutcome, describeOutcome, type OutcomeKind, randomOutcome } from '../crash-outcome.ts';
 import { Rng } from '../rng.ts';
 import { SimFs } from '../sim-fs.ts';
+import type { TraceEntry } from '../op-trace.ts';
 import type { EngineDatabase, EngineModule } from './engine-under-test.ts';
 import { type Cycle, KEY_SPACE, keyOf, type Scenario, type Wave } from './scenario.ts';
 import { type ScenarioStats } from './stats.ts';
@@ -52,7 +53,9 @@ export interface ScenarioViolation {
   /** The operation index at which the cycle crashed (null: no crash yet in this cycle). */
   readonly crashOpIndex: number | null;
   /** The trace of the filesystem the violation was seen on (empty unless traced). */
-  readonly trace: readonly import('../op-trace.ts').TraceEntry[];
+  readonly trace: readonly TraceEntry[];
+  /** The trace of the cycle that crashed last, up to its crash (empty unless traced). */
+  readonly crashTrace: readonly TraceEntry[];
 }
 
 export interface RunOptions {
@@ -79,6 +82,7 @@ class ScenarioRun {
   private crashOpIndex: number | null = null;
   private bitRot: BitRot | undefined;
   private fs: SimFs = new SimFs({ trace: false });
+  private crashTrace: readonly TraceEntry[] = [];
   private firstAckOfEpoch = true;
 
   constructor(
@@ -195,8 +199,10 @@ class ScenarioRun {
   private crash(cycle: Cycle): CrashOutcome {
     this.crashOpIndex = this.fs.crashed ? cycle.crash.opIndex : null;
     this.fs.crashNow();
+    this.crashTrace = this.fs.trace;
     const outcome = randomOutcome(this.fs, cycle.crash.outcome, new Rng(cycle.crash.outcomeSeed));
     this.stats.crashes++;
+    if (this.crashOpIndex !== null) this.stats.crashesMidCycle++;
     this.stats.outcomes[cycle.crash.outcome as OutcomeKind]++;
     const where = this.crashOpIndex === null ? 'after the last operation' : `${cycle.crash.when} op #${cycle.crash.opIndex}`;
     this.crashText = `cycle ${this.cycleIndex} crashed ${where}; outcome ${describeOutcome(outcome)}`;
@@ -221,6 +227,7 @@ class ScenarioRun {
       crash: this.crashText,
       crashOpIndex: this.crashOpIndex,
       trace: this.fs.trace,
+      crashTrace: this.crashTrace,
     };
   }
 }

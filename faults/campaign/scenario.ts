@@ -56,7 +56,7 @@ export interface ScenarioShape {
 export const DEFAULT_SHAPE: ScenarioShape = {
   outcomes: ['lose-unsynced', 'keep-prefix', 'tear-sectors', 'reorder-metadata'],
   cyclesMax: 3,
-  batchesMax: 10,
+  batchesMax: 40,
   faults: true,
 };
 
@@ -99,8 +99,9 @@ const faultArb: fc.Arbitrary<FaultRule> = fc.oneof(
 
 function cycleArb(shape: ScenarioShape): fc.Arbitrary<Cycle> {
   const crash = fc.record({
-    // About 3 operations per batch plus the open's: a range that covers most of a cycle.
-    opIndex: fc.nat(3 * shape.batchesMax + 12),
+    // A typical cycle takes ~10 operations to open and 2-3 per group of batches; this range
+    // puts roughly two crashes in three inside the cycle, the rest after its last operation.
+    opIndex: fc.nat(shape.batchesMax),
     when: fc.constantFrom('before' as const, 'after' as const),
     outcome: fc.constantFrom(...shape.outcomes),
     outcomeSeed: fc.nat(),

@@ -5,6 +5,8 @@ import { OUTCOME_KINDS, type OutcomeKind } from '../crash-outcome.ts';
 export interface ScenarioStats {
   scenarios: number;
   crashes: number;
+  /** Crashes at a chosen operation (the rest came after the cycle's last operation). */
+  crashesMidCycle: number;
   recoveries: number;
   batches: number;
   acks: number;
@@ -14,12 +16,13 @@ export interface ScenarioStats {
 
 export function emptyStats(): ScenarioStats {
   const outcomes = Object.fromEntries(OUTCOME_KINDS.map((kind) => [kind, 0])) as Record<OutcomeKind, number>;
-  return { scenarios: 0, crashes: 0, recoveries: 0, batches: 0, acks: 0, faultsInjected: 0, outcomes };
+  return { scenarios: 0, crashes: 0, crashesMidCycle: 0, recoveries: 0, batches: 0, acks: 0, faultsInjected: 0, outcomes };
 }
 
 export function addStats(into: ScenarioStats, from: ScenarioStats): void {
   into.scenarios += from.scenarios;
   into.crashes += from.crashes;
+  into.crashesMidCycle += from.crashesMidCycle;
   into.recoveries += from.recoveries;
   into.batches += from.batches;
   into.acks += from.acks;

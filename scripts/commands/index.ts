@@ -13,6 +13,8 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   verify: lazy('check every segment of a database directory: exit 0 clean, 1 torn-tail, 2 corrupt', () => import('./verify.ts')),
   dump: lazy('print every record of a directory or segment file, then the first invalid one', () => import('./dump.ts')),
   scan: lazy('recover read-only and print the live entries in key order', () => import('./scan.ts')),
+  crash: lazy('run a seeded crash campaign on the simulated filesystem, judged by the oracle', () => import('./crash.ts')),
+  repro: lazy('replay the exact scenario of a violation token', () => import('./repro.ts')),
   bench: lazy('measure write throughput, group commit and replay against raw syncs and LevelDB', () => import('./bench.ts')),
   load: lazy('write batches from stdin, one JSON array a line, acking each once durable', () => import('./load.ts')),
 };

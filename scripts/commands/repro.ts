@@ -1,0 +1,37 @@
+// walcheck repro <token>: replays the exact scenario a crash campaign reported.
+
+import { reproduce } from '../../faults/campaign/repro.ts';
+import { UsageError } from '../cli/args.ts';
+import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
+import { LineWriter } from '../cli/output.ts';
+
+export const command = defineCommand(
+  {
+    name: 'repro',
+    description: `
+Regenerates the scenario named by <token> (printed with every violation by 'walcheck crash'
+and by the test suite), runs it on this code with operation traces on, and prints the same
+report. The token holds the campaign's outcomes and sizes, the run's seed and fast-check's
+path to the shrunk counterexample, so it needs no files; it replays on the same code.
+
+Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token.`,
+    positionals: [{ name: 'token', description: 'a repro token (w1.…)' }],
+    options: { json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' } },
+  },
+  async (args) => {
+    const token = args.positional('token')!;
+    let result;
+    try {
+      result = await reproduce(token);
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('repro token')) throw new UsageError(error.message);
+      throw error;
+    }
+    const out = new LineWriter();
+    out.line(result.report);
+    const verdict = result.violation?.verdict;
+    if (args.flag('json')) out.json({ token, violations: verdict === undefined ? 0 : 1, rule: verdict?.rule ?? null });
+    out.flush();
+    return result.violation === null ? EXIT_OK : EXIT_FOUND;
+  },
+);
