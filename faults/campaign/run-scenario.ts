@@ -80,7 +80,7 @@ class ScenarioRun {
   private cycleIndex = 0;
   private crashText = 'none yet';
   private crashOpIndex: number | null = null;
-  private bitRot: BitRot | undefined;
+  private bitRot: Damage | undefined;
   private fs: SimFs = new SimFs({ trace: false });
   private crashTrace: readonly TraceEntry[] = [];
   private firstAckOfEpoch = true;
@@ -167,6 +167,9 @@ class ScenarioRun {
   /** Opens (recovering) and judges what it finds; null when the open did not succeed. */
   private async open(phase: string): Promise<EngineDatabase | null> {
     const before = this.fs.crashed ? null : filesNow(this.fs);
+    if (this.bitRot !== undefined && before !== null && !damageRemains(this.bitRot, before.segments)) {
+      this.bitRot = { ...this.bitRot, context: { ...this.bitRot.context, setAside: true } };
+    }
     let db: EngineDatabase;
     try {
       db = await this.engine.Database.open(DB_DIR, { fs: this.fs, segmentBytesMax: this.scenario.segmentBytesMax, groupBytesMax: this.scenario.groupBytesMax });
@@ -206,12 +209,14 @@ class ScenarioRun {
     this.stats.outcomes[cycle.crash.outcome as OutcomeKind]++;
     const where = this.crashOpIndex === null ? 'after the last operation' : `${cycle.crash.when} op #${cycle.crash.opIndex}`;
     this.crashText = `cycle ${this.cycleIndex} crashed ${where}; outcome ${describeOutcome(outcome)}`;
-    this.bitRot = outcome.kind === 'bit-rot' ? damagedBatch(this.fs, outcome) : undefined;
+    // Damage stays until a recovery sets it aside (an open that died may or may not have).
+    const damage = outcome.kind === 'bit-rot' ? damagedBatch(this.fs, outcome) : undefined;
+    if (damage !== undefined && (this.bitRot === undefined || damage.context.seqStart! < this.bitRot.context.seqStart!)) this.bitRot = damage;
     return outcome;
   }
 
   private context(): { bitRot?: BitRot; outcome: string } {
-    return this.bitRot === undefined ? { outcome: this.crashText } : { bitRot: this.bitRot, outcome: this.crashText };
+    return this.bitRot === undefined ? { outcome: this.crashText } : { bitRot: this.bitRot.context, outcome: this.crashText };
   }
 
   private judgeRecovery(verdict: RecoveryVerdict, phase: string): void {
@@ -280,14 +285,32 @@ function checkSetAside(before: FilesNow, after: FilesNow, db: EngineDatabase): V
   return checkQuarantine(before.segments, after.segments, added, reported);
 }
 
-/** Under bit rot: the lowest batch whose record the flips touched (rule 6's j). */
-function damagedBatch(fs: SimFs, outcome: Extract<CrashOutcome, { kind: 'bit-rot' }>): BitRot | undefined {
+/** Bit rot that hit a valid record: rule 6's j, and the flipped bytes to tell whether it is still there. */
+interface Damage {
+  context: BitRot;
+  bytes: { segment: string; offset: number; original: number }[];
+}
+
+function damagedBatch(fs: SimFs, outcome: Extract<CrashOutcome, { kind: 'bit-rot' }>): Damage | undefined {
   const segments = segmentFiles(fs.durableView(), DB_DIR);
   const damage = outcome.flips
     .filter((flip) => flip.path.startsWith(`${DB_DIR}/`))
     .map((flip) => ({ segment: flip.path.slice(DB_DIR.length + 1), offset: Math.floor(flip.bit / 8) }));
   const record = firstDamagedRecord(segments, damage);
-  return record === null ? undefined : { seqStart: record.seqStart, segment: record.segment, offset: record.offset };
+  if (record === null) return undefined;
+  const bytes = damage.flatMap((d) => {
+    const original = segments.get(d.segment)?.[d.offset];
+    return original === undefined ? [] : [{ ...d, original }];
+  });
+  return { context: { seqStart: record.seqStart, segment: record.segment, offset: record.offset }, bytes };
+}
+
+/** False once every flipped byte left the segments (a recovery that died set it aside). */
+function damageRemains(damage: Damage, segments: ReadonlyMap<string, Uint8Array>): boolean {
+  return damage.bytes.some((d) => {
+    const now = segments.get(d.segment)?.[d.offset];
+    return now !== undefined && now !== d.original;
+  });
 }
 
 async function closeQuietly(db: EngineDatabase): Promise<boolean> {

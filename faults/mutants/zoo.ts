@@ -1,0 +1,371 @@
+// The bug zoo: deliberately broken variants of the engine, each a small patch of src/ that
+// reproduces a durability bug real storage engines have shipped. `walcheck mutants` runs the
+// crash campaign against every one of them and expects each to be caught; a variant that
+// escapes means the harness lost a capability (or the oracle a rule).
+//
+// A patch is data: for each edit, a string that must occur exactly once in the named file of
+// the current src/ and its replacement (mutant-engine.ts applies them to a copy, so the
+// shipped engine carries no test switch). A refactor of src/ that moves a patched line makes
+// the patch fail loudly instead of silently testing the correct engine.
+//
+//   name                         rule  what is broken
+//   ack-before-fsync               1   the group's datasync runs before its write
+//   group-commit-leader-sync       1   followers' records written after the leader's sync
+//   segment-dir-entry-unsynced     1   a new segment's directory entry is never fsynced
+//   rotate-before-durable          1   rotation mid-append: the sync covers the new segment only
+//   replay-partial-batch         2,3   the decodable entries of a torn record are replayed
+//   crc-unchecked                 2   the record checksum is not compared
+//   seq-start-unchecked            6   seqStart is not compared with the expected sequence
+//   count-unchecked                6   the header's count is trusted, not checked
+//   replay-skips-invalid         2,6   replay steps over an invalid record and goes on
+//   append-after-torn-tail         1   a torn tail stays in place; new records go after it
+//   fsync-retry                  1,7   fsyncgate: a failed datasync is retried and trusted
+//   seq-reuse-after-recovery       5   after recovery numbering restarts at the batch count
+//   memtable-seq-ascending       2,4   versions of a key ordered oldest first: stale reads
+//   get-ignores-tombstones         2   a point read steps over a tombstone to an older value
+//   torn-tail-dropped              8   the torn tail is cut off without a copy in quarantine/
+
+import type { RuleNumber } from '../../model/verdict.ts';
+
+export interface Edit {
+  /** Path from the project root, e.g. 'src/db/log-writer.ts'. */
+  readonly file: string;
+  /** Text that must occur exactly once in the file. */
+  readonly find: string;
+  readonly replace: string;
+}
+
+/** Which harness run is expected to catch a variant. */
+export type MutantNeeds = 'campaign' | 'explore';
+
+export interface Mutant {
+  readonly name: string;
+  /** One line: what the variant does wrong. */
+  readonly bug: string;
+  /** One line: the class of real engine bug it mirrors. */
+  readonly shipped: string;
+  /** The oracle rules (crash-model.md section 2) expected to catch it. */
+  readonly rules: readonly RuleNumber[];
+  readonly needs: MutantNeeds;
+  readonly edits: readonly Edit[];
+}
+
+const LOG_WRITER = 'src/db/log-writer.ts';
+const PIPELINE = 'src/db/write-pipeline.ts';
+const RECOVERY = 'src/db/recovery.ts';
+const DATABASE = 'src/db/database.ts';
+const READER = 'src/wal/record-reader.ts';
+const SCAN = 'src/wal/log-scan.ts';
+const MEMTABLE = 'src/memtable/memtable.ts';
+const COLUMNS = 'src/memtable/version-columns.ts';
+
+const APPEND_WRITE_THEN_SYNC = `    await writeFully(this.active.handle, records, this.active.bytes);
+    await this.active.handle.datasync();
+`;
+
+export const MUTANTS: readonly Mutant[] = [
+  {
+    name: 'ack-before-fsync',
+    bug: "the datasync runs before the group's write, so an ack rests on the previous group's sync",
+    shipped: 'acking from the page cache: commits acknowledged once write(2) returns, synced later (lost on power failure)',
+    rules: [1],
+    needs: 'campaign',
+    edits: [
+      {
+        file: LOG_WRITER,
+        find: APPEND_WRITE_THEN_SYNC,
+        replace: `    await this.active.handle.datasync(); // make the log durable, then add the group
+    await writeFully(this.active.handle, records, this.active.bytes);
+`,
+      },
+    ],
+  },
+  {
+    name: 'group-commit-leader-sync',
+    bug: "group commit syncs the leader's record; the followers' records are written after that sync",
+    shipped: "group commit that acks followers on the leader's fsync although their records were appended after it",
+    rules: [1],
+    needs: 'campaign',
+    edits: [
+      {
+        file: PIPELINE,
+        find: '    await this.log.append(records);\n',
+        replace: `    const leaderEnd = encoded[0]!.end;
+    await this.log.append(records.subarray(0, leaderEnd)); // the leader's record, synced
+    if (leaderEnd < records.length) await this.log.appendFollowers(records.subarray(leaderEnd)); // covered by that sync
+`,
+      },
+      {
+        file: LOG_WRITER,
+        find: '  async close(): Promise<void> {\n',
+        replace: `  /** Followers' records of a group: the leader's datasync already ran for the group. */
+  async appendFollowers(records: Uint8Array): Promise<void> {
+    await writeFully(this.active.handle, records, this.active.bytes);
+    this.active.bytes += records.length;
+  }
+
+  async close(): Promise<void> {
+`,
+      },
+    ],
+  },
+  {
+    name: 'segment-dir-entry-unsynced',
+    bug: "a new segment is created and written, but its directory entry is never fsynced",
+    shipped: 'fsync of a new file without fsync of its directory (found in LevelDB, SQLite and others by ALICE, OSDI 2014)',
+    rules: [1],
+    needs: 'campaign',
+    edits: [
+      {
+        file: LOG_WRITER,
+        find: `  assert(bytes === 0, \`new segment \${path} is empty\`);
+  await fs.syncDir(dir);
+`,
+        replace: `  assert(bytes === 0, \`new segment \${path} is empty\`);
+`,
+      },
+    ],
+  },
+  {
+    name: 'rotate-before-durable',
+    bug: 'a full segment is rotated right after the write, and the datasync then covers only the new segment',
+    shipped: 'log switch that closes the old log file without syncing its last writes (WAL-switch bugs of LSM engines)',
+    rules: [1],
+    needs: 'campaign',
+    edits: [
+      {
+        file: LOG_WRITER,
+        find: `    if (this.active.bytes > 0 && this.active.bytes + records.length > this.segmentBytesMax) await this.rotate();
+${APPEND_WRITE_THEN_SYNC}    this.active.bytes += records.length;
+`,
+        replace: `    await writeFully(this.active.handle, records, this.active.bytes);
+    this.active.bytes += records.length;
+    if (this.active.bytes >= this.segmentBytesMax) await this.rotate(); // full: the next group goes to a new segment
+    await this.active.handle.datasync();
+`,
+      },
+    ],
+  },
+  {
+    name: 'replay-partial-batch',
+    bug: 'replay applies the logical records of a torn or checksum-failing record that still decode',
+    shipped: 'log readers that apply entries as they decode them and check the checksum last (a torn batch half applied)',
+    rules: [3, 2],
+    needs: 'campaign',
+    edits: [
+      {
+        file: SCAN,
+        find: `    if (!outcome.valid) {
+      return`,
+        replace: `    if (!outcome.valid) {
+      if (outcome.reason === 'checksum-mismatch' || outcome.reason === 'truncated-payload') salvage(bytes, offset, next, visit);
+      return`,
+      },
+      {
+        file: SCAN,
+        find: 'function statusOf(',
+        replace: `/** The logical records of a damaged record that still decode, replayed as a record of their own. */
+function salvage(bytes: Buffer, offset: number, seqStart: number, visit?: (record: ValidRecord) => void): void {
+  const end = Math.min(bytes.length, offset + 24 + bytes.readUInt32LE(offset + 4));
+  const countMax = bytes.readUInt32LE(offset + 20);
+  let at = offset + 24;
+  let count = 0;
+  while (count < countMax && at + 9 <= end) {
+    const next = at + 9 + bytes.readUInt32LE(at) + bytes.readUInt32LE(at + 4);
+    if (next > end || bytes[at + 8]! > 1) break;
+    at = next;
+    count++;
+  }
+  if (count > 0) visit?.({ valid: true, offset, seqStart, count, payloadOffset: offset + 24, end: at });
+}
+
+function statusOf(`,
+      },
+    ],
+  },
+  {
+    name: 'crc-unchecked',
+    bug: 'the record checksum is computed by the writer but never compared by the reader',
+    shipped: 'checksums written but not verified on replay (verification off by default, or skipped on the recovery path)',
+    rules: [2],
+    needs: 'campaign',
+    edits: [
+      {
+        file: READER,
+        find: "  if (crc !== u32(segment, offset + OFFSET_CRC)) return invalid(offset, 'checksum-mismatch');\n",
+        replace: '',
+      },
+    ],
+  },
+  {
+    name: 'seq-start-unchecked',
+    bug: "a record's seqStart is not compared with the sequence number the log expects next",
+    shipped: 'replay that trusts the sequence number in each record, so a stale or misplaced record is replayed',
+    rules: [6],
+    needs: 'explore',
+    edits: [
+      {
+        file: READER,
+        find: 'if (seqStart !== expectedSeq || count - 1 > SEQ_MAX - seqStart)',
+        replace: 'if (count - 1 > SEQ_MAX - seqStart)',
+      },
+    ],
+  },
+  {
+    name: 'count-unchecked',
+    bug: "the header's count is trusted: the payload is parsed to its end without checking it holds exactly count records",
+    shipped: 'batch headers whose entry count is not cross-checked against the payload (LevelDB checks it: "WriteBatch has wrong count")',
+    rules: [6],
+    needs: 'explore',
+    edits: [
+      {
+        file: READER,
+        find: '  if (count < 1 || !payloadParses(segment, payloadOffset, end, count)) return',
+        replace: '  if (!payloadParses(segment, payloadOffset, end)) return',
+      },
+      {
+        file: READER,
+        find: `function payloadParses(segment: Uint8Array, start: number, end: number, count: number): boolean {
+  let at = start;
+  // Each logical record takes at least 9 bytes, so \`count\` bounds the loop and a count
+  // larger than the payload could hold fails without iterating.
+  if (count > (end - start) / LOGICAL_HEADER_BYTES) return false;
+  for (let i = 0; i < count; i++) {
+`,
+        replace: `function payloadParses(segment: Uint8Array, start: number, end: number): boolean {
+  let at = start;
+  // Logical records back to back up to the end of the payload (each takes at least 9 bytes).
+  for (let i = 0; at < end && i <= (end - start) / LOGICAL_HEADER_BYTES; i++) {
+`,
+      },
+    ],
+  },
+  {
+    name: 'replay-skips-invalid',
+    bug: 'replay steps over an invalid record (by its length field) and goes on with the records after it',
+    shipped: 'skip-corrupted-records recovery used by default (log readers that resync after a bad record and keep applying)',
+    rules: [2, 6],
+    needs: 'campaign',
+    edits: [
+      {
+        file: SCAN,
+        find: `    if (!outcome.valid) {
+      return`,
+        replace: `    if (!outcome.valid) {
+      const skipTo = offset + 24 + (bytes.length - offset >= 24 ? bytes.readUInt32LE(offset + 4) : bytes.length);
+      if (skipTo + 24 <= bytes.length) {
+        offset = skipTo; // step over the bad record and resynchronise on the next one's sequence
+        next = bytes.readUInt32LE(offset + 12) + bytes.readUInt32LE(offset + 16) * 0x1_0000_0000;
+        continue;
+      }
+      return`,
+      },
+    ],
+  },
+  {
+    name: 'append-after-torn-tail',
+    bug: 'recovery leaves a torn tail in place and the writer appends new records after the garbage',
+    shipped: 'reopening the log in append mode past a torn write: the next replay stops at the garbage and loses later acks',
+    rules: [1],
+    needs: 'campaign',
+    edits: [
+      {
+        file: RECOVERY,
+        find: '  const actions = await planActions(fs, dir, scan);\n',
+        replace: "  const actions = scan.status === 'torn-tail' ? [] : await planActions(fs, dir, scan); // a torn tail is just the end\n",
+      },
+    ],
+  },
+  {
+    name: 'fsync-retry',
+    bug: 'a datasync that fails is retried once, and the group is acknowledged when the retry succeeds',
+    shipped: 'fsyncgate (PostgreSQL until 2018): retrying fsync after EIO, though Linux had already dropped the dirty pages',
+    rules: [1, 7],
+    needs: 'campaign',
+    edits: [
+      {
+        file: LOG_WRITER,
+        find: APPEND_WRITE_THEN_SYNC,
+        replace: `    await writeFully(this.active.handle, records, this.active.bytes);
+    try {
+      await this.active.handle.datasync();
+    } catch {
+      await this.active.handle.datasync(); // transient I/O error: try again
+    }
+`,
+      },
+    ],
+  },
+  {
+    name: 'seq-reuse-after-recovery',
+    bug: 'after recovery the next sequence number is taken from the number of records replayed, not from lastSeq',
+    shipped: 'sequence numbers restored from the wrong counter after a restart, so new writes reuse recovered numbers',
+    rules: [5],
+    needs: 'campaign',
+    edits: [
+      {
+        file: DATABASE,
+        find: 'await openPipeline(resolved, dir, memtable, boundaries, report.lastSeq)',
+        replace: 'await openPipeline(resolved, dir, memtable, boundaries, report.records)',
+      },
+    ],
+  },
+  {
+    name: 'memtable-seq-ascending',
+    bug: "the version comparator orders a key's versions by ascending seq, so reads after recovery find the oldest",
+    shipped: 'an internal-key comparator with the sequence order flipped: reads return stale versions',
+    rules: [2, 4],
+    needs: 'campaign',
+    edits: [
+      {
+        file: COLUMNS,
+        find: 'return byKey !== 0 ? byKey : this.seq[b]! - this.seq[a]!;',
+        replace: 'return byKey !== 0 ? byKey : this.seq[a]! - this.seq[b]!;',
+      },
+    ],
+  },
+  {
+    name: 'get-ignores-tombstones',
+    bug: 'a point read that lands on a tombstone walks on to the next older version and returns its value',
+    shipped: 'lookup paths that do not stop at a tombstone: deleted keys come back (resurrected data)',
+    rules: [2],
+    needs: 'campaign',
+    edits: [
+      {
+        file: MEMTABLE,
+        find: '    return v.kind[node] === KIND_PUT ? v.value(node) : undefined;\n',
+        replace: `    let found = node; // the newest value of the key, past any tombstone
+    for (let walked = 0; found !== NIL && v.kind[found] !== KIND_PUT && walked < v.count; walked++) found = this.list.next(found);
+    return found !== NIL && v.sameKey(found, node) ? v.value(found) : undefined;
+`,
+      },
+    ],
+  },
+  {
+    name: 'torn-tail-dropped',
+    bug: 'recovery truncates a torn tail without first copying the bytes to quarantine/',
+    shipped: 'tolerant recovery that silently discards the unreadable tail (what most engines do by default)',
+    rules: [8],
+    needs: 'campaign',
+    edits: [
+      {
+        file: RECOVERY,
+        find: `  const tailPath = joinPath(quarantine, action.to);
+  const tail = await fs.open(tailPath, 'create');
+  try {
+    await writeFully(tail, bytes.subarray(action.offset), 0);
+    await tail.datasync();
+  } finally {
+    await tail.close();
+  }
+  await fs.syncDir(quarantine);
+`,
+        replace: '',
+      },
+    ],
+  },
+];
+
+export function mutantNamed(name: string): Mutant | undefined {
+  return MUTANTS.find((m) => m.name === name);
+}

@@ -1,0 +1,427 @@
+// Power-loss emulation on a real directory tree (after LazyFS and RocksDB's
+// FaultInjectionTestFS): a FileSystem over node:fs that keeps everything not yet synced in
+// this process's memory, so that when the process is SIGKILLed the disk holds exactly what
+// a power cut would have left (crash-model.md section 1, pessimistic POSIX):
+//
+//   file data    write/truncate are kept per file as pending ops; datasync writes them
+//                through to the disk file and fsyncs it
+//   directories  create, rename, unlink, mkdir are kept per directory as changes; syncDir
+//                applies that directory's changes to the disk and fsyncs it (a new file's
+//                synced bytes live in memory until its name is made durable)
+//   reads        see the volatile view: disk bytes with the pending ops on top
+//
+// Optionally (tear) each write also writes through a seeded prefix of the file's pending
+// units (bytes in issue order, a truncate one unit) without syncing it, so that a kill
+// between a write and its datasync leaves a torn tail, as keep-prefix does in SimFs.
+//
+//   disk (what a kill leaves) = durable view + written-through prefixes
+//   volatile view             = disk + pending ops + namespace changes
+//
+// A rename's new name, once its directory is synced, is a hard link to the same disk file,
+// so the file keeps one inode until the old directory's sync unlinks the old name (or, when
+// the old directory is synced first, the synced bytes move to memory). Every operation is
+// serialized, so a datasync never interleaves with the writes it carries.
+
+import { link } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { NodeFileSystem } from '../src/fs/node-fs.ts';
+import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs/types.ts';
+import { fsError } from './fs-errors.ts';
+import { type PendingOp, pendingUnits, sizeAfter, withOps } from './pending-data.ts';
+import { Rng } from './rng.ts';
+
+export interface TearOptions {
+  seed: number;
+  /** Chance that a write also writes through a prefix of the pending units (0..1). */
+  probability: number;
+}
+
+export interface PowerLossOptions {
+  /** Write through seeded prefixes of unsynced data, for torn tails; none by default. */
+  tear?: TearOptions;
+}
+
+interface FileNode {
+  /** A disk path holding this file's durable bytes, or null while no durable name has it. */
+  diskPath: string | null;
+  /** The durable bytes while diskPath is null (a created file whose name is not yet synced). */
+  memory: Uint8Array;
+  /** Writes and truncates since the last datasync not yet on disk, in issue order. */
+  pending: PendingOp[];
+}
+
+type Change = { readonly kind: 'file'; readonly node: FileNode } | { readonly kind: 'dir' } | { readonly kind: 'gone' };
+type Found = { readonly kind: 'file'; readonly node: FileNode } | { readonly kind: 'dir' } | null;
+
+const EMPTY = new Uint8Array(0);
+/** Short writes tolerated while writing pending data through. */
+const WRITE_ATTEMPTS_MAX = 64;
+/** Ancestors mkdir walks at most (a path deeper than this is a bug, not a database). */
+const PATH_DEPTH_MAX = 256;
+
+export class PowerLossFileSystem implements FileSystem {
+  /** dir -> name -> change not yet made durable by syncDir(dir). */
+  private readonly changes = new Map<string, Map<string, Change>>();
+  /** The node of each disk file this process has looked at, so every name of a file shares it. */
+  private readonly diskNodes = new Map<string, FileNode>();
+  private readonly tearRng: Rng | null;
+  private readonly tearProbability: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly inner: FileSystem = new NodeFileSystem(),
+    options: PowerLossOptions = {},
+  ) {
+    this.tearRng = options.tear === undefined ? null : new Rng(options.tear.seed);
+    this.tearProbability = options.tear?.probability ?? 0;
+  }
+
+  open(path: string, mode: OpenMode): Promise<FileHandle> {
+    return this.serial(async () => {
+      const key = resolve(path);
+      const found = await this.lookUp(key);
+      if (found?.kind === 'dir') throw fsError('EISDIR', 'open', path);
+      if (found !== null) return new PowerLossFile(this, found.node, mode === 'read');
+      if (mode !== 'create') throw fsError('ENOENT', 'open', path);
+      return new PowerLossFile(this, await this.createFile(key, 'open'), false);
+    });
+  }
+
+  readFile(path: string): Promise<Uint8Array> {
+    return this.serial(async () => this.volatileBytes(await this.fileNode(resolve(path), 'readFile')));
+  }
+
+  writeFile(path: string, data: Uint8Array): Promise<void> {
+    return this.serial(async () => {
+      const key = resolve(path);
+      const found = await this.lookUp(key);
+      if (found?.kind === 'dir') throw fsError('EISDIR', 'writeFile', path);
+      const node = found?.node ?? (await this.createFile(key, 'writeFile'));
+      await this.addPending(node, { kind: 'truncate', size: 0 });
+      await this.addPending(node, { kind: 'write', offset: 0, data: data.slice() });
+    });
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return this.serial(async () => {
+      const source = resolve(from);
+      const target = resolve(to);
+      const node = await this.fileNode(source, 'rename');
+      if ((await this.lookUp(parentOf(target)))?.kind !== 'dir') throw fsError('ENOENT', 'rename', to);
+      if ((await this.lookUp(target))?.kind === 'dir') throw fsError('EISDIR', 'rename', to);
+      if (source === target) return;
+      this.change(source, { kind: 'gone' });
+      this.change(target, { kind: 'file', node });
+    });
+  }
+
+  unlink(path: string): Promise<void> {
+    return this.serial(async () => {
+      const key = resolve(path);
+      await this.fileNode(key, 'unlink');
+      this.change(key, { kind: 'gone' });
+    });
+  }
+
+  list(path: string): Promise<string[]> {
+    return this.serial(async () => {
+      const key = resolve(path);
+      const found = await this.lookUp(key);
+      if (found === null) throw fsError('ENOENT', 'scandir', path);
+      if (found.kind !== 'dir') throw fsError('ENOTDIR', 'scandir', path);
+      const names = new Set((await this.inner.stat(key))?.isDirectory === true ? await this.inner.list(key) : []);
+      for (const [name, change] of this.changes.get(key) ?? []) {
+        if (change.kind === 'gone') names.delete(name);
+        else names.add(name);
+      }
+      return [...names].sort();
+    });
+  }
+
+  mkdir(path: string): Promise<void> {
+    return this.serial(async () => {
+      const missing: string[] = [];
+      let at = resolve(path);
+      for (let depth = 0; depth < PATH_DEPTH_MAX; depth++) {
+        const found = await this.lookUp(at);
+        if (found?.kind === 'file') throw fsError(at === resolve(path) ? 'EEXIST' : 'ENOTDIR', 'mkdir', path);
+        if (found?.kind === 'dir') break;
+        missing.push(at);
+        at = parentOf(at);
+      }
+      for (const dir of missing.reverse()) this.change(dir, { kind: 'dir' });
+    });
+  }
+
+  /** Makes this directory's entries durable: applies its changes to the disk, then fsyncs it. */
+  syncDir(path: string): Promise<void> {
+    return this.serial(async () => {
+      const dir = resolve(path);
+      const found = await this.lookUp(dir);
+      if (found === null) throw fsError('ENOENT', 'fsync', path);
+      if (found.kind !== 'dir') throw fsError('ENOTDIR', 'fsync', path);
+      // A directory whose own name is not durable yet is created on disk here: more durable
+      // than POSIX promises (its name would be lost), a case the engine never relies on.
+      if ((await this.inner.stat(dir)) === null) await this.inner.mkdir(dir);
+      const changes = this.changes.get(dir);
+      this.changes.delete(dir);
+      for (const [name, change] of changes ?? []) {
+        const at = joinKey(dir, name);
+        if (change.kind === 'gone') await this.removeFromDisk(at);
+        else if (change.kind === 'dir') await this.inner.mkdir(at);
+        else await this.placeOnDisk(change.node, at);
+      }
+      await this.inner.syncDir(dir);
+    });
+  }
+
+  stat(path: string): Promise<FileStat | null> {
+    return this.serial(async () => {
+      const found = await this.lookUp(resolve(path));
+      if (found === null) return null;
+      if (found.kind === 'dir') return { size: 0, isDirectory: true };
+      return { size: await this.volatileSize(found.node), isDirectory: false };
+    });
+  }
+
+  /** The lock file is not data: it goes straight to the disk (a killed holder is detected by pid). */
+  lock(dir: string): Promise<Lock> {
+    return this.inner.lock(dir);
+  }
+
+  // ---- used by PowerLossFile ---------------------------------------------------------------
+
+  serial<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(operation, operation);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async volatileBytes(node: FileNode): Promise<Uint8Array> {
+    const base = node.diskPath === null ? node.memory : await this.inner.readFile(node.diskPath);
+    return node.pending.length === 0 ? base.slice() : withOps(base, node.pending);
+  }
+
+  async volatileSize(node: FileNode): Promise<number> {
+    const base = node.diskPath === null ? node.memory.length : ((await this.inner.stat(node.diskPath))?.size ?? 0);
+    return sizeAfter(base, node.pending).size;
+  }
+
+  /** Records a write or truncate; with tear on, may write a prefix of the pending units through. */
+  async addPending(node: FileNode, op: PendingOp): Promise<void> {
+    node.pending.push(op);
+    const rng = this.tearRng;
+    const total = pendingUnits(node.pending);
+    if (rng === null || total === 0 || !rng.bool(this.tearProbability)) return;
+    const units = 1 + rng.int(total);
+    const [through, rest] = splitUnits(node.pending, units);
+    node.pending = rest;
+    await this.writeThrough(node, through, false);
+  }
+
+  /** fdatasync: every pending op reaches the disk file (or the in-memory durable bytes). */
+  async datasync(node: FileNode): Promise<void> {
+    const ops = node.pending;
+    node.pending = [];
+    await this.writeThrough(node, ops, true);
+  }
+
+  // ---- namespace ---------------------------------------------------------------------------
+
+  private async lookUp(path: string): Promise<Found> {
+    const change = this.changes.get(parentOf(path))?.get(basenameOf(path));
+    if (change !== undefined) return change.kind === 'gone' ? null : change;
+    const stat = await this.inner.stat(path);
+    if (stat === null) return null;
+    if (stat.isDirectory) return { kind: 'dir' };
+    let node = this.diskNodes.get(path);
+    if (node === undefined) {
+      node = { diskPath: path, memory: EMPTY, pending: [] };
+      this.diskNodes.set(path, node);
+    }
+    return { kind: 'file', node };
+  }
+
+  private async fileNode(path: string, syscall: string): Promise<FileNode> {
+    const found = await this.lookUp(path);
+    if (found === null) throw fsError('ENOENT', syscall, path);
+    if (found.kind === 'dir') throw fsError('EISDIR', syscall, path);
+    return found.node;
+  }
+
+  private async createFile(path: string, syscall: string): Promise<FileNode> {
+    if ((await this.lookUp(parentOf(path)))?.kind !== 'dir') throw fsError('ENOENT', syscall, path);
+    const node: FileNode = { diskPath: null, memory: EMPTY, pending: [] };
+    this.change(path, { kind: 'file', node });
+    return node;
+  }
+
+  private change(path: string, change: Change): void {
+    const dir = parentOf(path);
+    let entries = this.changes.get(dir);
+    if (entries === undefined) {
+      entries = new Map();
+      this.changes.set(dir, entries);
+    }
+    entries.delete(basenameOf(path)); // re-inserted last: syncDir applies changes in order
+    entries.set(basenameOf(path), change);
+  }
+
+  /** Removes a durable name; a file still named elsewhere in the volatile view keeps its bytes in memory. */
+  private async removeFromDisk(path: string): Promise<void> {
+    const stat = await this.inner.stat(path);
+    if (stat === null) return;
+    if (stat.isDirectory) throw fsError('EISDIR', 'unlink', path);
+    const node = this.diskNodes.get(path);
+    this.diskNodes.delete(path);
+    if (node !== undefined && node.diskPath === path) {
+      node.memory = await this.inner.readFile(path);
+      node.diskPath = null;
+    }
+    await this.inner.unlink(path);
+  }
+
+  /** Gives `node` the durable name `path`: a hard link to its disk file, or a new file holding its durable bytes. */
+  private async placeOnDisk(node: FileNode, path: string): Promise<void> {
+    if (node.diskPath === path) return;
+    await this.removeFromDisk(path);
+    if (node.diskPath !== null) {
+      await link(node.diskPath, path);
+    } else {
+      const handle = await this.inner.open(path, 'create');
+      try {
+        await writeAll(handle, node.memory, 0);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      node.memory = EMPTY;
+    }
+    node.diskPath = path;
+    this.diskNodes.set(path, node);
+  }
+
+  private async writeThrough(node: FileNode, ops: readonly PendingOp[], sync: boolean): Promise<void> {
+    if (node.diskPath === null) {
+      node.memory = withOps(node.memory, ops);
+      return;
+    }
+    if (ops.length === 0 && !sync) return;
+    const handle = await this.inner.open(node.diskPath, 'write');
+    try {
+      for (const op of ops) {
+        if (op.kind === 'truncate') await handle.truncate(op.size);
+        else await writeAll(handle, op.data, op.offset);
+      }
+      if (sync) await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+class PowerLossFile implements FileHandle {
+  private closed = false;
+
+  constructor(
+    private readonly fs: PowerLossFileSystem,
+    private readonly node: FileNode,
+    private readonly readOnly: boolean,
+  ) {}
+
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    return this.fs.serial(async () => {
+      this.checkOpen('read');
+      const bytes = await this.fs.volatileBytes(this.node);
+      const chunk = bytes.subarray(Math.min(position, bytes.length), Math.min(position + length, bytes.length));
+      buffer.set(chunk, offset);
+      return chunk.length;
+    });
+  }
+
+  write(data: Uint8Array, position: number): Promise<number> {
+    return this.fs.serial(async () => {
+      this.checkWritable('write');
+      await this.fs.addPending(this.node, { kind: 'write', offset: position, data: data.slice() });
+      return data.length;
+    });
+  }
+
+  datasync(): Promise<void> {
+    return this.fs.serial(async () => {
+      this.checkOpen('fdatasync');
+      await this.fs.datasync(this.node);
+    });
+  }
+
+  truncate(size: number): Promise<void> {
+    return this.fs.serial(async () => {
+      this.checkWritable('ftruncate');
+      await this.fs.addPending(this.node, { kind: 'truncate', size });
+    });
+  }
+
+  size(): Promise<number> {
+    return this.fs.serial(async () => {
+      this.checkOpen('fstat');
+      return this.fs.volatileSize(this.node);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private checkOpen(syscall: string): void {
+    if (this.closed) throw fsError('EBADF', syscall, this.node.diskPath ?? '(unnamed)');
+  }
+
+  private checkWritable(syscall: string): void {
+    this.checkOpen(syscall);
+    if (this.readOnly) throw fsError('EBADF', syscall, this.node.diskPath ?? '(unnamed)');
+  }
+}
+
+/** The first `units` units of `ops` (a write may be cut in two) and the rest. */
+export function splitUnits(ops: readonly PendingOp[], units: number): [PendingOp[], PendingOp[]] {
+  const first: PendingOp[] = [];
+  const rest: PendingOp[] = [];
+  let left = units;
+  for (const op of ops) {
+    if (left <= 0) {
+      rest.push(op);
+    } else if (op.kind === 'truncate') {
+      first.push(op);
+      left -= 1;
+    } else if (op.data.length <= left) {
+      first.push(op);
+      left -= op.data.length;
+    } else {
+      first.push({ kind: 'write', offset: op.offset, data: op.data.subarray(0, left) });
+      rest.push({ kind: 'write', offset: op.offset + left, data: op.data.subarray(left) });
+      left = 0;
+    }
+  }
+  return [first, rest];
+}
+
+async function writeAll(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  for (let attempt = 0; done < data.length; attempt++) {
+    if (attempt >= WRITE_ATTEMPTS_MAX) throw fsError('EIO', 'write', `(${data.length} bytes at ${position})`);
+    done += await handle.write(done === 0 ? data : data.subarray(done), position + done);
+  }
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash <= 0 ? '/' : path.slice(0, slash);
+}
+
+function basenameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function joinKey(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
