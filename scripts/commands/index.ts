@@ -15,6 +15,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   scan: lazy('recover read-only and print the live entries in key order', () => import('./scan.ts')),
   crash: lazy('run a seeded crash campaign on the simulated filesystem, judged by the oracle', () => import('./crash.ts')),
   repro: lazy('replay the exact scenario of a violation token', () => import('./repro.ts')),
+  explore: lazy('crash a small workload at every operation with every outcome variant and bit flip', () => import('./explore.ts')),
   bench: lazy('measure write throughput, group commit and replay against raw syncs and LevelDB', () => import('./bench.ts')),
   load: lazy('write batches from stdin, one JSON array a line, acking each once durable', () => import('./load.ts')),
 };
