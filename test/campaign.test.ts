@@ -11,7 +11,7 @@ import { DEFAULT_SHAPE } from '../faults/campaign/scenario.ts';
 import { noSyncEngine } from './support/seam-engines.ts';
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 20240611);
-const RUNS = Number(process.env.WALCHECK_CAMPAIGN_RUNS ?? 3000);
+const RUNS = Number(process.env.WALCHECK_CAMPAIGN_RUNS ?? 10000);
 const ALL_OUTCOMES = { ...DEFAULT_SHAPE, outcomes: [...DEFAULT_SHAPE.outcomes, 'bit-rot' as const] };
 
 describe('crash campaign', () => {

@@ -159,9 +159,7 @@ class ScenarioRun {
   /** Opens (recovering) and judges what it finds; null when the open did not succeed. */
   private async open(phase: string): Promise<EngineDatabase | null> {
     const before = this.fs.crashed ? null : filesNow(this.fs);
-    if (this.bitRot !== undefined && before !== null && !damageRemains(this.bitRot, before.segments)) {
-      this.bitRot = { ...this.bitRot, context: { ...this.bitRot.context, setAside: true } };
-    }
+    if (this.bitRot !== undefined && before !== null) this.bitRot = damageNow(this.bitRot, before.segments);
     let db: EngineDatabase;
     try {
       db = await this.engine.Database.open(DB_DIR, { fs: this.fs, segmentBytesMax: this.scenario.segmentBytesMax, groupBytesMax: this.scenario.groupBytesMax });
@@ -249,12 +247,16 @@ function damagedBatch(fs: SimFs, outcome: Extract<CrashOutcome, { kind: 'bit-rot
   return { context: { seqStart: record.seqStart, segment: record.segment, offset: record.offset }, bytes };
 }
 
-/** False once every flipped byte left the segments (a recovery that died set it aside). */
-function damageRemains(damage: Damage, segments: ReadonlyMap<string, Uint8Array>): boolean {
-  return damage.bytes.some((d) => {
-    const now = segments.get(d.segment)?.[d.offset];
-    return now !== undefined && now !== d.original;
-  });
+/**
+ * The damage as the log holds it now: unchanged while a flipped byte is still flipped; set
+ * aside once the flipped bytes left the segments (a recovery that died cut them away); gone
+ * once they all read as before (a second flip of the same bit restored them).
+ */
+function damageNow(damage: Damage, segments: ReadonlyMap<string, Uint8Array>): Damage | undefined {
+  const now = damage.bytes.map((d) => segments.get(d.segment)?.[d.offset]);
+  if (damage.bytes.some((d, i) => now[i] !== undefined && now[i] !== d.original)) return damage;
+  if (damage.bytes.every((d, i) => now[i] === d.original)) return undefined;
+  return { ...damage, context: { ...damage.context, setAside: true } };
 }
 
 async function closeQuietly(db: EngineDatabase): Promise<boolean> {
