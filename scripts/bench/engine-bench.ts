@@ -22,6 +22,8 @@ export interface BenchOptions {
   replayRecords: number;
   /** Puts per batch in the replay log. */
   replayBatch: number;
+  /** Writer counts measured besides 1 and `writers`, engine and LevelDB, for the chart. */
+  sweepWriters?: number[];
   progress: (line: string) => void;
 }
 
@@ -39,6 +41,8 @@ export interface BenchResult {
   writers: number;
   replayRecords: number;
   phaseSeconds: number;
+  /** Writes/s by writer count, engine and LevelDB, ascending writers. */
+  sweep: { writers: number; engine: number; level: number }[];
 }
 
 const execFileAsync = promisify(execFile);
@@ -59,6 +63,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const levelSerial = await levelWrites(join(root, 'level-serial'), 1, options.phaseSeconds, value);
     options.progress(`LevelDB (classic-level, sync: true), ${options.writers} writers`);
     const levelConcurrent = await levelWrites(join(root, 'level-concurrent'), options.writers, options.phaseSeconds, value);
+    const sweep = [
+      { writers: 1, engine: serial.perSec, level: levelSerial.perSec },
+      { writers: options.writers, engine: concurrent.perSec, level: levelConcurrent.perSec },
+    ];
+    for (const writers of options.sweepWriters ?? []) {
+      if (sweep.some((point) => point.writers === writers)) continue;
+      options.progress(`engine and LevelDB, ${writers} writers`);
+      const engine = await engineWrites(join(root, `sweep-${writers}`), writers, options.phaseSeconds, value);
+      const level = await levelWrites(join(root, `sweep-level-${writers}`), writers, options.phaseSeconds, value);
+      sweep.push({ writers, engine: engine.perSec, level: level.perSec });
+    }
+    sweep.sort((a, b) => a.writers - b.writers);
     options.progress(`replay: writing ${options.replayRecords} puts in batches of ${options.replayBatch}`);
     const replayDir = join(root, 'replay');
     await writeReplayLog(replayDir, options.replayRecords, options.replayBatch, value);
@@ -78,6 +94,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       writers: options.writers,
       replayRecords: options.replayRecords,
       phaseSeconds: options.phaseSeconds,
+      sweep,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -3,6 +3,8 @@
 
 import { type BenchResult, runBench } from '../bench/engine-bench.ts';
 import { defineCommand, EXIT_OK } from '../cli/command.ts';
+import { UsageError } from '../cli/args.ts';
+import { barChart } from '../cli/bar-chart.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
 
@@ -30,6 +32,7 @@ Prints a table; --json prints one object as the last line of stdout.`,
         integer: { min: 100, max: 20_000_000 },
         default: '1000000',
       },
+      sweep: { type: 'string', valueName: 'LIST', description: 'more writer counts to measure for the chart (comma-separated)', default: '4,16' },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
     },
   },
@@ -40,15 +43,38 @@ Prints a table; --json prints one object as the last line of stdout.`,
       writers: args.integer('writers')!,
       replayRecords: args.integer('replay-records')!,
       replayBatch: 100,
+      sweepWriters: parseSweep(args.string('sweep')!),
       progress: (line) => progress.step(line),
     });
     const out = new LineWriter();
     for (const line of benchTable(result)) out.line(line);
+    out.line('');
+    for (const line of writersChart(result)) out.line(line);
     if (args.flag('json')) out.json(result);
     out.flush();
     return EXIT_OK;
   },
 );
+
+function parseSweep(text: string): number[] {
+  const counts = text === '' ? [] : text.split(',').map((part) => Number(part.trim()));
+  for (const count of counts) {
+    if (!Number.isSafeInteger(count) || count < 1 || count > 4096) throw new UsageError(`--sweep: '${text}' must be writer counts from 1 to 4096, comma-separated`);
+  }
+  return counts;
+}
+
+/** Writes/s by number of writers, engine against LevelDB. */
+export function writersChart(r: BenchResult): string[] {
+  return barChart(
+    'writers',
+    r.sweep.map((point) => String(point.writers)),
+    [
+      { label: 'walcheck engine, writes/s', values: r.sweep.map((point) => point.engine), glyph: '█' },
+      { label: 'LevelDB sync, writes/s', values: r.sweep.map((point) => point.level), glyph: '░' },
+    ],
+  );
+}
 
 /** The human table, also used by REPORT.md. */
 export function benchTable(r: BenchResult): string[] {
