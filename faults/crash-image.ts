@@ -92,7 +92,7 @@ function contentFor(outcome: CrashOutcome, named: Set<string>): ContentOf {
         const bits = outcome.flips.filter((f) => f.path === path).map((f) => f.bit);
         if (bits.length === 0) return durableContent(file);
         named.add(path);
-        const out = durableContent(file).slice();
+        const out = new Uint8Array(durableContent(file)); // a copy (Buffer.slice is a view)
         for (const bit of bits) {
           check(isIn(bit, 0, out.length * 8 - 1), () => `bit-rot bit ${bit} outside ${path} (${out.length} bytes)`);
           out[bit >>> 3]! ^= 1 << (bit & 7);

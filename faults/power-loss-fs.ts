@@ -10,11 +10,12 @@
 //                synced bytes live in memory until its name is made durable)
 //   reads        see the volatile view: disk bytes with the pending ops on top
 //
-// Optionally (tear) each write also writes through a seeded prefix of the file's pending
-// units (bytes in issue order, a truncate one unit) without syncing it, so that a kill
-// between a write and its datasync leaves a torn tail, as keep-prefix does in SimFs.
+// Optionally (tear) a datasync writes the pending data in two synced steps, a seeded prefix
+// of its units (bytes in issue order, a truncate one unit) first, so that a kill during the
+// first fsync leaves a torn tail, as keep-prefix does in SimFs. (Writing a prefix through
+// at write time instead would leave a window of microseconds; fsyncs are where the time goes.)
 //
-//   disk (what a kill leaves) = durable view + written-through prefixes
+//   disk (what a kill leaves) = durable view (+ a synced prefix of a datasync in progress)
 //   volatile view             = disk + pending ops + namespace changes
 //
 // A rename's new name, once its directory is synced, is a hard link to the same disk file,
@@ -32,12 +33,12 @@ import { Rng } from './rng.ts';
 
 export interface TearOptions {
   seed: number;
-  /** Chance that a write also writes through a prefix of the pending units (0..1). */
+  /** Chance that a datasync goes in two steps (0..1). */
   probability: number;
 }
 
 export interface PowerLossOptions {
-  /** Write through seeded prefixes of unsynced data, for torn tails; none by default. */
+  /** Datasyncs in two steps, a seeded prefix first, for torn tails; off by default. */
   tear?: TearOptions;
 }
 
@@ -97,8 +98,8 @@ export class PowerLossFileSystem implements FileSystem {
       const found = await this.lookUp(key);
       if (found?.kind === 'dir') throw fsError('EISDIR', 'writeFile', path);
       const node = found?.node ?? (await this.createFile(key, 'writeFile'));
-      await this.addPending(node, { kind: 'truncate', size: 0 });
-      await this.addPending(node, { kind: 'write', offset: 0, data: data.slice() });
+      this.addPending(node, { kind: 'truncate', size: 0 });
+      this.addPending(node, { kind: 'write', offset: 0, data: new Uint8Array(data) });
     });
   }
 
@@ -199,7 +200,7 @@ export class PowerLossFileSystem implements FileSystem {
 
   async volatileBytes(node: FileNode): Promise<Uint8Array> {
     const base = node.diskPath === null ? node.memory : await this.inner.readFile(node.diskPath);
-    return node.pending.length === 0 ? base.slice() : withOps(base, node.pending);
+    return node.pending.length === 0 ? new Uint8Array(base) : withOps(base, node.pending);
   }
 
   async volatileSize(node: FileNode): Promise<number> {
@@ -207,23 +208,28 @@ export class PowerLossFileSystem implements FileSystem {
     return sizeAfter(base, node.pending).size;
   }
 
-  /** Records a write or truncate; with tear on, may write a prefix of the pending units through. */
-  async addPending(node: FileNode, op: PendingOp): Promise<void> {
+  /** Records a write or truncate: volatile until datasync. */
+  addPending(node: FileNode, op: PendingOp): void {
     node.pending.push(op);
-    const rng = this.tearRng;
-    const total = pendingUnits(node.pending);
-    if (rng === null || total === 0 || !rng.bool(this.tearProbability)) return;
-    const units = 1 + rng.int(total);
-    const [through, rest] = splitUnits(node.pending, units);
-    node.pending = rest;
-    await this.writeThrough(node, through, false);
   }
 
-  /** fdatasync: every pending op reaches the disk file (or the in-memory durable bytes). */
+  /**
+   * fdatasync: every pending op reaches the disk file (or the in-memory durable bytes). With
+   * tear, sometimes in two synced steps, a seeded prefix first: a kill during the first
+   * step's fsync (where the time goes) leaves that prefix, a torn tail.
+   */
   async datasync(node: FileNode): Promise<void> {
     const ops = node.pending;
     node.pending = [];
-    await this.writeThrough(node, ops, true);
+    const total = pendingUnits(ops);
+    const rng = this.tearRng;
+    if (rng !== null && total > 1 && rng.bool(this.tearProbability)) {
+      const [first, rest] = splitUnits(ops, 1 + rng.int(total - 1));
+      await this.writeThrough(node, first);
+      await this.writeThrough(node, rest);
+      return;
+    }
+    await this.writeThrough(node, ops);
   }
 
   // ---- namespace ---------------------------------------------------------------------------
@@ -301,19 +307,19 @@ export class PowerLossFileSystem implements FileSystem {
     this.diskNodes.set(path, node);
   }
 
-  private async writeThrough(node: FileNode, ops: readonly PendingOp[], sync: boolean): Promise<void> {
+  /** Applies ops to the durable bytes: the disk file, then fsync; or the in-memory bytes. */
+  private async writeThrough(node: FileNode, ops: readonly PendingOp[]): Promise<void> {
     if (node.diskPath === null) {
       node.memory = withOps(node.memory, ops);
       return;
     }
-    if (ops.length === 0 && !sync) return;
     const handle = await this.inner.open(node.diskPath, 'write');
     try {
       for (const op of ops) {
         if (op.kind === 'truncate') await handle.truncate(op.size);
         else await writeAll(handle, op.data, op.offset);
       }
-      if (sync) await handle.datasync();
+      await handle.datasync();
     } finally {
       await handle.close();
     }
@@ -342,7 +348,7 @@ class PowerLossFile implements FileHandle {
   write(data: Uint8Array, position: number): Promise<number> {
     return this.fs.serial(async () => {
       this.checkWritable('write');
-      await this.fs.addPending(this.node, { kind: 'write', offset: position, data: data.slice() });
+      this.fs.addPending(this.node, { kind: 'write', offset: position, data: new Uint8Array(data) }); // a copy (Buffer.slice is a view)
       return data.length;
     });
   }
@@ -357,7 +363,7 @@ class PowerLossFile implements FileHandle {
   truncate(size: number): Promise<void> {
     return this.fs.serial(async () => {
       this.checkWritable('ftruncate');
-      await this.fs.addPending(this.node, { kind: 'truncate', size });
+      this.fs.addPending(this.node, { kind: 'truncate', size });
     });
   }
 

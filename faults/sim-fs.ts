@@ -106,7 +106,7 @@ export class SimFs implements FileSystem {
         if (next.kind !== 'dir') throw fsError('ENOTDIR', 'fromFiles', raw);
         dir = next;
       });
-      const file = newFile(data.slice());
+      const file = newFile(new Uint8Array(data)); // a copy (Buffer.slice is a view)
       dir.entries.set(parts[parts.length - 1] ?? '', file);
       dir.durable.set(parts[parts.length - 1] ?? '', file);
     }
@@ -192,7 +192,7 @@ export class SimFs implements FileSystem {
 
   async readFile(path: string): Promise<Uint8Array> {
     const p = parsePath(path);
-    return this.run('readFile', p.path, () => volatileContent(this.existingFile(p, 'open')).slice());
+    return this.run('readFile', p.path, () => new Uint8Array(volatileContent(this.existingFile(p, 'open'))));
   }
 
   async writeFile(path: string, data: Uint8Array): Promise<void> {
@@ -209,7 +209,7 @@ export class SimFs implements FileSystem {
           file.pending.push({ kind: 'truncate', size: 0 });
         }
         volWrite(file, data, 0);
-        if (data.length > 0) file.pending.push({ kind: 'write', offset: 0, data: data.slice() });
+        if (data.length > 0) file.pending.push({ kind: 'write', offset: 0, data: new Uint8Array(data) });
       },
       undefined,
       data.length,
@@ -452,7 +452,7 @@ class SimHandle implements FileHandle {
         if (fault !== undefined) n = Math.max(Math.min(n, 1), Math.min(n, fault.bytes ?? (n >= 2 ? 1 + this.rng.int(n - 1) : n)));
         const written = n === data.length ? data : data.subarray(0, n);
         volWrite(this.file, written, position);
-        if (n > 0) this.file.pending.push({ kind: 'write', offset: position, data: written.slice() });
+        if (n > 0) this.file.pending.push({ kind: 'write', offset: position, data: new Uint8Array(written) }); // a copy: the caller may reuse its buffer
         return n;
       },
       position,

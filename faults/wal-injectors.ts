@@ -117,7 +117,7 @@ export function truncateAt(bytes: Uint8Array, offset: number): Uint8Array {
 export function tearRange(bytes: Uint8Array, start: number, end: number, fill: 'zero' | { seed: number } = 'zero'): Uint8Array {
   checkRange(start, 0, bytes.length, 'tear start');
   checkRange(end, start, bytes.length, 'tear end');
-  const out = bytes.slice();
+  const out = new Uint8Array(bytes); // a copy even of a Buffer (whose slice() is a view)
   if (fill === 'zero') {
     out.fill(0, start, end);
   } else {
@@ -129,7 +129,7 @@ export function tearRange(bytes: Uint8Array, start: number, end: number, fill: '
 
 /** Flips bits numbered byte * 8 + bit (bit 0 the least significant). */
 export function flipBits(bytes: Uint8Array, bits: readonly number[]): Uint8Array {
-  const out = bytes.slice();
+  const out = new Uint8Array(bytes); // a copy even of a Buffer (whose slice() is a view)
   for (const bit of bits) {
     checkRange(bit, 0, bytes.length * 8 - 1, 'bit');
     out[bit >>> 3]! ^= 1 << (bit & 7);
@@ -144,7 +144,7 @@ export function recomputeCrc(bytes: Uint8Array, index: number): Uint8Array {
   const length = view.getUint32(span.offset + 4, true);
   const end = span.offset + RECORD_HEADER_BYTES + length;
   if (end > bytes.length) throw new RangeError(`record ${index}: length ${length} runs past the end, its CRC cannot be recomputed`);
-  const out = bytes.slice();
+  const out = new Uint8Array(bytes); // a copy even of a Buffer (whose slice() is a view)
   const crc = crc32c(out.subarray(span.offset + 4, end));
   new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(span.offset, crc >>> 0, true);
   return out;

@@ -47,7 +47,7 @@ export interface FilesNow {
 /** Copies of the log's segments and quarantined files as reads see them now. */
 export function filesNow(fs: SimFs): FilesNow {
   const files = new Map<string, Uint8Array>();
-  for (const [path, bytes] of fs.volatileView()) files.set(path, bytes.slice());
+  for (const [path, bytes] of fs.volatileView()) files.set(path, new Uint8Array(bytes));
   return { segments: segmentFiles(files, DB_DIR), quarantined: quarantineFiles(files, DB_DIR) };
 }
 
