@@ -2,20 +2,28 @@
 // filesystem operation) times every outcome variant the crash model allows there
 // (lose-unsynced; every keep-prefix cut; every torn-sector subset and length up to a
 // bound; every subset of the unsynced directory operations up to a bound), and every
-// single-bit flip of the durable WAL bytes. Each state is recovered and judged by the
-// oracle, and recovery must go on: one more batch, acknowledged from lastSeq + 1.
+// single-bit flip of the durable WAL bytes, and every bit of every header and logical-record
+// length/kind field flipped with the CRC recomputed (so that the checks after the checksum,
+// count, seqStart and payload parsing, are what must catch it; flips that leave a valid
+// record are skipped). Each state is recovered and
+// judged by the oracle, and recovery must go on: one more batch, acknowledged from lastSeq + 1.
 
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../src/batch.ts';
-import { checkAckDurable, checkContinuation, checkRecovery, firstDamagedRecord, History, segmentFiles, type Verdict, type RecoveryVerdict, type BitRot } from '../model/oracle.ts';
-import { formatVerdict } from '../model/verdict.ts';
+import { checkAckDurable, checkContinuation, checkRecovery, decodeLog, firstDamagedRecord, History, segmentFiles, type Verdict, type RecoveryVerdict, type BitRot } from '../model/oracle.ts';
+import { formatVerdict, violation } from '../model/verdict.ts';
 import { type EngineDatabase, type EngineModule, shippedEngine } from './campaign/engine-under-test.ts';
 import { checkSetAside, DB_DIR, filesNow, observe } from './campaign/observe.ts';
 import { type CrashOutcome, describeOutcome, enumerateOutcomes, type OutcomeKind } from './crash-outcome.ts';
 import { SimFs } from './sim-fs.ts';
+import { applyInjection, type Injection, type LogicalField, RECORD_FIELDS, type RecordField, walkRecords } from './wal-injectors.ts';
 
-export type ExploreKind = Exclude<OutcomeKind, 'bit-rot'> | 'bit-flip';
-export const EXPLORE_KINDS: readonly ExploreKind[] = ['lose-unsynced', 'keep-prefix', 'tear-sectors', 'reorder-metadata', 'bit-flip'];
+export type ExploreKind = Exclude<OutcomeKind, 'bit-rot'> | 'bit-flip' | 'field-flip';
+export const EXPLORE_KINDS: readonly ExploreKind[] = ['lose-unsynced', 'keep-prefix', 'tear-sectors', 'reorder-metadata', 'bit-flip', 'field-flip'];
+
+/** Header and logical-record fields flipped with the CRC recomputed (a record valid to its checksum, wrong inside). */
+const HEADER_FIELDS: readonly RecordField[] = ['length', 'type', 'flags', 'reserved', 'seqStart', 'count'];
+const LOGICAL_FIELDS: readonly LogicalField[] = ['keyLen', 'valLen', 'kind'];
 const CRASH_KINDS: readonly Exclude<OutcomeKind, 'bit-rot'>[] = ['lose-unsynced', 'keep-prefix', 'tear-sectors', 'reorder-metadata'];
 
 export interface ExploreOptions {
@@ -63,9 +71,11 @@ const WORKLOADS: Record<'full' | 'small', { segmentBytesMax: number; waves: Batc
     segmentBytesMax: 1300,
     waves: [
       [[{ type: 'put', key: b('a'), value: b('1') }, { type: 'put', key: b('b'), value: b('2') }]],
+      // Three concurrent writers: the first leads alone, the other two form one group.
       [
         [{ type: 'put', key: b('c'), value: b('3') }, { type: 'del', key: b('a') }],
         [{ type: 'put', key: b('a'), value: b('4') }],
+        [{ type: 'put', key: b('d'), value: b('5') }],
       ],
       [[{ type: 'put', key: b(''), value: new Uint8Array(1100).fill(0x5a) }]],
       [[{ type: 'del', key: b('c') }, { type: 'put', key: b('b'), value: b('') }]],
@@ -75,7 +85,7 @@ const WORKLOADS: Record<'full' | 'small', { segmentBytesMax: number; waves: Batc
     segmentBytesMax: 100,
     waves: [
       [[{ type: 'put', key: b('a'), value: b('1') }]],
-      [[{ type: 'put', key: b('b'), value: b('2') }], [{ type: 'del', key: b('a') }]],
+      [[{ type: 'put', key: b('b'), value: b('2') }], [{ type: 'del', key: b('a') }], [{ type: 'put', key: b('c'), value: b('3') }]],
     ],
   },
 };
@@ -95,6 +105,7 @@ export async function runExplore(options: ExploreOptions = {}): Promise<ExploreS
     options.onProgress?.(i + 1, points.length + 1);
   }
   if (!explorer.stopped) await explorer.bitFlips();
+  if (!explorer.stopped) await explorer.fieldFlips();
   options.onProgress?.(points.length + 1, points.length + 1);
   return { ...explorer.summary(), workload, operations, crashPoints: points.length, seconds: (performance.now() - start) / 1000 };
 }
@@ -158,6 +169,34 @@ class Explorer {
     }
   }
 
+  async fieldFlips(): Promise<void> {
+    const fs = new SimFs({ trace: false });
+    const issued = await this.run(fs, 'complete run');
+    fs.crashNow();
+    const durable = fs.durableView();
+    const segments = segmentFiles(durable, DB_DIR);
+    for (const [name, bytes] of segments) {
+      for (const [index, record] of walkRecords(bytes).entries()) {
+        for (const injection of fieldInjections(index, record.logical.length)) {
+          if (this.stopped) return;
+          const damaged = injectOrSkip(bytes, injection);
+          if (damaged === null) continue;
+          const files = new Map(durable);
+          files.set(`${DB_DIR}/${name}`, damaged);
+          // A flip that still leaves a valid record (a DELETE turned into a PUT of an empty
+          // value, say) is another history, not damage any format can detect: judged are
+          // only the flips the spec's checks make invalid at this record.
+          const invalid = decodeLog(segmentFiles(files, DB_DIR)).firstInvalid;
+          if (invalid === null || invalid.segment !== name || invalid.offset !== record.offset) continue;
+          const bitRot: BitRot = { seqStart: record.seqStart, segment: name, offset: record.offset };
+          const outcome: CrashOutcome = { kind: 'bit-rot', flips: [] };
+          this.states['field-flip']++;
+          await this.recover(SimFs.fromFiles(files, { trace: false }), issued, 'after the last operation', outcome, bitRot, describeField(name, injection));
+        }
+      }
+    }
+  }
+
   /** The workload; records acknowledgements and checks each against the durable view. */
   private async run(fs: SimFs, where: string): Promise<Issued[]> {
     const { segmentBytesMax, waves } = WORKLOADS[this.workload];
@@ -194,10 +233,10 @@ class Explorer {
     this.judge(checkAckDurable(history, id, fs.durableView(), DB_DIR), where, 'ack (no crash yet)');
   }
 
-  private async recover(image: SimFs, issued: Issued[], where: string, outcome: CrashOutcome, bitRot: BitRot | undefined): Promise<void> {
+  private async recover(image: SimFs, issued: Issued[], where: string, outcome: CrashOutcome, bitRot: BitRot | undefined, described?: string): Promise<void> {
     const history = historyOf(issued);
     const before = filesNow(image);
-    const what = describeOutcome(outcome);
+    const what = described ?? describeOutcome(outcome);
     let db: EngineDatabase;
     try {
       db = await this.engine.Database.open(DB_DIR, { fs: image, segmentBytesMax: WORKLOADS[this.workload].segmentBytesMax });
@@ -213,7 +252,14 @@ class Explorer {
     this.judge(checkSetAside(before, filesNow(image), db), where, what);
     history.truncateTo(verdict.k, verdict.line);
     const id = history.issue(AFTER_RECOVERY);
-    const { seqStart } = await db.write(AFTER_RECOVERY);
+    let seqStart: number;
+    try {
+      seqStart = (await db.write(AFTER_RECOVERY)).seqStart;
+    } catch (error) {
+      // Nothing failed on the filesystem: an engine that cannot go on breaks rule 5.
+      this.judge(violation(5, `after recovery the engine refused a write with no injected failure: ${String(error)}`), where, `${what}; then one more batch`);
+      return;
+    }
     history.ack(id, seqStart);
     this.judge(checkContinuation(history, history.lastSeqAtRecovery, seqStart), where, `${what}; then one more batch`);
     this.judge(checkAckDurable(history, id, image.durableView(), DB_DIR), where, `${what}; then one more batch`);
@@ -236,4 +282,37 @@ function historyOf(issued: readonly Issued[]): History {
     else if (entry.failed !== null) history.fail(id, entry.failed);
   }
   return history;
+}
+
+/** Every bit of every header field but the CRC, and of each logical record's lengths and kind. */
+function fieldInjections(record: number, logicalCount: number): Injection[] {
+  const out: Injection[] = [];
+  for (const field of HEADER_FIELDS) {
+    for (let bit = 0; bit < RECORD_FIELDS[field][1] * 8; bit++) out.push({ kind: 'record-field', record, field, bit, recrc: true });
+  }
+  for (let logical = 0; logical < logicalCount; logical++) {
+    for (const field of LOGICAL_FIELDS) {
+      const bits = field === 'kind' ? 8 : 32;
+      for (let bit = 0; bit < bits; bit++) out.push({ kind: 'logical-field', record, logical, field, bit, recrc: true });
+    }
+  }
+  return out;
+}
+
+function describeField(segment: string, injection: Injection): string {
+  if (injection.kind === 'record-field') return `${segment} record ${injection.record}: bit ${injection.bit} of ${injection.field} flipped, CRC recomputed`;
+  if (injection.kind === 'logical-field') {
+    return `${segment} record ${injection.record} logical ${injection.logical}: bit ${injection.bit} of ${injection.field} flipped, CRC recomputed`;
+  }
+  return segment;
+}
+
+/** The damaged bytes, or null when the CRC cannot be recomputed (a length flipped past the end: plain bit-flips cover that). */
+function injectOrSkip(bytes: Uint8Array, injection: Injection): Uint8Array | null {
+  try {
+    return applyInjection(bytes, injection);
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }

@@ -47,7 +47,9 @@ export interface CampaignViolation {
   shrunkBatches: number;
   originalBatches: number;
   shrinks: number;
-  /** Scenarios run (this one included) and seconds elapsed when it was found. */
+  /** Seconds spent after the violation was found: shrinking it and the traced re-run. */
+  secondsShrinking: number;
+  /** Scenarios run (this one included) and seconds elapsed when it was found (before shrinking). */
   scenariosUntilCaught: number;
   secondsUntilCaught: number;
 }
@@ -89,7 +91,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     const found = await runOne(engine, shape, options.seed, runIndex, stats, options.shrinkMs);
     done++;
     if (found !== null) {
-      violations.push({ ...found, scenariosUntilCaught: done, secondsUntilCaught: (performance.now() - start) / 1000 });
+      violations.push({ ...found, scenariosUntilCaught: done, secondsUntilCaught: (performance.now() - start) / 1000 - found.secondsShrinking });
     }
     options.onProgress?.({ done, total: indices.length, violations: violations.length, elapsedMs: performance.now() - start });
     if (found !== null && options.stopOnViolation !== false) break;
@@ -128,6 +130,7 @@ export async function runOne(
   const details = await fc.check(property, { seed: runSeed, numRuns: 1 });
   if (!details.failed || details.counterexample === null) return null;
   const [scenario] = details.counterexample;
+  const foundAt = failedAt ?? performance.now();
   const token = encodeToken({ shape, seed: runSeed, path: details.counterexamplePath });
   const violation = await traced(engine, scenario);
   return {
@@ -140,6 +143,7 @@ export async function runOne(
     shrunkBatches: batchCount(scenario),
     originalBatches: original === null ? batchCount(scenario) : batchCount(original),
     shrinks: details.numShrinks,
+    secondsShrinking: (performance.now() - foundAt) / 1000,
   };
 }
 

@@ -35,7 +35,7 @@ export async function runCampaignParallel(options: CampaignOptions & { workers: 
         done++;
         addStats(stats, message.stats);
         if (message.found !== null) {
-          violations.push({ ...message.found, scenariosUntilCaught: done, secondsUntilCaught: (performance.now() - start) / 1000 });
+          violations.push({ ...message.found, scenariosUntilCaught: done, secondsUntilCaught: (performance.now() - start) / 1000 - message.found.secondsShrinking });
           if (options.stopOnViolation !== false) for (const other of workers) void other.terminate();
         }
         options.onProgress?.({ done, total: indices.length, violations: violations.length, elapsedMs: performance.now() - start });

@@ -76,6 +76,8 @@ class ScenarioRun {
   private fs: SimFs = new SimFs({ trace: false });
   private crashTrace: readonly TraceEntry[] = [];
   private firstAckOfEpoch = true;
+  /** The current cycle injects an operation failure (so a rejected write may be legitimate). */
+  private faultPlanned = false;
 
   constructor(
     private readonly engine: EngineModule,
@@ -91,6 +93,7 @@ class ScenarioRun {
       this.cycleIndex = c;
       const options = { crashAt: { opIndex: cycle.crash.opIndex, when: cycle.crash.when }, faults: cycle.fault === null ? [] : [cycle.fault], trace: this.traced, seed: cycle.crash.outcomeSeed };
       this.fs = previous === null ? new SimFs(options) : previous.fs.crashImage(previous.outcome, options);
+      this.faultPlanned = cycle.fault !== null;
       if (cycle.fault !== null) this.stats.faultsInjected++;
       const reopenable = await this.runCycle(cycle);
       if (this.found !== null || !reopenable) return;
@@ -152,6 +155,10 @@ class ScenarioRun {
       (error: unknown) => {
         if (this.fs.crashed) return; // the process died: the batch is simply unacknowledged
         this.history.fail(id, errorCode(error));
+        if (!this.faultPlanned) {
+          // Nothing failed underneath: an engine that refuses to go on breaks rule 5.
+          this.judge(violation(5, `the engine refused a write with no injected failure and no crash: ${errorCode(error)}: ${(error as Error).message}`), 'write');
+        }
       },
     );
   }

@@ -1,29 +1,37 @@
 // The bug zoo: deliberately broken variants of the engine, each a small patch of src/ that
 // reproduces a durability bug real storage engines have shipped. `walcheck mutants` runs the
-// crash campaign against every one of them and expects each to be caught; a variant that
-// escapes means the harness lost a capability (or the oracle a rule).
+// crash campaign and the explorer against every one of them and expects each to be caught; a
+// variant that escapes means the harness lost a capability (or the oracle a rule).
 //
 // A patch is data: for each edit, a string that must occur exactly once in the named file of
 // the current src/ and its replacement (mutant-engine.ts applies them to a copy, so the
 // shipped engine carries no test switch). A refactor of src/ that moves a patched line makes
 // the patch fail loudly instead of silently testing the correct engine.
 //
-//   name                         rule  what is broken
-//   ack-before-fsync               1   the group's datasync runs before its write
-//   group-commit-leader-sync       1   followers' records written after the leader's sync
-//   segment-dir-entry-unsynced     1   a new segment's directory entry is never fsynced
-//   rotate-before-durable          1   rotation mid-append: the sync covers the new segment only
-//   replay-partial-batch         2,3   the decodable entries of a torn record are replayed
-//   crc-unchecked                 2   the record checksum is not compared
-//   seq-start-unchecked            6   seqStart is not compared with the expected sequence
-//   count-unchecked                6   the header's count is trusted, not checked
-//   replay-skips-invalid         2,6   replay steps over an invalid record and goes on
-//   append-after-torn-tail         1   a torn tail stays in place; new records go after it
-//   fsync-retry                  1,7   fsyncgate: a failed datasync is retried and trusted
-//   seq-reuse-after-recovery       5   after recovery numbering restarts at the batch count
-//   memtable-seq-ascending       2,4   versions of a key ordered oldest first: stale reads
-//   get-ignores-tombstones         2   a point read steps over a tombstone to an older value
-//   torn-tail-dropped              8   the torn tail is cut off without a copy in quarantine/
+//   name                        rules  needs     what is broken
+//   ack-before-fsync              1    campaign  the group's datasync runs before its write
+//   group-commit-leader-sync      1    campaign  followers' records written after the leader's sync
+//   segment-dir-entry-unsynced    1    campaign  a new segment's directory entry is never fsynced
+//   rotate-before-durable         1    campaign  rotation mid-append: the sync covers the new segment
+//   replay-partial-batch         2,3   campaign  the decodable entries of a torn record are replayed
+//   crc-unchecked                3,2   campaign  the record checksum is not compared
+//   seq-start-unchecked           6    explore   seqStart is not compared with the expected sequence
+//   count-unchecked               6    explore   the header's count is trusted, not checked
+//   replay-skips-invalid         6,2   explore   replay steps over an invalid record and goes on
+//   append-after-torn-tail        1    campaign  a torn tail stays in place; new records go after it
+//   fsync-retry                   1    campaign  fsyncgate: a failed datasync is retried and trusted
+//   seq-reuse-after-recovery      5    explore   after recovery numbering restarts at the record count
+//   memtable-seq-ascending       2,3   campaign  versions of a key ordered oldest first: stale reads
+//   get-ignores-tombstones        2    campaign  a point read steps over a tombstone to an older value
+//   torn-tail-dropped             8    campaign  the torn tail is cut off without a copy in quarantine/
+//
+// `rules` lists the oracle rules that catch a variant, the usual one first; `needs` the
+// harness that catches it fastest (run-mutants.ts runs it first, then the other).
+// seq-start-unchecked and count-unchecked are reachable only through a record that passes
+// its checksum in the wrong place (field damage with the CRC recomputed), and
+// seq-reuse-after-recovery only as a refused write after recovery (the memtable's own
+// invariant refuses the reused numbers): see `walcheck mutants` for whether the harness
+// currently generates and judges those.
 
 import type { RuleNumber } from '../../model/verdict.ts';
 
@@ -112,7 +120,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'segment-dir-entry-unsynced',
     bug: "a new segment is created and written, but its directory entry is never fsynced",
-    shipped: 'fsync of a new file without fsync of its directory (found in LevelDB, SQLite and others by ALICE, OSDI 2014)',
+    shipped: 'a new file fsynced but not its directory, so its name can vanish on power loss (a classic crash-consistency bug)',
     rules: [1],
     needs: 'campaign',
     edits: [
@@ -129,7 +137,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'rotate-before-durable',
     bug: 'a full segment is rotated right after the write, and the datasync then covers only the new segment',
-    shipped: 'log switch that closes the old log file without syncing its last writes (WAL-switch bugs of LSM engines)',
+    shipped: 'a log switch that closes the old log file without syncing its last writes',
     rules: [1],
     needs: 'campaign',
     edits: [
@@ -187,7 +195,7 @@ function statusOf(`,
     name: 'crc-unchecked',
     bug: 'the record checksum is computed by the writer but never compared by the reader',
     shipped: 'checksums written but not verified on replay (verification off by default, or skipped on the recovery path)',
-    rules: [2],
+    rules: [3, 2],
     needs: 'campaign',
     edits: [
       {
@@ -243,20 +251,24 @@ function statusOf(`,
   {
     name: 'replay-skips-invalid',
     bug: 'replay steps over an invalid record (by its length field) and goes on with the records after it',
-    shipped: 'skip-corrupted-records recovery used by default (log readers that resync after a bad record and keep applying)',
-    rules: [2, 6],
-    needs: 'campaign',
+    shipped: 'recovery that reports a corrupt record and replays on after it (LevelDB without paranoid_checks, RocksDB kSkipAnyCorruptedRecords)',
+    rules: [6, 2],
+    needs: 'explore',
     edits: [
       {
         file: SCAN,
         find: `    if (!outcome.valid) {
       return`,
         replace: `    if (!outcome.valid) {
+      // Step over the bad record; if a valid one follows, resynchronise on its sequence number.
       const skipTo = offset + 24 + (bytes.length - offset >= 24 ? bytes.readUInt32LE(offset + 4) : bytes.length);
       if (skipTo + 24 <= bytes.length) {
-        offset = skipTo; // step over the bad record and resynchronise on the next one's sequence
-        next = bytes.readUInt32LE(offset + 12) + bytes.readUInt32LE(offset + 16) * 0x1_0000_0000;
-        continue;
+        const resync = readRecord(bytes, skipTo, bytes.readUInt32LE(skipTo + 12) + bytes.readUInt32LE(skipTo + 16) * 0x1_0000_0000);
+        if (resync.valid) {
+          offset = skipTo;
+          next = resync.seqStart;
+          continue;
+        }
       }
       return`,
       },
@@ -279,8 +291,8 @@ function statusOf(`,
   {
     name: 'fsync-retry',
     bug: 'a datasync that fails is retried once, and the group is acknowledged when the retry succeeds',
-    shipped: 'fsyncgate (PostgreSQL until 2018): retrying fsync after EIO, though Linux had already dropped the dirty pages',
-    rules: [1, 7],
+    shipped: 'fsyncgate (PostgreSQL, 2018): retrying fsync after EIO, though Linux had already dropped the dirty pages',
+    rules: [1],
     needs: 'campaign',
     edits: [
       {
@@ -301,7 +313,7 @@ function statusOf(`,
     bug: 'after recovery the next sequence number is taken from the number of records replayed, not from lastSeq',
     shipped: 'sequence numbers restored from the wrong counter after a restart, so new writes reuse recovered numbers',
     rules: [5],
-    needs: 'campaign',
+    needs: 'explore',
     edits: [
       {
         file: DATABASE,
@@ -314,7 +326,7 @@ function statusOf(`,
     name: 'memtable-seq-ascending',
     bug: "the version comparator orders a key's versions by ascending seq, so reads after recovery find the oldest",
     shipped: 'an internal-key comparator with the sequence order flipped: reads return stale versions',
-    rules: [2, 4],
+    rules: [2, 3],
     needs: 'campaign',
     edits: [
       {
@@ -350,7 +362,8 @@ function statusOf(`,
     edits: [
       {
         file: RECOVERY,
-        find: `  const tailPath = joinPath(quarantine, action.to);
+        find: `  const bytes = await fs.readFile(segmentPath);
+  const tailPath = joinPath(quarantine, action.to);
   const tail = await fs.open(tailPath, 'create');
   try {
     await writeFully(tail, bytes.subarray(action.offset), 0);

@@ -1,6 +1,8 @@
 // walcheck repro <token>: replays the exact scenario a crash campaign reported.
 
 import { reproduce } from '../../faults/campaign/repro.ts';
+import { loadMutantEngine } from '../../faults/mutants/mutant-engine.ts';
+import { mutantNamed } from '../../faults/mutants/zoo.ts';
 import { UsageError } from '../cli/args.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
@@ -16,13 +18,23 @@ path to the shrunk counterexample, so it needs no files; it replays on the same 
 
 Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token.`,
     positionals: [{ name: 'token', description: 'a repro token (w1.…)' }],
-    options: { json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' } },
+    options: {
+      mutant: { type: 'string', valueName: 'NAME', description: 'replay on a bug-zoo variant (as printed by walcheck mutants) instead of the engine' },
+      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
+    },
   },
   async (args) => {
     const token = args.positional('token')!;
+    const mutantName = args.string('mutant');
+    let engine;
+    if (mutantName !== undefined) {
+      const mutant = mutantNamed(mutantName);
+      if (mutant === undefined) throw new UsageError(`--mutant: no bug-zoo variant named '${mutantName}' (see walcheck mutants --help)`);
+      engine = await loadMutantEngine(mutant);
+    }
     let result;
     try {
-      result = await reproduce(token);
+      result = await reproduce(token, engine);
     } catch (error) {
       if (error instanceof Error && error.message.includes('repro token')) throw new UsageError(error.message);
       throw error;

@@ -1,0 +1,232 @@
+// Runs the bug zoo: every variant, and the correct engine, against the crash campaign and the
+// exhaustive explorer, each within a time budget, stopping at the first violation.
+//
+// A variant runs the harness it needs first (zoo.ts `needs`), then the other one with what
+// is left of its budget. It is caught when either finds a violation. The correct engine
+// runs both for the same budget and must show none. Rows are plain data, for the
+// `walcheck mutants` table, its JSON line and `walcheck report`.
+
+import { performance } from 'node:perf_hooks';
+import { runCampaign } from '../campaign/campaign.ts';
+import { type EngineModule, shippedEngine } from '../campaign/engine-under-test.ts';
+import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../explore.ts';
+import { loadMutantEngine } from './mutant-engine.ts';
+import { type Mutant, MUTANTS, type MutantNeeds } from './zoo.ts';
+
+export type Harness = MutantNeeds;
+
+/** The row name of the shipped engine. */
+export const CORRECT_ENGINE = 'correct';
+export const BUDGET_SECONDS_DEFAULT = 60;
+export const SEED_DEFAULT = 1;
+/** Budget left for the explorer when it runs after the campaign (it takes ~3 s, has no deadline). */
+const EXPLORE_RESERVE_MS = 5000;
+/**
+ * Campaign runs planned per second of budget: several times what a fast machine runs (~3,000
+ * scenarios/s), so the deadline ends the campaign; not far more, since the campaign lists
+ * the planned run indices up front.
+ */
+const CAMPAIGN_RUNS_PER_SECOND = 20_000;
+
+export interface MutantRow {
+  /** The mutant's name, or 'correct' for the shipped engine. */
+  readonly variant: string;
+  readonly bug: string;
+  /** The rules the zoo expects to catch it (empty for the correct engine). */
+  readonly expectedRules: readonly number[];
+  /** A violation was found. */
+  readonly caught: boolean;
+  /** As it should be: a mutant caught, the correct engine not. */
+  readonly ok: boolean;
+  /** The harness that found the violation. */
+  readonly harness: Harness | null;
+  readonly rule: number | null;
+  readonly ruleName: string | null;
+  /** Scenarios (campaign) and states (explore) judged until caught, or in all when not caught. */
+  readonly scenarios: number;
+  /** Seconds from the variant's start until caught (the campaign's time includes shrinking), or in all. */
+  readonly seconds: number;
+  /** Batches in the shrunk counterexample and in the scenario first found (campaign only). */
+  readonly shrunkBatches: number | null;
+  readonly originalBatches: number | null;
+  /** `walcheck repro` token (campaign only; replay it with `--mutant <variant>`). */
+  readonly token: string | null;
+  /** The violation report. */
+  readonly report: string | null;
+  /** Harnesses run, in order. */
+  readonly harnesses: readonly Harness[];
+  /** A harness run that threw instead of judging (the message), if any. */
+  readonly error: string | null;
+}
+
+export interface MutantsOptions {
+  /** Variant names to run ('correct' names the shipped engine); default: every mutant and the correct engine. */
+  only?: readonly string[];
+  seed?: number;
+  budgetSeconds?: number;
+  /** Shrinking a campaign counterexample stops improving after this many ms (campaign default otherwise). */
+  shrinkMs?: number;
+  /** A variant begins (index from 0). */
+  onStart?: (variant: string, index: number, total: number) => void;
+  /** Progress inside a variant's harness run. */
+  onProgress?: (variant: string, harness: Harness, line: string) => void;
+  /** A variant's row is complete. */
+  onRow?: (row: MutantRow, index: number, total: number) => void;
+}
+
+interface Variant {
+  readonly name: string;
+  readonly mutant: Mutant | null;
+}
+
+/** The variants `only` names, in zoo order, the correct engine last; throws on an unknown name. */
+export function selectVariants(only?: readonly string[]): Variant[] {
+  const all: Variant[] = [...MUTANTS.map((mutant) => ({ name: mutant.name, mutant })), { name: CORRECT_ENGINE, mutant: null }];
+  if (only === undefined) return all;
+  const known = new Set(all.map((v) => v.name));
+  const unknown = only.filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new RangeError(`unknown variant ${unknown.join(', ')} (variants: ${[...known].join(', ')})`);
+  return all.filter((v) => only.includes(v.name));
+}
+
+export async function runMutants(options: MutantsOptions = {}): Promise<MutantRow[]> {
+  const variants = selectVariants(options.only);
+  const rows: MutantRow[] = [];
+  for (const [index, variant] of variants.entries()) {
+    options.onStart?.(variant.name, index, variants.length);
+    const row = await runVariant(variant, options);
+    rows.push(row);
+    options.onRow?.(row, index, variants.length);
+  }
+  return rows;
+}
+
+async function runVariant(variant: Variant, options: MutantsOptions): Promise<MutantRow> {
+  const budgetMs = (options.budgetSeconds ?? BUDGET_SECONDS_DEFAULT) * 1000;
+  // The explorer is bounded (a few seconds); the campaign runs until caught or out of time.
+  const harnesses: Harness[] = variant.mutant?.needs === 'campaign' ? ['campaign', 'explore'] : ['explore', 'campaign'];
+  const engine = variant.mutant === null ? await shippedEngine() : await loadMutantEngine(variant.mutant);
+  const start = performance.now();
+  const ran: Harness[] = [];
+  let scenarios = 0;
+  let error: string | null = null;
+  let found: Found | null = null;
+  for (const [i, harness] of harnesses.entries()) {
+    const leftMs = budgetMs - (performance.now() - start);
+    if (leftMs <= 0 || found !== null) break;
+    ran.push(harness);
+    const secondsBefore = (performance.now() - start) / 1000;
+    const progress = (line: string): void => options.onProgress?.(variant.name, harness, line);
+    try {
+      const exploreLater = harnesses.indexOf('explore') > i;
+      const result =
+        harness === 'campaign'
+          ? await campaignRun(engine, options, exploreLater ? Math.max(leftMs - EXPLORE_RESERVE_MS, leftMs / 2) : leftMs, progress)
+          : await exploreRun(engine, progress);
+      if (result.found !== null) {
+        found = { ...result.found, scenarios: scenarios + result.found.scenarios, seconds: secondsBefore + result.found.seconds };
+        // The token replays on this variant, not on the shipped engine.
+        if (found.token !== null && found.report !== null && variant.mutant !== null) {
+          found = { ...found, report: found.report.replace(`repro ${found.token}`, `repro ${found.token} --mutant ${variant.name}`) };
+        }
+      }
+      scenarios += result.scenarios;
+    } catch (thrown) {
+      // A harness that throws did not judge the variant: recorded, and the next harness runs.
+      error ??= `${harness}: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
+    }
+  }
+  const base: Base = {
+    variant: variant.name,
+    bug: variant.mutant?.bug ?? 'none: the shipped engine',
+    expectedRules: variant.mutant?.rules ?? [],
+    harnesses: ran,
+    error,
+  };
+  if (found !== null) return { ...base, ...found, ok: variant.mutant !== null };
+  const seconds = (performance.now() - start) / 1000;
+  return { ...base, ...NOT_FOUND, scenarios, seconds, ok: variant.mutant === null && error === null };
+}
+
+type Base = Pick<MutantRow, 'variant' | 'bug' | 'expectedRules' | 'harnesses' | 'error'>;
+/** A violation found by one harness; scenarios and seconds count from that harness's start. */
+type Found = Omit<MutantRow, keyof Base | 'ok'>;
+const NOT_FOUND = {
+  caught: false,
+  harness: null,
+  rule: null,
+  ruleName: null,
+  shrunkBatches: null,
+  originalBatches: null,
+  token: null,
+  report: null,
+} as const;
+
+interface HarnessResult {
+  /** Scenarios (campaign) or states (explore) judged. */
+  scenarios: number;
+  found: Found | null;
+}
+
+async function campaignRun(engine: EngineModule, options: MutantsOptions, deadlineMs: number, progress: (line: string) => void): Promise<HarnessResult> {
+  const summary = await runCampaign({
+    engine,
+    seed: options.seed ?? SEED_DEFAULT,
+    runs: Math.ceil((deadlineMs / 1000) * CAMPAIGN_RUNS_PER_SECOND),
+    deadlineMs,
+    stopOnViolation: true,
+    ...(options.shrinkMs === undefined ? {} : { shrinkMs: options.shrinkMs }),
+    onProgress: (p) => progress(`${p.done} scenarios, ${(p.elapsedMs / 1000).toFixed(0)} s`),
+  });
+  const violation = summary.violations[0];
+  if (violation === undefined) return { scenarios: summary.runs, found: null };
+  const found: Found = {
+    caught: true,
+    harness: 'campaign',
+    rule: violation.rule,
+    ruleName: violation.ruleName,
+    scenarios: violation.scenariosUntilCaught,
+    seconds: violation.secondsUntilCaught,
+    shrunkBatches: violation.shrunkBatches,
+    originalBatches: violation.originalBatches,
+    token: violation.token,
+    report: violation.report,
+  };
+  return { scenarios: summary.runs, found };
+}
+
+async function exploreRun(engine: EngineModule, progress: (line: string) => void): Promise<HarnessResult> {
+  const summary = await runExplore({ engine, stopOnViolation: true, onProgress: (done, total) => progress(`crash point ${done}/${total}`) });
+  const states = statesOf(summary);
+  const violation = summary.violations[0];
+  if (violation === undefined) return { scenarios: states, found: null };
+  const found: Found = {
+    caught: true,
+    harness: 'explore',
+    rule: violation.rule,
+    ruleName: violation.ruleName,
+    scenarios: states,
+    seconds: summary.seconds,
+    shrunkBatches: null,
+    originalBatches: null,
+    token: null,
+    report: violation.report,
+  };
+  return { scenarios: states, found };
+}
+
+function statesOf(summary: ExploreSummary): number {
+  return EXPLORE_KINDS.reduce((sum, kind) => sum + summary.states[kind], 0);
+}
+
+/** The mutants caught, the mutants not caught, and whether the correct engine passed. */
+export function tally(rows: readonly MutantRow[]): { mutants: number; caught: number; escaped: string[]; correctOk: boolean | null } {
+  const mutantRows = rows.filter((r) => r.variant !== CORRECT_ENGINE);
+  const correct = rows.find((r) => r.variant === CORRECT_ENGINE);
+  return {
+    mutants: mutantRows.length,
+    caught: mutantRows.filter((r) => r.caught).length,
+    escaped: mutantRows.filter((r) => !r.caught).map((r) => r.variant),
+    correctOk: correct === undefined ? null : correct.ok,
+  };
+}

@@ -1,0 +1,171 @@
+// walcheck mutants: the bug zoo (faults/mutants/zoo.ts) against the crash campaign and the
+// explorer; every variant must be caught, and the correct engine must pass the same budget.
+
+import {
+  BUDGET_SECONDS_DEFAULT,
+  CORRECT_ENGINE,
+  type MutantRow,
+  runMutants,
+  SEED_DEFAULT,
+  selectVariants,
+  tally,
+} from '../../faults/mutants/run-mutants.ts';
+import { MUTANTS } from '../../faults/mutants/zoo.ts';
+import { UsageError } from '../cli/args.ts';
+import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
+import { LineWriter, plural } from '../cli/output.ts';
+import { Progress } from '../cli/progress.ts';
+
+export { runMutants, type MutantRow } from '../../faults/mutants/run-mutants.ts';
+
+export const command = defineCommand(
+  {
+    name: 'mutants',
+    description: `
+Runs the bug zoo: ${MUTANTS.length} deliberately broken variants of the engine, each a small patch
+of a copy of src/ reproducing a durability bug real engines have shipped (acking before
+fsync, fsyncgate, unsynced directory entries, partial batches on replay, stale reads, ...).
+Each variant runs the crash campaign (seeded by --seed) and the exhaustive explorer, the
+one it needs first, for at most --budget seconds, stopping at its first violation; then
+the correct engine runs both for the same budget and must show no violation.
+
+Prints a progress line per variant on stderr, then a table: variant, caught or not, the
+oracle rule (crash-model.md section 2), the harness, scenarios and seconds until caught
+(campaign seconds include shrinking), the shrunk counterexample's batches, and the bug.
+--json prints {"mutants", "caught", "escaped", "correctEngine", "ok", "rows"} as the
+last line of stdout.
+
+Variants:
+${wrap([...MUTANTS.map((m) => m.name), CORRECT_ENGINE].join(', ') + '.', 88)}
+Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 usage error.`,
+    positionals: [],
+    options: {
+      only: { type: 'string', valueName: 'NAMES', description: `comma-separated variants to run ('${CORRECT_ENGINE}' is the shipped engine)` },
+      seed: { type: 'string', valueName: 'N', description: 'campaign seed', integer: { min: 0, max: 2 ** 31 - 1 }, default: String(SEED_DEFAULT) },
+      budget: {
+        type: 'string',
+        valueName: 'S',
+        description: 'seconds per variant at most',
+        integer: { min: 1, max: 3600 },
+        default: String(BUDGET_SECONDS_DEFAULT),
+      },
+      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
+    },
+  },
+  async (args) => {
+    const only = parseOnly(args.string('only'));
+    const progress = new Progress();
+    const rows = await runMutants({
+      ...(only === undefined ? {} : { only }),
+      seed: args.integer('seed')!,
+      budgetSeconds: args.integer('budget')!,
+      onStart: (variant, index, total) => progress.step(`[${index + 1}/${total}] ${variant} ...`),
+      onProgress: (variant, harness, line) => progress.update(`  ${variant}: ${harness}: ${line}`),
+      onRow: (row) => progress.step(`  ${row.variant}: ${outcomeText(row)}`),
+    });
+    progress.done();
+    const out = new LineWriter();
+    for (const line of details(rows)) out.line(line);
+    for (const line of mutantsTable(rows)) out.line(line);
+    const summary = mutantsJson(rows);
+    out.line('');
+    out.line(summaryLine(rows));
+    if (args.flag('json')) out.json(summary);
+    out.flush();
+    return summary.ok ? EXIT_OK : EXIT_FOUND;
+  },
+);
+
+/** `text` broken at spaces into lines of at most `width` characters, indented by 2. */
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width - 2) {
+      lines.push(`  ${line}`);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(`  ${line}`);
+  return lines.join('\n');
+}
+
+function parseOnly(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = [...new Set(text.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  if (names.length === 0) throw new UsageError('--only needs at least one variant name');
+  try {
+    selectVariants(names);
+  } catch (error) {
+    throw new UsageError(`--only: ${(error as Error).message}`);
+  }
+  return names;
+}
+
+function outcomeText(row: MutantRow): string {
+  const error = row.error === null ? '' : ` (harness error: ${row.error})`;
+  if (!row.caught) {
+    const verdict = row.variant === CORRECT_ENGINE ? 'no violation' : 'NOT CAUGHT';
+    return `${verdict} in ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s (${row.harnesses.join(' + ')})${error}`;
+  }
+  const verdict = row.variant === CORRECT_ENGINE ? 'VIOLATION' : 'caught';
+  const shrunk = row.shrunkBatches === null ? '' : `, shrunk to ${row.shrunkBatches} batch${row.shrunkBatches === 1 ? '' : 'es'}`;
+  return `${verdict} by rule ${row.rule} (${row.ruleName}) in ${row.harness} after ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s${shrunk}${error}`;
+}
+
+/** Reports worth reading in full: a violation of the correct engine, and what escaped. */
+function details(rows: readonly MutantRow[]): string[] {
+  const lines: string[] = [];
+  for (const row of rows) {
+    if (row.variant === CORRECT_ENGINE && row.caught) lines.push(`The correct engine violates the oracle:`, row.report ?? '', '');
+    if (row.variant !== CORRECT_ENGINE && !row.caught) lines.push(`Mutant ${row.variant} was not caught: ${outcomeText(row)}`, '');
+    if (row.variant === CORRECT_ENGINE && row.error !== null) lines.push(`The correct engine's run did not complete: ${row.error}`, '');
+  }
+  return lines;
+}
+
+/** The human table (markdown), also used by REPORT.md. */
+export function mutantsTable(rows: readonly MutantRow[]): string[] {
+  const lines = ['| variant | caught | rule | harness | scenarios | seconds | shrunk batches | bug |', '|---|---|---|---|---|---|---|---|'];
+  for (const row of rows) {
+    const caught = row.variant === CORRECT_ENGINE ? (row.ok ? 'no (correct)' : 'VIOLATION') : row.caught ? 'yes' : 'NO';
+    const rule = row.rule === null ? '-' : `${row.rule} ${row.ruleName}`;
+    const shrunk = row.shrunkBatches === null ? '-' : `${row.shrunkBatches} (of ${row.originalBatches})`;
+    const cells = [row.variant, caught, rule, row.harness ?? row.harnesses.join('+'), row.scenarios.toLocaleString('en-US'), row.seconds.toFixed(1), shrunk, row.bug];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+function summaryLine(rows: readonly MutantRow[]): string {
+  const t = tally(rows);
+  const correct = t.correctOk === null ? 'correct engine not run' : t.correctOk ? 'correct engine clean' : 'CORRECT ENGINE FAILED';
+  const escaped = t.escaped.length === 0 ? '' : ` (escaped: ${t.escaped.join(', ')})`;
+  return `${t.caught}/${t.mutants} mutants caught${escaped}; ${correct}`;
+}
+
+/** The --json object: counts first, then a row per variant (without the long reports). */
+export function mutantsJson(rows: readonly MutantRow[]): {
+  mutants: number;
+  caught: number;
+  escaped: string[];
+  correctEngine: { ok: boolean; scenarios: number; seconds: number; rule: number | null; report: string | null; error: string | null } | null;
+  ok: boolean;
+  rows: object[];
+} {
+  const t = tally(rows);
+  const correct = rows.find((r) => r.variant === CORRECT_ENGINE);
+  return {
+    mutants: t.mutants,
+    caught: t.caught,
+    escaped: t.escaped,
+    correctEngine:
+      correct === undefined
+        ? null
+        : { ok: correct.ok, scenarios: correct.scenarios, seconds: correct.seconds, rule: correct.rule, report: correct.report, error: correct.error },
+    ok: t.escaped.length === 0 && t.correctOk !== false,
+    rows: rows.map(({ report: _report, ...row }) => row),
+  };
+}

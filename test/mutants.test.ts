@@ -1,0 +1,112 @@
+// The bug zoo (faults/mutants): every patch applies to the current src/ (each text to replace
+// occurs exactly once), a patch that no longer applies fails loudly, and every patched copy
+// typechecks and imports as an engine. Whether each variant is caught is `walcheck mutants`'s
+// job (it takes minutes); here only that the zoo is well formed and loadable.
+
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { applyEdits, loadMutantEngine, materializeMutant, PatchError, PROJECT_ROOT, readEngineSources } from '../faults/mutants/mutant-engine.ts';
+import { runMutants, selectVariants } from '../faults/mutants/run-mutants.ts';
+import { mutantsJson, mutantsTable } from '../scripts/commands/mutants.ts';
+import { type Mutant, MUTANTS } from '../faults/mutants/zoo.ts';
+
+let sources: Map<string, string>;
+beforeAll(async () => {
+  sources = await readEngineSources();
+});
+
+describe('the zoo', () => {
+  it('holds at least 12 mutants with unique names, one-line descriptions, rules and edits', () => {
+    expect(MUTANTS.length).toBeGreaterThanOrEqual(12);
+    expect(new Set(MUTANTS.map((m) => m.name)).size).toBe(MUTANTS.length);
+    for (const m of MUTANTS) {
+      expect(m.name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(m.name).not.toBe('correct');
+      for (const line of [m.bug, m.shipped]) expect(line.length > 0 && !line.includes('\n')).toBe(true);
+      expect(m.rules.length).toBeGreaterThan(0);
+      for (const rule of m.rules) expect(rule >= 1 && rule <= 8).toBe(true);
+      expect(m.edits.length).toBeGreaterThan(0);
+      for (const edit of m.edits) expect(edit.file.startsWith('src/')).toBe(true);
+    }
+  });
+
+  it.each(MUTANTS.map((m) => [m.name, m] as const))('%s applies to the current src/ and changes it', (_name, mutant) => {
+    const patched = applyEdits(sources, mutant);
+    for (const edit of mutant.edits) expect(patched.get(edit.file)).not.toBe(sources.get(edit.file));
+    expect(patched.size).toBe(sources.size);
+  });
+
+  it('a patch whose text is missing or ambiguous fails loudly, naming the mutant and file', () => {
+    const base = MUTANTS[0]!;
+    const missing: Mutant = { ...base, edits: [{ file: 'src/db/log-writer.ts', find: 'no such text in the engine', replace: '' }] };
+    expect(() => applyEdits(sources, missing)).toThrow(PatchError);
+    expect(() => applyEdits(sources, missing)).toThrow(/occurs 0 times in src\/db\/log-writer\.ts/);
+    const ambiguous: Mutant = { ...base, edits: [{ file: 'src/db/log-writer.ts', find: 'await', replace: '' }] };
+    expect(() => applyEdits(sources, ambiguous)).toThrow(new RegExp(`mutant ${base.name}: edit 0: the text to replace occurs \\d+ times`));
+    const noFile: Mutant = { ...base, edits: [{ file: 'src/nope.ts', find: 'x', replace: 'y' }] };
+    expect(() => applyEdits(sources, noFile)).toThrow(/src\/nope\.ts does not exist/);
+  });
+
+  it('selects variants by name, the correct engine last, and refuses unknown names', () => {
+    expect(selectVariants().map((v) => v.name)).toEqual([...MUTANTS.map((m) => m.name), 'correct']);
+    expect(selectVariants(['correct', MUTANTS[1]!.name]).map((v) => v.name)).toEqual([MUTANTS[1]!.name, 'correct']);
+    expect(() => selectVariants(['no-such-mutant'])).toThrow(/unknown variant no-such-mutant/);
+  });
+});
+
+describe('patched copies', () => {
+  let dirs: string[];
+  beforeAll(async () => {
+    dirs = [];
+    for (const mutant of MUTANTS) dirs.push(await materializeMutant(mutant, sources));
+  });
+
+  it('live under the project, in .tmp/mutants/<name>/', () => {
+    for (const [i, dir] of dirs.entries()) expect(dir.startsWith(join(PROJECT_ROOT, '.tmp', 'mutants', MUTANTS[i]!.name))).toBe(true);
+  });
+
+  it('typecheck (strict, as the project), all in one program', async () => {
+    const roots: string[] = [];
+    for (const dir of dirs) roots.push(...(await filesUnder(join(dir, 'src'))));
+    const config = ts.getParsedCommandLineOfConfigFile(join(PROJECT_ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    expect(config).toBeDefined();
+    const program = ts.createProgram(roots, config!.options);
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+    expect(errors).toEqual([]);
+  });
+
+  it.each(MUTANTS.map((m) => [m.name, m] as const))('%s imports as an engine module', async (_name, mutant) => {
+    const engine = await loadMutantEngine(mutant);
+    expect(typeof engine.Database.open).toBe('function');
+  });
+});
+
+describe('runMutants', () => {
+  it('catches two quick variants by their expected rules and reports rows, table and JSON', async () => {
+    const names = ['ack-before-fsync', 'get-ignores-tombstones'];
+    const rows = await runMutants({ only: names, seed: 1, shrinkMs: 1000 });
+    expect(rows.map((r) => r.variant)).toEqual(names);
+    for (const row of rows) {
+      expect(row.caught && row.ok).toBe(true);
+      expect(row.harness).toBe('campaign');
+      expect(row.expectedRules).toContain(row.rule);
+      expect(row.token).toMatch(/^w1\./);
+      expect(row.shrunkBatches).toBeGreaterThanOrEqual(1);
+      expect(row.report).toContain(`VIOLATION rule ${row.rule}`);
+    }
+    const json = mutantsJson(rows);
+    expect(json).toMatchObject({ mutants: 2, caught: 2, escaped: [], correctEngine: null, ok: true });
+    expect(JSON.stringify(json)).not.toContain('VIOLATION'); // reports stay out of the JSON rows
+    expect(mutantsTable(rows)).toHaveLength(2 + rows.length);
+  });
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts')) out.push(join(entry.parentPath, entry.name));
+  }
+  return out;
+}
