@@ -42,3 +42,11 @@ export class LogCorruptError extends WalError {
     this.name = 'LogCorruptError';
   }
 }
+
+/** A WalError as it is; anything else (an errno error from the filesystem) as IO, keeping it as the cause. */
+export function asWalError(error: unknown, doing: string): WalError {
+  if (error instanceof WalError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return new WalError('IO', `${doing}: ${typeof code === 'string' ? `${code}: ` : ''}${message}`, error);
+}

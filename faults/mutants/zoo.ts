@@ -97,10 +97,10 @@ export const MUTANTS: readonly Mutant[] = [
     edits: [
       {
         file: PIPELINE,
-        find: '    await this.log.append(records);\n',
-        replace: `    const leaderEnd = encoded[0]!.end;
+        find: '    await this.log.append(offset === records.length ? records : records.subarray(0, offset));\n',
+        replace: `    const leaderEnd = encoded[0]!.record.end;
     await this.log.append(records.subarray(0, leaderEnd)); // the leader's record, synced
-    if (leaderEnd < records.length) await this.log.appendFollowers(records.subarray(leaderEnd)); // covered by that sync
+    if (leaderEnd < offset) await this.log.appendFollowers(records.subarray(leaderEnd, offset)); // covered by that sync
 `,
       },
       {

@@ -2,7 +2,7 @@
 // at the latest state or a snapshot, close.
 
 import type { Batch, WriteResult } from '../batch.ts';
-import { WalError } from '../errors.ts';
+import { asWalError, WalError } from '../errors.ts';
 import { type FileSystem, joinPath, type Lock, parentPath } from '../fs/types.ts';
 import { type Entry, Memtable, type ScanOptions } from '../memtable/memtable.ts';
 import { listSegments } from '../wal/log-scan.ts';
@@ -37,6 +37,14 @@ export class Database {
       throw new WalError('INVALID_ARGUMENT', `the database directory must be a non-empty string, got ${typeof dir}`);
     }
     const resolved = resolveOptions(options);
+    try {
+      return await Database.openResolved(dir, resolved);
+    } catch (error) {
+      throw asWalError(error, `cannot open ${dir}`);
+    }
+  }
+
+  private static async openResolved(dir: string, resolved: ResolvedOptions): Promise<Database> {
     await prepareDirectory(resolved.fs, dir, resolved.readOnly);
     const lock = resolved.readOnly ? null : await takeLock(resolved.fs, dir);
     try {
@@ -120,10 +128,13 @@ function checkOptionsObject(options: unknown, what: string): void {
 async function prepareDirectory(fs: FileSystem, dir: string, readOnly: boolean): Promise<void> {
   const stat = await fs.stat(dir);
   if (stat !== null && !stat.isDirectory) throw new WalError('NOT_A_DIRECTORY', `${dir} exists and is not a directory`);
-  if (stat !== null) return;
-  if (readOnly) throw new WalError('NOT_FOUND', `${dir} does not exist (read-only open creates nothing)`);
-  await fs.mkdir(dir);
-  await fs.syncDir(parentPath(dir)); // the new directory's own name must survive a crash
+  if (stat === null && readOnly) throw new WalError('NOT_FOUND', `${dir} does not exist (read-only open creates nothing)`);
+  if (readOnly) return;
+  if (stat === null) await fs.mkdir(dir);
+  // The directory's own name must survive a crash. Synced on every writable open, not only
+  // after mkdir: an earlier open may have created it and then failed at this very sync.
+  // (Only the immediate parent: missing grandparents created by mkdir are not synced.)
+  await fs.syncDir(parentPath(dir));
 }
 
 async function takeLock(fs: FileSystem, dir: string): Promise<Lock> {

@@ -7,7 +7,7 @@ import { assert } from '../errors.ts';
 import type { FileHandle, FileSystem } from '../fs/types.ts';
 import { joinPath } from '../fs/types.ts';
 import { segmentName } from '../wal/format.ts';
-import { writeFully } from './recovery.ts';
+import { writeFully } from '../fs/write-fully.ts';
 
 export interface ActiveSegment {
   number: number;
@@ -40,10 +40,6 @@ export class LogWriter {
     return new LogWriter(fs, dir, { number: lastSegment.number, handle, bytes: lastSegment.bytes }, segmentBytesMax);
   }
 
-  get segmentNumber(): number {
-    return this.active.number;
-  }
-
   /** Writes `records` (whole encoded records) after the durable end, then datasyncs. */
   async append(records: Uint8Array): Promise<void> {
     if (this.active.bytes > 0 && this.active.bytes + records.length > this.segmentBytesMax) await this.rotate();
@@ -57,9 +53,11 @@ export class LogWriter {
   }
 
   private async rotate(): Promise<void> {
-    const next = this.active.number + 1;
-    await this.active.handle.close();
-    this.active = await createSegment(this.fs, this.dir, next);
+    // The new segment first: if creating it fails, the old handle is still ours to close.
+    const next = await createSegment(this.fs, this.dir, this.active.number + 1);
+    const old = this.active;
+    this.active = next;
+    await old.handle.close();
   }
 }
 

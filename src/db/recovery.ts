@@ -10,6 +10,7 @@
 import { LogCorruptError, WalError } from '../errors.ts';
 import type { FileSystem } from '../fs/types.ts';
 import { joinPath } from '../fs/types.ts';
+import { writeFully } from '../fs/write-fully.ts';
 import type { Memtable } from '../memtable/memtable.ts';
 import { QUARANTINE_DIR } from '../wal/format.ts';
 import { type FirstInvalid, type LogScan, type LogStatus, scanLog, type SegmentSummary } from '../wal/log-scan.ts';
@@ -98,10 +99,8 @@ async function planActions(fs: FileSystem, dir: string, scan: LogScan): Promise<
 async function applyActions(fs: FileSystem, dir: string, actions: RecoveryAction[]): Promise<void> {
   if (actions.length === 0) return;
   const quarantine = joinPath(dir, QUARANTINE_DIR);
-  if ((await fs.stat(quarantine)) === null) {
-    await fs.mkdir(quarantine);
-    await fs.syncDir(dir);
-  }
+  if ((await fs.stat(quarantine)) === null) await fs.mkdir(quarantine);
+  await fs.syncDir(dir); // even if it existed: an earlier recovery may have died before this sync
   for (const action of actions) {
     if (action.kind === 'quarantine-segment') {
       await fs.rename(joinPath(dir, action.segment), joinPath(quarantine, action.to));
@@ -136,21 +135,6 @@ async function quarantineTail(
     await segment.datasync();
   } finally {
     await segment.close();
-  }
-}
-
-/** Writes all of `data` at `position`, continuing after short writes. */
-export async function writeFully(
-  handle: { write(data: Uint8Array, position: number): Promise<number> },
-  data: Uint8Array,
-  position: number,
-): Promise<void> {
-  let done = 0;
-  // A write that makes no progress is an error, so the loop ends within data.length steps.
-  while (done < data.length) {
-    const written = await handle.write(done === 0 ? data : data.subarray(done), position + done);
-    if (!(written > 0)) throw new WalError('IO', `write made no progress at byte ${position + done}`);
-    done += written;
   }
 }
 

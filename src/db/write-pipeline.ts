@@ -13,7 +13,7 @@
 
 import type { Batch, WriteResult } from '../batch.ts';
 import { SEQ_MAX } from '../batch.ts';
-import { assert, WalError } from '../errors.ts';
+import { asWalError, assert, WalError } from '../errors.ts';
 import type { Memtable } from '../memtable/memtable.ts';
 import { LOGICAL_KIND_PUT, RECORD_HEADER_BYTES } from '../wal/format.ts';
 import { encodeRecord } from '../wal/record-encoder.ts';
@@ -42,8 +42,8 @@ export class WritePipeline {
   private failure: unknown = null;
   private idleWaiters: (() => void)[] = [];
   private nextSeq: number;
-  /** Logical records queued and not yet taken into a group, to refuse a sequence overflow early. */
-  private queuedRecords = 0;
+  /** Logical records submitted and not yet committed (queued or in flight), to refuse a sequence overflow early. */
+  private pendingRecords = 0;
 
   constructor(
     private readonly log: LogWriter,
@@ -55,22 +55,17 @@ export class WritePipeline {
     this.nextSeq = lastSeq + 1;
   }
 
-  /** The original error once a write or sync failed; null while healthy. */
-  get failed(): unknown {
-    return this.failure;
-  }
-
   submit(batch: Batch, recordBytes: number): Promise<WriteResult> {
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.queue.length - this.queueHead >= this.limits.queueBatchesMax) {
       return Promise.reject(new WalError('BUSY', `the write queue is full (queueBatchesMax ${this.limits.queueBatchesMax})`));
     }
-    if (this.queuedRecords + batch.length - 1 > SEQ_MAX - this.nextSeq) { // no rounding past 2^53
+    if (this.pendingRecords + batch.length - 1 > SEQ_MAX - this.nextSeq) { // no rounding past 2^53
       return Promise.reject(new WalError('INVALID_ARGUMENT', 'sequence numbers would pass 2^53 - 1'));
     }
     return new Promise<WriteResult>((resolve, reject) => {
       this.queue.push({ batch, recordBytes, resolve, reject });
-      this.queuedRecords += batch.length;
+      this.pendingRecords += batch.length;
       if (!this.leading) void this.lead();
     });
   }
@@ -91,11 +86,12 @@ export class WritePipeline {
         } catch (error) {
           this.failClosed(error, group); // any failure, not only I/O: no caller is left waiting
         }
+        for (const pending of group) this.pendingRecords -= pending.batch.length;
       }
     } finally {
       this.leading = false;
       this.queue.length = 0;
-      this.queuedRecords = 0;
+      this.pendingRecords = 0;
       this.queueHead = 0;
       for (const wake of this.idleWaiters.splice(0)) wake();
     }
@@ -109,7 +105,6 @@ export class WritePipeline {
       if (group.length > 0 && bytes + next.recordBytes > this.limits.groupBytesMax) break;
       group.push(next);
       bytes += next.recordBytes;
-      this.queuedRecords -= next.batch.length;
       this.queueHead++;
     }
     // A leader that never goes idle must not keep every batch it ever took alive.
@@ -124,24 +119,22 @@ export class WritePipeline {
     let bytes = 0;
     for (const pending of group) bytes += pending.recordBytes;
     const records = Buffer.allocUnsafe(bytes);
-    const encoded: ValidRecord[] = [];
+    const encoded: { pending: Pending; record: ValidRecord }[] = [];
     let offset = 0;
     let seq = this.nextSeq;
     for (const pending of group) {
-      const end = encodeRecord(pending.batch, seq, records, offset);
-      assert(end - offset === pending.recordBytes, 'record size as validated');
+      const end = encodeOne(pending, seq, records, offset);
+      if (end === null) continue; // that caller's batch alone is refused; it took no seq
       const count = pending.batch.length;
-      encoded.push({ valid: true, offset, seqStart: seq, count, payloadOffset: offset + RECORD_HEADER_BYTES, end });
+      encoded.push({ pending, record: { valid: true, offset, seqStart: seq, count, payloadOffset: offset + RECORD_HEADER_BYTES, end } });
       seq += count;
       offset = end;
     }
-    await this.log.append(records);
+    if (encoded.length === 0) return;
+    await this.log.append(offset === records.length ? records : records.subarray(0, offset));
     this.nextSeq = seq;
-    for (const record of encoded) this.apply(records, record);
-    for (let i = 0; i < group.length; i++) {
-      const record = encoded[i]!;
-      group[i]!.resolve({ seqStart: record.seqStart, count: record.count });
-    }
+    for (const { record } of encoded) this.apply(records, record);
+    for (const { pending, record } of encoded) pending.resolve({ seqStart: record.seqStart, count: record.count });
   }
 
   /** Applies a durable record to the memtable, its keys and values viewed in `records`. */
@@ -153,7 +146,7 @@ export class WritePipeline {
   }
 
   private failClosed(cause: unknown, group: Pending[]): void {
-    const error = cause instanceof WalError ? cause : new WalError('IO', `write to the log failed: ${describeCause(cause)}`, cause);
+    const error = asWalError(cause, 'write to the log failed');
     this.failure = error;
     for (const pending of group) pending.reject(error);
     for (let i = this.queueHead; i < this.queue.length; i++) this.queue[i]!.reject(error);
@@ -161,10 +154,22 @@ export class WritePipeline {
 
 }
 
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    return code === undefined ? cause.message : `${code}: ${cause.message}`;
+/**
+ * Encodes one queued batch; on failure (its caller changed or detached a key or value
+ * buffer after write() validated it) rejects that batch alone and returns null, so one
+ * caller's misuse does not fail the database for everyone.
+ */
+function encodeOne(pending: Pending, seq: number, records: Buffer, offset: number): number | null {
+  let end: number;
+  try {
+    end = encodeRecord(pending.batch, seq, records, offset);
+  } catch (error) {
+    pending.reject(new WalError('INVALID_ARGUMENT', `the batch changed after write() accepted it: ${(error as Error).message}`, error));
+    return null;
   }
-  return String(cause);
+  if (end - offset !== pending.recordBytes) {
+    pending.reject(new WalError('INVALID_ARGUMENT', `the batch changed size after write() accepted it (${pending.recordBytes} -> ${end - offset} bytes)`));
+    return null;
+  }
+  return end;
 }

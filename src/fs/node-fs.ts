@@ -1,9 +1,9 @@
-// The FileSystem seam over node:fs: the only file in src/ that touches node:fs.
+// The FileSystem seam over node:fs: with node-lock.ts, the only code in src/ that touches node:fs.
 
-import { constants, promises as fsp, realpathSync } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
+import { lockDirectory } from './node-lock.ts';
 import type { FileHandle as NodeFileHandle } from 'node:fs/promises';
 import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from './types.ts';
-import { joinPath } from './types.ts';
 
 const OPEN_FLAGS: Record<OpenMode, number> = {
   read: constants.O_RDONLY,
@@ -11,9 +11,6 @@ const OPEN_FLAGS: Record<OpenMode, number> = {
   create: constants.O_RDWR | constants.O_CREAT,
 };
 
-/** Directories locked by this process: a second open in-process must fail too. */
-const lockedInProcess = new Set<string>();
-const LOCK_ATTEMPTS_MAX = 3;
 
 class NodeFile implements FileHandle {
   constructor(private readonly handle: NodeFileHandle) {}
@@ -91,57 +88,8 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  /**
-   * A LOCK file holding the owner's pid. A file left by a process that no longer runs
-   * (killed) is stale and taken over; a live owner, or this process, keeps it.
-   */
-  async lock(dir: string): Promise<Lock> {
-    const key = realpathSync(dir); // one key per directory, whatever path (or symlink) names it
-    if (lockedInProcess.has(key)) throw lockedError(dir, process.pid);
-    // Claimed before the first await: a concurrent open in this process must not see the
-    // LOCK file naming our own pid and take it over as stale.
-    lockedInProcess.add(key);
-    try {
-      return await takeLockFile(dir, key);
-    } catch (error) {
-      lockedInProcess.delete(key);
-      throw error;
-    }
+  /** The LOCK file protocol is in node-lock.ts. */
+  lock(dir: string): Promise<Lock> {
+    return lockDirectory(dir);
   }
-}
-
-async function takeLockFile(dir: string, key: string): Promise<Lock> {
-  const path = joinPath(dir, 'LOCK');
-  for (let attempt = 0; attempt < LOCK_ATTEMPTS_MAX; attempt++) {
-    try {
-      await fsp.writeFile(path, `${process.pid}\n`, { flag: 'wx' });
-      return { release: () => releaseLock(key, path) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number.parseInt(await fsp.readFile(path, 'utf8').catch(() => ''), 10);
-    if (Number.isSafeInteger(owner) && owner !== process.pid && processAlive(owner)) throw lockedError(dir, owner);
-    await fsp.unlink(path).catch(() => undefined); // stale: its owner is gone
-  }
-  throw lockedError(dir, Number.NaN);
-}
-
-async function releaseLock(key: string, path: string): Promise<void> {
-  lockedInProcess.delete(key);
-  await fsp.unlink(path).catch(() => undefined);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function lockedError(dir: string, owner: number): NodeJS.ErrnoException {
-  const error: NodeJS.ErrnoException = new Error(`${dir} is locked by process ${owner}`);
-  error.code = 'ELOCKED';
-  return error;
 }

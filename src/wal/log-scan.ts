@@ -5,7 +5,7 @@
 import type { FileSystem } from '../fs/types.ts';
 import { joinPath } from '../fs/types.ts';
 import { assert } from '../errors.ts';
-import { type InvalidReason, parseSegmentName } from './format.ts';
+import { type InvalidReason, parseSegmentName, RECORD_HEADER_BYTES } from './format.ts';
 import { readRecord, type ValidRecord } from './record-reader.ts';
 
 export type LogStatus = 'clean' | 'torn-tail' | 'corrupt';
@@ -59,7 +59,7 @@ export function scanSegment(bytes: Buffer, expectedSeq: number, visit?: (record:
   let next = expectedSeq;
   let records = 0;
   // Each valid record takes at least 24 bytes, so the loop ends within bytes/24 + 1 steps.
-  const stepsMax = Math.floor(bytes.length / 24) + 1;
+  const stepsMax = Math.floor(bytes.length / RECORD_HEADER_BYTES) + 1;
   for (let step = 0; step <= stepsMax && offset < bytes.length; step++) {
     const outcome = readRecord(bytes, offset, next);
     if (!outcome.valid) {
