@@ -6,5 +6,19 @@ export default defineConfig({
     // Real-filesystem and child-process tests are slower on a 2-core machine than the default 5 s.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts', 'model/**/*.ts', 'faults/**/*.ts'],
+      // The bug zoo runs patched copies under .tmp/; the campaign worker runs in worker threads.
+      exclude: ['.tmp/**', 'faults/mutants/**', 'faults/campaign/campaign-worker.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+      // Just under what the suite reaches, so that lost coverage fails CI but noise does not.
+      thresholds: {
+        'src/**': { lines: 99, statements: 98, branches: 97, functions: 95 },
+        'model/**': { lines: 97, statements: 95, branches: 89, functions: 95 },
+        'faults/**': { lines: 96, statements: 94, branches: 86, functions: 95 },
+      },
+    },
   },
 });

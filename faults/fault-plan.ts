@@ -64,12 +64,3 @@ export class FaultInjector {
     return undefined;
   }
 }
-
-export function describeFault(rule: FaultRule): string {
-  const where = [
-    rule.nth !== undefined ? `occurrence ${rule.nth}` : '',
-    rule.index !== undefined ? `op #${rule.index}` : '',
-  ].filter((s) => s !== '');
-  const bytes = rule.bytes !== undefined ? ` (${rule.bytes} bytes)` : '';
-  return `${rule.fault}${bytes} on ${rule.op} ${where.length > 0 ? where.join(', ') : 'every time'}`;
-}

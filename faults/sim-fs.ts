@@ -75,6 +75,7 @@ export class SimFs implements FileSystem {
   private readonly injector: FaultInjector | null;
   private readonly rng: Rng;
   private ops = 0;
+  private fired = 0;
   private frozen = false;
 
   /** An empty filesystem (the root directory only); `root` is for images and fromFiles. */
@@ -123,6 +124,16 @@ export class SimFs implements FileSystem {
   /** Operations issued so far (the next operation's index). */
   get opCount(): number {
     return this.ops;
+  }
+
+  /** Whether a directory exists in the volatile namespace (not an operation: no index, no trace). */
+  hasDir(path: string): boolean {
+    return this.lookup(parsePath(path))?.kind === 'dir';
+  }
+
+  /** Injected faults that actually fired so far (a planned fault may never be reached). */
+  get faultsFired(): number {
+    return this.fired;
   }
 
   get trace(): readonly TraceEntry[] {
@@ -345,6 +356,7 @@ export class SimFs implements FileSystem {
     }
     try {
       const fault = this.injector?.take(op, index);
+      if (fault !== undefined) this.fired++;
       // write and datasync interpret their faults themselves (short writes, fsyncgate)
       if (fault !== undefined && op !== 'write' && op !== 'datasync') throw fsError(fault.fault, op, path);
       const value = body(fault);

@@ -156,10 +156,6 @@ export function parsePath(raw: string): ParsedPath {
   return parsed;
 }
 
-export function normalizePath(raw: string): string {
-  return parsePath(raw).path;
-}
-
 export function childPath(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }

@@ -74,11 +74,6 @@ export class PrefixModel {
     return { a: this.at(this.fpsA, k), b: this.at(this.fpsB, k) };
   }
 
-  /** Position of the batch with this id, or 0 when the line does not hold it. */
-  positionOf(id: number): number {
-    return this.list.findIndex((batch) => batch.id === id) + 1;
-  }
-
   append(batch: LineBatch): void {
     if (batch.ops.length < 1) throw new RangeError('a batch holds at least one op');
     const k = this.list.length;
@@ -244,11 +239,6 @@ export function applyOps(state: Map<string, Bytes>, ops: readonly BatchOp[]): Ma
     else state.delete(keyId(op.key));
   }
   return state;
-}
-
-/** Sorted entries of a state map. */
-export function entriesOf(state: ReadonlyMap<string, Bytes>): Entry[] {
-  return [...state.keys()].sort().map((id) => [keyBytes(id), state.get(id)!] as const);
 }
 
 function lastAtOrBefore(ks: readonly number[], k: number): number {

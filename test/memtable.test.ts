@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { WalError } from '../src/errors.ts';
 import { KIND_DELETE, KIND_PUT, Memtable } from '../src/memtable/memtable.ts';
 import type { Entry, ScanOptions } from '../src/memtable/memtable.ts';
+import { HEIGHT_MAX, SkipListLevels } from '../src/memtable/skiplist-levels.ts';
+import { VersionColumns } from '../src/memtable/version-columns.ts';
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 20240611);
 
@@ -502,6 +504,43 @@ describe('memtable: misuse', () => {
     bulk.finishBulk();
     expect(bulk.get(Buffer.from('k'))?.toString()).toBe('v');
     expect(bulk.versionCount).toBe(1);
+  });
+});
+
+describe('memtable: building blocks', () => {
+  it('skip-list heights: a seed that folds to xorshift\'s fixed point 0 still draws varied heights', () => {
+    // imul(0x242c9185, 0x9e3779b1) ^ 0x6d2b79f5 === 0: the state falls back to the one seed 0 gets.
+    const heights = (seed: number): number[] => {
+      const levels = new SkipListLevels(seed);
+      return Array.from({ length: 4000 }, () => levels.nextHeight());
+    };
+    const folded = heights(0x242c9185);
+    expect(folded).toEqual(heights(0));
+    expect(folded).not.toEqual(heights(1));
+    const ones = folded.filter((h) => h === 1).length;
+    expect(ones).toBeGreaterThan(2800); // 3/4 expected, not stuck at HEIGHT_MAX
+    expect(ones).toBeLessThan(3200);
+    expect(Math.max(...folded)).toBeLessThanOrEqual(HEIGHT_MAX);
+    expect(Math.min(...folded)).toBe(1);
+  });
+
+  it('compareVersions: key ascending (prefix first, then bytes, then length), then seq descending', () => {
+    // Bulk sorting only ever compares versions whose first 4 bytes tie; the order must hold for any pair.
+    const v = new VersionColumns();
+    const chunk = Buffer.from('a' + 'b' + 'abcdX' + 'abcdY' + 'abcd');
+    const add = (offset: number, length: number, seq: number) => v.append(chunk, offset, length, 0, 0, KIND_PUT, seq);
+    const a = add(0, 1, 1);
+    const b = add(1, 1, 2);
+    const x = add(2, 5, 3);
+    const y = add(7, 5, 4);
+    const abcd = add(12, 4, 5);
+    const aNewer = add(0, 1, 6);
+    const sign = (p: number, q: number) => Math.sign(v.compareVersions(p, q));
+    expect([sign(a, b), sign(b, a)]).toEqual([-1, 1]); // prefixes differ
+    expect([sign(x, y), sign(y, x)]).toEqual([-1, 1]); // prefixes tie, byte 5 differs
+    expect([sign(abcd, x), sign(x, abcd)]).toEqual([-1, 1]); // a prefix of the other sorts first
+    expect([sign(aNewer, a), sign(a, aNewer)]).toEqual([-1, 1]); // same key: the newer first
+    expect(sign(x, x)).toBe(0);
   });
 });
 

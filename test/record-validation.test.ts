@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../src/batch.ts';
 import { SEQ_MAX } from '../src/batch.ts';
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
-import { segmentName } from '../src/wal/format.ts';
+import { parseSegmentName, segmentName } from '../src/wal/format.ts';
 import { scanLog, scanSegment } from '../src/wal/log-scan.ts';
 import { encodeRecord, recordBytes } from '../src/wal/record-encoder.ts';
 import { forEachLogical, readRecord } from '../src/wal/record-reader.ts';
@@ -152,6 +152,12 @@ describe('validation reasons (spec section 6), in check order', () => {
       expect(reasonOf(fixCrc(record))).toBe('bad-payload');
     });
 
+    it('bad-payload: count higher, with a payload long enough for that many headers (the first record takes it all)', () => {
+      const record = encode([put('key', 'a value')]); // 9 + 3 + 7 = 19 payload bytes: room for 2 headers by size
+      record.writeUInt32LE(2, COUNT);
+      expect(reasonOf(fixCrc(record))).toBe('bad-payload');
+    });
+
     it('bad-payload: count lower, so the records use too few of the length bytes', () => {
       const record = encode([put('a', '1'), put('b', '2')]);
       record.writeUInt32LE(1, COUNT);
@@ -247,6 +253,18 @@ describe('validation reasons (spec section 6), in check order', () => {
       const scan = await scanLog(fs, await logOf([1, 3]));
       expect(scan.status).toBe('corrupt'); // not a torn tail: a segment is missing
       expect(scan.firstInvalid).toMatchObject({ segment: segmentName(3), offset: 0, reason: 'missing-segment' });
+    });
+
+    it('segment names parse to their exact number, never to a rounded one', () => {
+      expect(parseSegmentName(segmentName(1))).toBe(1);
+      expect(parseSegmentName('00000000000000000042.wal')).toBe(42);
+      expect(parseSegmentName(segmentName(Number.MAX_SAFE_INTEGER))).toBe(Number.MAX_SAFE_INTEGER);
+      // 20 digits past 2^53 - 1 cannot be held exactly: not taken as a (wrong) segment number.
+      expect(parseSegmentName('00009007199254740992.wal')).toBeNull();
+      expect(parseSegmentName('99999999999999999999.wal')).toBeNull();
+      for (const name of ['1.wal', '000000000000000000001.wal', '00000000000000000001.wal.0.tail', '0000000000000000000a.wal']) {
+        expect(parseSegmentName(name), name).toBeNull();
+      }
     });
 
     it('other names in the directory are not part of the log', async () => {

@@ -6,6 +6,7 @@
 import { readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SimFs } from '../faults/sim-fs.ts';
 import { Database, NodeFileSystem, type RecoveryMode, scanLog, segmentName, WalError } from '../src/index.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
 
@@ -280,6 +281,29 @@ describe('other repairs and clean edge cases', () => {
     expect(db.recovery.actions).toEqual([{ kind: 'quarantine-tail', segment: segmentName(3), offset: TORN_AT, bytes: garbage.length, to: `${name}.1` }]);
     expect((await readFile(join(dir, 'quarantine', `${name}.1`))).equals(garbage)).toBe(true);
     expect((await readFile(join(dir, 'quarantine', name))).length).toBe(30);
+  });
+
+  it('a torn tail with every quarantine name for it taken (1,000) fails the open with IO and changes nothing', async () => {
+    const name = `${segmentName(1)}.0.tail`;
+    const taken = Array.from({ length: 1000 }, (_, n) => [`/db/quarantine/${n === 0 ? name : `${name}.${n}`}`, new Uint8Array(0)] as const);
+    // 'not a record' is a truncated-header at offset 0 of the last segment: a torn tail.
+    const sim = SimFs.fromFiles([[`/db/${segmentName(1)}`, Buffer.from('not a record')], ...taken]);
+    const error = await Database.open('/db', { fs: sim }).then(
+      async (db) => {
+        await db.close();
+        return null;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(WalError);
+    expect(error).toMatchObject({ code: 'IO', message: expect.stringContaining(`no free name in quarantine/ for ${name}`) });
+    const changing = ['write', 'truncate', 'writeFile', 'rename', 'unlink', 'mkdir'];
+    expect(sim.trace.filter((e) => changing.includes(e.op) || (e.op === 'open' && e.path.includes('quarantine')))).toEqual([]);
+    await sim.unlink(`/db/quarantine/${name}.999`); // one name free again: the repair goes through
+    const db = await Database.open('/db', { fs: sim });
+    await db.close();
+    expect(db.recovery.actions).toEqual([{ kind: 'quarantine-tail', segment: segmentName(1), offset: 0, bytes: 12, to: `${name}.999` }]);
+    expect(Buffer.from(await sim.readFile(`/db/quarantine/${name}.999`)).toString()).toBe('not a record');
   });
 
   it('a log with no segments is clean in every mode', async () => {

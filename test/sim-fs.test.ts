@@ -532,8 +532,30 @@ describe('injected failures', () => {
     expect(await fs.list('/')).toEqual(['a', 'b', 'd']);
   });
 
+  it('counts the faults that actually fired, and syncDir EIO leaves the directory unsynced', async () => {
+    const fs = new SimFs({ faults: [{ op: 'syncDir', nth: 0, fault: 'EIO' }, { op: 'datasync', nth: 5, fault: 'EIO' }] });
+    expect(fs.faultsFired).toBe(0);
+    expect(fs.hasDir('/db')).toBe(false);
+    await fs.mkdir('/db');
+    expect(fs.hasDir('/db')).toBe(true);
+    expect(fs.opCount).toBe(1); // hasDir is no operation
+    expect(await code(fs.syncDir('/'))).toBe('EIO');
+    expect(fs.faultsFired).toBe(1);
+    expect(fs.durableView().size).toBe(0);
+    expect(fs.crashState().dirOps).toHaveLength(1); // the mkdir is still unsynced
+    const h = await fs.open('/db/a', 'create');
+    await h.datasync(); // occurrence 0: the rule for occurrence 5 never fires
+    expect(fs.faultsFired).toBe(1);
+    await fs.syncDir('/'); // a later sync succeeds and makes the name durable
+    expect(fs.crashState().dirOps.map((d) => d.op)).toEqual(['create']);
+  });
+
   it('rejects malformed plans', () => {
     expect(() => validateFaultPlan([{ op: 'datasync', fault: 'short' }])).toThrow(RangeError);
+    expect(() => validateFaultPlan([{ op: 'fsync' as 'datasync', fault: 'EIO' }])).toThrow(/unknown op fsync/);
+    expect(() => validateFaultPlan([{ op: 'write', fault: 'EPERM' as 'EIO' }])).toThrow(/unknown fault EPERM/);
+    expect(() => validateFaultPlan([{ op: 'write', fault: 'short', bytes: 1.5 }])).toThrow(/bad number 1.5/);
+    expect(() => validateFaultPlan([{ op: 'write', fault: 'short', bytes: 0 }, { op: 'stat', index: 3, nth: 0, fault: 'ENOSPC' }])).not.toThrow();
     expect(() => new SimFs({ faults: [{ op: 'write', nth: -1, fault: 'EIO' }] })).toThrow(RangeError);
   });
 });

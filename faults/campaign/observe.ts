@@ -1,7 +1,10 @@
 // Reading a recovered engine the way the oracle wants it: a full scan, a get per key, scans
-// at snapshots, the recovery report; and the files before and after a recovery, for rule 8.
+// at snapshots (and a get per key at each), the recovery report; and the files before and
+// after a recovery, for rule 8.
 
-import { checkQuarantine, type Entry, type Observed, quarantineFiles, segmentFiles, type SnapshotRead, type Verdict } from '../../model/oracle.ts';
+import { bytesEqual, showBytes } from '../../model/bytes.ts';
+import { checkQuarantine, decodeLog, type Entry, type Observed, quarantineFiles, segmentFiles, type SnapshotRead, type Verdict } from '../../model/oracle.ts';
+import { PASS, violation } from '../../model/verdict.ts';
 import type { SimFs } from '../sim-fs.ts';
 import type { EngineDatabase } from './engine-under-test.ts';
 import { KEY_SPACE, keyOf } from './scenario.ts';
@@ -12,11 +15,11 @@ export const DB_DIR = '/db';
 const SNAPSHOTS_MAX = 24;
 
 /** Everything a recovered engine shows: full scan, a get per key, snapshot reads, report. */
-export function observe(db: EngineDatabase): Observed {
+export function observe(db: EngineDatabase): Extract<Observed, { opened: true }> & { snapshots: SnapshotRead[] } {
   const lastSeq = db.lastSeq;
   const gets: [Uint8Array, Uint8Array | undefined][] = [];
   for (let k = 0; k < KEY_SPACE; k++) gets.push([keyOf(k), db.get(keyOf(k))]);
-  const quarantinedBytes = db.recovery.actions.reduce((sum, a) => sum + a.bytes, 0);
+  const quarantinedBytes = reportedBytes(db);
   return {
     opened: true,
     lastSeq,
@@ -25,6 +28,26 @@ export function observe(db: EngineDatabase): Observed {
     snapshots: snapshotSeqs(lastSeq).map((seq): SnapshotRead => ({ seq, entries: scanAll(db, seq) })),
     report: { status: db.recovery.status, quarantinedBytes, firstInvalid: db.recovery.firstInvalid },
   };
+}
+
+/**
+ * Rule 4 through get: at every snapshot observe() scanned, get(key, {at}) of every key of the
+ * key space agrees with that scan (which the oracle held to the model).
+ */
+export function checkSnapshotGets(db: EngineDatabase, snapshots: readonly SnapshotRead[]): Verdict {
+  for (const { seq, entries } of snapshots) {
+    const scanned = new Map(entries.map(([key, value]) => [Buffer.from(key).toString('latin1'), value]));
+    for (let k = 0; k < KEY_SPACE; k++) {
+      const key = keyOf(k);
+      const got = db.get(key, { at: seq });
+      const want = scanned.get(Buffer.from(key).toString('latin1'));
+      if (got === undefined ? want === undefined : want !== undefined && bytesEqual(got, want)) continue;
+      return violation(4, `get(${showBytes(key)}, { at: ${seq} }) disagrees with the scan at snapshot ${seq}`, {
+        found: `get returned ${showBytes(got)}, the scan at ${seq} shows ${showBytes(want)}`,
+      });
+    }
+  }
+  return PASS;
 }
 
 export function scanAll(db: EngineDatabase, at: number | undefined): Entry[] {
@@ -44,18 +67,82 @@ export interface FilesNow {
   quarantined: Map<string, Uint8Array>;
 }
 
+/** Copies of every file under the database directory as reads see them now (path -> bytes). */
+export function dirFiles(fs: SimFs): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const [path, bytes] of fs.volatileView()) if (path.startsWith(`${DB_DIR}/`)) files.set(path, new Uint8Array(bytes));
+  return files;
+}
+
 /** Copies of the log's segments and quarantined files as reads see them now. */
 export function filesNow(fs: SimFs): FilesNow {
-  const files = new Map<string, Uint8Array>();
-  for (const [path, bytes] of fs.volatileView()) files.set(path, new Uint8Array(bytes));
+  const files = dirFiles(fs);
   return { segments: segmentFiles(files, DB_DIR), quarantined: quarantineFiles(files, DB_DIR) };
 }
 
-/** Rule 8 over one recovery: what left the segments is now in quarantine/, byte for byte. */
+/** The same files as a crash that loses everything unsynced would leave them (views: do not modify). */
+export function durableFiles(fs: SimFs): FilesNow {
+  const files = fs.durableView();
+  return { segments: segmentFiles(files, DB_DIR), quarantined: quarantineFiles(files, DB_DIR) };
+}
+
+export function sameFiles(a: FilesNow, b: FilesNow): boolean {
+  return sameMap(a.segments, b.segments) && sameMap(a.quarantined, b.quarantined);
+}
+
+function sameMap(a: ReadonlyMap<string, Uint8Array>, b: ReadonlyMap<string, Uint8Array>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, bytes] of a) {
+    const other = b.get(name);
+    if (other === undefined || !bytesEqual(bytes, other)) return false;
+  }
+  return true;
+}
+
+/** Rule 8 over one recovery: nothing left quarantine/, and what left the segments is now in it. */
 export function checkSetAside(before: FilesNow, after: FilesNow, db: EngineDatabase): Verdict {
+  return checkSetAsideSince(before, after, reportedBytes(db));
+}
+
+/**
+ * Rule 8 since `before`: nothing in quarantine/ went away or changed, and what left the
+ * segments is now in quarantine/, byte for byte. `reported` (the bytes the recovery report
+ * says it set aside) is checked when `before` is what that very recovery started from.
+ */
+export function checkSetAsideSince(before: FilesNow, after: FilesNow, reported?: number): Verdict {
+  const kept = checkQuarantineKept(before.quarantined, after.quarantined);
+  if (!kept.ok) return kept;
   const added = new Map<string, Uint8Array>();
   for (const [name, bytes] of after.quarantined) if (!before.quarantined.has(name)) added.set(name, bytes);
-  const reported = db.recovery.actions.reduce((sum, a) => sum + a.bytes, 0);
   return checkQuarantine(before.segments, after.segments, added, reported);
+}
+
+/** Rule 8: every quarantined file of `before` is still in quarantine/, byte for byte. */
+export function checkQuarantineKept(before: ReadonlyMap<string, Uint8Array>, now: ReadonlyMap<string, Uint8Array>): Verdict {
+  for (const [name, bytes] of before) {
+    const still = now.get(name);
+    if (still !== undefined && bytesEqual(still, bytes)) continue;
+    return violation(8, `quarantine/${name} was ${still === undefined ? 'deleted' : 'changed'}: nothing may leave quarantine/`, {
+      found: still === undefined ? `${bytes.byteLength} bytes before, the file is gone` : `${bytes.byteLength} bytes before, ${still.byteLength} now, not the same bytes`,
+    });
+  }
+  return PASS;
+}
+
+/**
+ * An open refused without bit rot (strict mode) must name the log's first invalid record, as
+ * the independent decoder finds it in the files the open read: a refusal of a valid log, or
+ * one naming another place, is a default-mode-like failure (rule 2).
+ */
+export function checkRefusalNamesInvalid(error: { code: string; segment?: string; offset?: number; reason?: string }, segments: ReadonlyMap<string, Uint8Array>): Verdict {
+  const invalid = decodeLog(segments).firstInvalid;
+  const found = `open failed: ${error.code} ${error.segment ?? '(no segment)'} offset ${error.offset ?? '?'} ${error.reason ?? '(no reason)'}`;
+  if (invalid === null) return violation(2, 'the open refused a log in which every record is valid', { found });
+  if (invalid.segment === error.segment && invalid.offset === error.offset && invalid.reason === error.reason) return PASS;
+  return violation(2, `the open refused the log naming the wrong place: its first invalid record is ${invalid.segment} offset ${invalid.offset} (${invalid.reason})`, { found });
+}
+
+export function reportedBytes(db: EngineDatabase): number {
+  return db.recovery.actions.reduce((sum, a) => sum + a.bytes, 0);
 }
 

@@ -3,22 +3,39 @@
 // model. Returns the first violation (or null) and adds what it did to `stats`.
 //
 //   cycle c:  fs_c = image of cycle c-1's crash, with cycle c's crash point and fault
-//             open (recovery)           -> judged: rules 2, 3, 4, 6, 8 (and 5 at the first ack)
+//             read-only open (some cycles) -> judged like a recovery; nothing on disk changes
+//             open (recovery), in the cycle's mode
+//                                       -> judged: rules 2, 3, 4, 6, 8 (and 5 at the first ack);
+//                                          an injected failure is retried once in the process;
+//                                          a strict open may refuse a torn tail (the cycle ends)
 //             waves of concurrent writes -> each ack judged against the durable view: rule 1
 //             reopen / read steps        -> judged like a recovery / against the model
 //             crash (at the crash point, or after everything) -> outcome chosen from its seed
 //   end:      a last recovery of the last crash, with no crash point and no fault; rule 7 over
 //             the whole history.
+//
+// Rule 8 is judged over each recovery that succeeds, against the log as it stood at that
+// open and, when earlier attempts died (a crash or an injected failure part-way through a
+// recovery), against the log as the first of those attempts found it: bytes a dying
+// recovery dropped are missing from later "befores". When that first state was wholly
+// durable, the durable view after the open is judged too (what a crash right then would
+// leave), like rule 1 judges each ack. Quarantined files once durable must stay, byte for
+// byte, to the end of the scenario.
 
 import type { Batch } from '../../src/batch.ts';
+import type { OpenOptions } from '../../src/index.ts';
+import { bytesEqual } from '../../model/bytes.ts';
 import {
   type BitRot,
   checkAckDurable,
   checkContinuation,
   checkFailClosed,
   checkRecovery,
+  checkUnchanged,
   firstDamagedRecord,
   History,
+  quarantineFiles,
+  type RecoveryContext,
   type RecoveryVerdict,
   segmentFiles,
   type Verdict,
@@ -30,10 +47,23 @@ import { Rng } from '../rng.ts';
 import { SimFs } from '../sim-fs.ts';
 import type { TraceEntry } from '../op-trace.ts';
 import type { EngineDatabase, EngineModule } from './engine-under-test.ts';
-import type { Cycle, Scenario, Wave } from './scenario.ts';
+import type { Cycle, RecoveryMode, Scenario, Wave } from './scenario.ts';
 import { type ScenarioStats } from './stats.ts';
-import { checkSetAside, DB_DIR, filesNow, observe, scanAll } from './observe.ts';
-
+import {
+  checkQuarantineKept,
+  checkRefusalNamesInvalid,
+  checkSetAside,
+  checkSetAsideSince,
+  checkSnapshotGets,
+  DB_DIR,
+  dirFiles,
+  durableFiles,
+  type FilesNow,
+  filesNow,
+  observe,
+  sameFiles,
+  scanAll,
+} from './observe.ts';
 
 export interface ScenarioViolation {
   readonly verdict: Violation;
@@ -66,6 +96,17 @@ export async function runScenario(
   return run.found;
 }
 
+/** Returned by an open attempt that an injected failure ended (not a crash). */
+const INJECTED = Symbol('injected failure');
+
+/** The log as the first open attempt since the last successful open found it. */
+interface SetAsideBase {
+  readonly files: FilesNow;
+  /** Every byte of it was durable: a crash cannot undo it, so it outlives a recovery that dies. */
+  readonly durable: boolean;
+  attempts: number;
+}
+
 class ScenarioRun {
   readonly history = new History();
   found: ScenarioViolation | null = null;
@@ -76,8 +117,13 @@ class ScenarioRun {
   private fs: SimFs = new SimFs({ trace: false });
   private crashTrace: readonly TraceEntry[] = [];
   private firstAckOfEpoch = true;
-  /** The current cycle injects an operation failure (so a rejected write may be legitimate). */
-  private faultPlanned = false;
+  /** The recovery mode of the current cycle's opens. */
+  private mode: RecoveryMode = 'tolerate-tail';
+  /** Faults fired on this filesystem before the open database was opened: only one fired since excuses a refused write. */
+  private faultsAtOpen = 0;
+  private base: SetAsideBase | null = null;
+  /** Quarantined files seen durable (name -> bytes): nothing may delete or change them. */
+  private readonly quarantineLedger = new Map<string, Uint8Array>();
 
   constructor(
     private readonly engine: EngineModule,
@@ -91,16 +137,18 @@ class ScenarioRun {
     for (let c = 0; c < this.scenario.cycles.length && this.found === null; c++) {
       const cycle = this.scenario.cycles[c]!;
       this.cycleIndex = c;
+      this.mode = cycle.recovery;
       const options = { crashAt: { opIndex: cycle.crash.opIndex, when: cycle.crash.when }, faults: cycle.fault === null ? [] : [cycle.fault], trace: this.traced, seed: cycle.crash.outcomeSeed };
       this.fs = previous === null ? new SimFs(options) : previous.fs.crashImage(previous.outcome, options);
-      this.faultPlanned = cycle.fault !== null;
       if (cycle.fault !== null) this.stats.faultsInjected++;
       const reopenable = await this.runCycle(cycle);
+      this.stats.faultsFired += this.fs.faultsFired;
       if (this.found !== null || !reopenable) return;
       previous = { fs: this.fs, outcome: this.crash(cycle) };
     }
     if (previous === null || this.found !== null) return;
     this.cycleIndex = this.scenario.cycles.length;
+    this.mode = 'tolerate-tail';
     this.fs = previous.fs.crashImage(previous.outcome, { trace: this.traced });
     const db = await this.open('final recovery');
     await db?.close();
@@ -109,6 +157,10 @@ class ScenarioRun {
 
   /** Runs a cycle up to its crash; false when the log cannot be opened any more (allowed under bit rot). */
   private async runCycle(cycle: Cycle): Promise<boolean> {
+    if (cycle.readOnlyFirst) {
+      await this.readOnlyOpen();
+      if (this.found !== null || this.fs.crashed) return true;
+    }
     let db = await this.open('recovery');
     if (db === null) return this.fs.crashed || this.bitRot === undefined;
     this.bitRot = undefined;
@@ -155,8 +207,8 @@ class ScenarioRun {
       (error: unknown) => {
         if (this.fs.crashed) return; // the process died: the batch is simply unacknowledged
         this.history.fail(id, errorCode(error));
-        if (!this.faultPlanned) {
-          // Nothing failed underneath: an engine that refuses to go on breaks rule 5.
+        if (this.fs.faultsFired === this.faultsAtOpen) {
+          // Nothing failed underneath this database: an engine that refuses to go on breaks rule 5.
           this.judge(violation(5, `the engine refused a write with no injected failure and no crash: ${errorCode(error)}: ${(error as Error).message}`), 'write');
         }
       },
@@ -165,25 +217,107 @@ class ScenarioRun {
 
   /** Opens (recovering) and judges what it finds; null when the open did not succeed. */
   private async open(phase: string): Promise<EngineDatabase | null> {
-    const before = this.fs.crashed ? null : filesNow(this.fs);
-    if (this.bitRot !== undefined && before !== null) this.bitRot = damageNow(this.bitRot, before.segments);
+    const first = await this.openOnce(phase, phase);
+    if (first !== INJECTED) return first;
+    // A real caller retries a failed open in the same process, over whatever it left.
+    this.stats.openRetries++;
+    const again = await this.openOnce(phase, `${phase} retried after an injected failure`);
+    return again === INJECTED ? null : again;
+  }
+
+  /** One open attempt; `label` names it in reports ('recovery', 'reopen retried after ...'). */
+  private async openOnce(phase: string, label: string): Promise<EngineDatabase | null | typeof INJECTED> {
+    if (this.fs.crashed) return null;
+    const before = filesNow(this.fs);
+    this.judge(checkQuarantineKept(this.quarantineLedger, before.quarantined), `${label}: quarantine kept`);
+    if (this.found !== null) return null;
+    this.base ??= { files: before, durable: sameFiles(before, durableFiles(this.fs)), attempts: 0 };
+    this.base.attempts++;
+    if (this.bitRot !== undefined) this.bitRot = damageNow(this.bitRot, before.segments);
+    const faultsBefore = this.fs.faultsFired;
     let db: EngineDatabase;
     try {
-      db = await this.engine.Database.open(DB_DIR, { fs: this.fs, segmentBytesMax: this.scenario.segmentBytesMax, groupBytesMax: this.scenario.groupBytesMax });
+      db = await this.engine.Database.open(DB_DIR, this.openOptions(false));
     } catch (error) {
-      if (this.fs.crashed || isInjected(error)) return null; // died or failed mid-recovery: the next recovery is judged
-      this.judgeRecovery(checkRecovery(this.history, { opened: false, error: openError(error) }, this.context()), phase);
+      if (this.fs.crashed) return null; // died mid-recovery: the next recovery is judged (crash() keeps or drops the base)
+      if (isInjected(error) && this.fs.faultsFired > faultsBefore) return INJECTED;
+      this.judgeRefusal(error, label, before);
       return null;
     }
     this.stats.recoveries++;
-    const verdict = checkRecovery(this.history, observe(db), this.context());
-    this.judgeRecovery(verdict, phase);
+    const observed = observe(db);
+    const verdict = checkRecovery(this.history, observed, this.context());
+    this.judge(verdict, label);
     if (this.found !== null || !verdict.ok) return db;
+    this.judge(checkSnapshotGets(db, observed.snapshots), `${label}: gets at snapshots`);
     // Only a crash image is durable by construction; a reopen may read unsynced bytes.
     if (verdict.k !== null) this.history.truncateTo(verdict.k, verdict.line, phase !== 'reopen');
     this.firstAckOfEpoch = true;
-    if (before !== null) this.judge(checkSetAside(before, filesNow(this.fs), db), `${phase}: quarantine`);
+    this.faultsAtOpen = faultsBefore;
+    this.judgeSetAside(before, db, label);
     return db;
+  }
+
+  /** Rule 8 over a successful open: against this attempt's start, and the first attempt's if earlier ones died. */
+  private judgeSetAside(before: FilesNow, db: EngineDatabase, phase: string): void {
+    const base = this.base!;
+    this.base = null;
+    const after = filesNow(this.fs);
+    this.judge(checkSetAside(before, after, db), `${phase}: quarantine`);
+    if (base.files !== before) this.judge(checkSetAsideSince(base.files, after), `${phase}: quarantine, over ${base.attempts} open attempts since the log was as the first found it`);
+    const durable = durableFiles(this.fs);
+    // As a crash right now would leave it: what was cut from a segment durably is durable in quarantine/.
+    if (base.durable) this.judge(checkSetAsideSince(base.files, durable), `${phase}: quarantine, as a crash right after this open would leave it`);
+    // Files wholly durable now (a failed fsync can leave reads showing bytes a crash would lose).
+    for (const [name, bytes] of durable.quarantined) {
+      const now = after.quarantined.get(name);
+      if (now !== undefined && bytesEqual(now, bytes)) this.quarantineLedger.set(name, bytes);
+    }
+  }
+
+  /** An open that failed, neither crashed nor injected: allowed only as the oracle says, and it changes nothing. */
+  private judgeRefusal(error: unknown, phase: string, before: FilesNow): void {
+    const context = this.context();
+    const failure = openError(error);
+    this.judge(checkRecovery(this.history, { opened: false, error: failure }, context), phase);
+    if (this.found === null) this.stats.openRefusals++;
+    if (this.found === null && context.bitRot === undefined) this.judge(checkRefusalNamesInvalid(failure, before.segments), phase);
+    if (this.found === null) this.judge(checkUnchanged(logFiles(before), logFiles(filesNow(this.fs))), `${phase}: a refused open changes nothing`);
+  }
+
+  /** A read-only open of the state the writable open will find: judged like a recovery, and nothing may change. */
+  private async readOnlyOpen(): Promise<void> {
+    const phase = 'read-only open';
+    const existed = this.fs.hasDir(DB_DIR);
+    const before = dirFiles(this.fs);
+    const segments = segmentFiles(before, DB_DIR);
+    this.judge(checkQuarantineKept(this.quarantineLedger, quarantineFiles(before, DB_DIR)), `${phase}: quarantine kept`);
+    if (this.bitRot !== undefined) this.bitRot = damageNow(this.bitRot, segments);
+    const faultsBefore = this.fs.faultsFired;
+    try {
+      const db = await this.engine.Database.open(DB_DIR, this.openOptions(true));
+      this.stats.readOnlyOpens++;
+      const observed = observe(db);
+      this.judge(checkRecovery(this.history, observed, this.context()), phase);
+      if (this.found === null) this.judge(checkSnapshotGets(db, observed.snapshots), `${phase}: gets at snapshots`);
+      await closeQuietly(db);
+    } catch (error) {
+      const excused = this.fs.crashed || (isInjected(error) && this.fs.faultsFired > faultsBefore) || (!existed && errorCode(error) === 'NOT_FOUND');
+      if (!excused) {
+        const context = this.context();
+        const failure = openError(error);
+        this.judge(checkRecovery(this.history, { opened: false, error: failure }, context), phase);
+        if (context.bitRot === undefined) this.judge(checkRefusalNamesInvalid(failure, segments), phase);
+      }
+    }
+    // Even an open the crash cut short must not have written anything.
+    if (!existed && this.fs.hasDir(DB_DIR)) this.judge(violation(8, `the read-only open created ${DB_DIR}, although it must change nothing on disk`), phase);
+    this.judge(checkUnchanged(before, dirFiles(this.fs)), `${phase}: nothing on disk may change`);
+  }
+
+  private openOptions(readOnly: boolean): OpenOptions {
+    const options: OpenOptions = { fs: this.fs, segmentBytesMax: this.scenario.segmentBytesMax, groupBytesMax: this.scenario.groupBytesMax, recovery: this.mode };
+    return readOnly ? { ...options, readOnly } : options;
   }
 
   private liveRead(db: EngineDatabase): void {
@@ -209,15 +343,17 @@ class ScenarioRun {
     // Damage stays until a recovery sets it aside (an open that died may or may not have).
     const damage = outcome.kind === 'bit-rot' ? damagedBatch(this.fs, outcome) : undefined;
     if (damage !== undefined && (this.bitRot === undefined || damage.context.seqStart! < this.bitRot.context.seqStart!)) this.bitRot = damage;
+    // A base survives a crash only when the crash cannot have changed it: all of it was durable, and no bits flipped.
+    if (this.base !== null && (!this.base.durable || outcome.kind === 'bit-rot')) this.base = null;
+    if (outcome.kind === 'bit-rot') {
+      for (const flip of outcome.flips) if (flip.path.startsWith(QUARANTINE_PREFIX)) this.quarantineLedger.delete(flip.path.slice(QUARANTINE_PREFIX.length));
+    }
     return outcome;
   }
 
-  private context(): { bitRot?: BitRot; outcome: string } {
-    return this.bitRot === undefined ? { outcome: this.crashText } : { bitRot: this.bitRot.context, outcome: this.crashText };
-  }
-
-  private judgeRecovery(verdict: RecoveryVerdict, phase: string): void {
-    this.judge(verdict, phase);
+  private context(): RecoveryContext {
+    const base = { outcome: this.crashText, recovery: this.mode };
+    return this.bitRot === undefined ? base : { ...base, bitRot: this.bitRot.context };
   }
 
   private judge(verdict: Verdict | RecoveryVerdict, phase: string): void {
@@ -234,36 +370,59 @@ class ScenarioRun {
   }
 }
 
+const QUARANTINE_PREFIX = `${DB_DIR}/quarantine/`;
+
+/** Segments and quarantined files as one map (path relative to the database directory -> bytes). */
+function logFiles(files: FilesNow): Map<string, Uint8Array> {
+  const out = new Map(files.segments);
+  for (const [name, bytes] of files.quarantined) out.set(`quarantine/${name}`, bytes);
+  return out;
+}
+
 /** Bit rot that hit a valid record: rule 6's j, and the flipped bytes to tell whether it is still there. */
 interface Damage {
   context: BitRot;
-  bytes: { segment: string; offset: number; original: number }[];
+  /** Each damaged byte: its value before and after the flips. */
+  bytes: { segment: string; offset: number; original: number; flipped: number }[];
+  /** The first damaged record's bytes as they were before the flips. */
+  record: { segment: string; offset: number; bytes: Uint8Array };
 }
 
 function damagedBatch(fs: SimFs, outcome: Extract<CrashOutcome, { kind: 'bit-rot' }>): Damage | undefined {
-  const segments = segmentFiles(fs.durableView(), DB_DIR);
-  const damage = outcome.flips
-    .filter((flip) => flip.path.startsWith(`${DB_DIR}/`))
-    .map((flip) => ({ segment: flip.path.slice(DB_DIR.length + 1), offset: Math.floor(flip.bit / 8) }));
+  const segments = segmentFiles(fs.durableView(), DB_DIR); // views that never change
+  const masks = new Map<string, { segment: string; offset: number; mask: number }>();
+  for (const flip of outcome.flips) {
+    if (!flip.path.startsWith(`${DB_DIR}/`)) continue;
+    const segment = flip.path.slice(DB_DIR.length + 1);
+    const offset = Math.floor(flip.bit / 8);
+    const key = `${segment}@${offset}`;
+    const mask = (masks.get(key)?.mask ?? 0) ^ (1 << flip.bit % 8);
+    masks.set(key, { segment, offset, mask });
+  }
+  const damage = [...masks.values()].filter((d) => d.mask !== 0);
   const record = firstDamagedRecord(segments, damage);
   if (record === null) return undefined;
   const bytes = damage.flatMap((d) => {
     const original = segments.get(d.segment)?.[d.offset];
-    return original === undefined ? [] : [{ ...d, original }];
+    return original === undefined ? [] : [{ segment: d.segment, offset: d.offset, original, flipped: original ^ d.mask }];
   });
-  return { context: { seqStart: record.seqStart, segment: record.segment, offset: record.offset }, bytes };
+  const recordBytes = segments.get(record.segment)!.subarray(record.offset, record.offset + record.size);
+  return { context: { seqStart: record.seqStart, segment: record.segment, offset: record.offset }, bytes, record: { segment: record.segment, offset: record.offset, bytes: recordBytes } };
 }
 
 /**
- * The damage as the log holds it now: unchanged while a flipped byte is still flipped; set
- * aside once the flipped bytes left the segments (a recovery that died cut them away); gone
- * once they all read as before (a second flip of the same bit restored them).
+ * The damage as the log holds it now: unchanged while every flipped byte is still flipped;
+ * gone once every damaged byte and the whole damaged record read as before (a second flip of
+ * the same bit restored them); otherwise set aside (a recovery that died cut the bytes away,
+ * or a torn truncation left other bytes there, which may even equal the original ones).
  */
 function damageNow(damage: Damage, segments: ReadonlyMap<string, Uint8Array>): Damage | undefined {
   const now = damage.bytes.map((d) => segments.get(d.segment)?.[d.offset]);
-  if (damage.bytes.some((d, i) => now[i] !== undefined && now[i] !== d.original)) return damage;
-  if (damage.bytes.every((d, i) => now[i] === d.original)) return undefined;
-  return { ...damage, context: { ...damage.context, setAside: true } };
+  if (damage.bytes.every((d, i) => now[i] === d.flipped)) return damage;
+  const { segment, offset, bytes } = damage.record;
+  const held = segments.get(segment)?.subarray(offset, offset + bytes.byteLength);
+  const restored = damage.bytes.every((d, i) => now[i] === d.original) && held !== undefined && bytesEqual(held, bytes);
+  return restored ? undefined : { ...damage, context: { ...damage.context, setAside: true } };
 }
 
 async function closeQuietly(db: EngineDatabase): Promise<boolean> {

@@ -1,7 +1,8 @@
 // A crash scenario as plain data, and the fast-check arbitrary that generates (and shrinks)
 // it. A scenario is a few cycles; each cycle opens (recovering what the previous crash
-// left), runs a workload of concurrent writers, and crashes at a chosen operation with a
-// chosen outcome, optionally with one injected operation failure.
+// left) in its recovery mode, maybe after a read-only open of the same state, runs a
+// workload of concurrent writers, and crashes at a chosen operation with a chosen outcome,
+// in about one cycle in four with one injected operation failure.
 //
 // Crash points are operation indices counted from the cycle's first operation (its open).
 // A point past the cycle's last operation means "crash after everything": the scenario
@@ -30,7 +31,13 @@ export interface CrashPlan {
   readonly outcomeSeed: number;
 }
 
+export type RecoveryMode = 'strict' | 'tolerate-tail' | 'point-in-time';
+
 export interface Cycle {
+  /** Every open of the cycle uses this mode; strict refuses a torn tail (the cycle then ends). */
+  readonly recovery: RecoveryMode;
+  /** Before the writable open, open read-only: judged like a recovery, and nothing may change. */
+  readonly readOnlyFirst: boolean;
   readonly steps: readonly Step[];
   readonly crash: CrashPlan;
   readonly fault: FaultRule | null;
@@ -49,7 +56,7 @@ export interface ScenarioShape {
   readonly cyclesMax: number;
   /** Batches per cycle, at most. */
   readonly batchesMax: number;
-  /** Inject operation failures (write/datasync errors, short writes, open/rename/truncate EIO). */
+  /** Inject operation failures (write/datasync errors, short writes, open/rename/truncate/syncDir EIO). */
   readonly faults: boolean;
 }
 
@@ -94,22 +101,35 @@ const faultArb: fc.Arbitrary<FaultRule> = fc.oneof(
   fc.record({ op: fc.constant('datasync' as const), nth: fc.nat(6), fault: fc.constantFrom('EIO' as const, 'ENOSPC' as const) }),
   fc.record({ op: fc.constant('write' as const), nth: fc.nat(6), fault: fc.constantFrom('EIO' as const, 'ENOSPC' as const) }),
   fc.record({ op: fc.constant('write' as const), nth: fc.nat(6), fault: fc.constant('short' as const) }),
-  fc.record({ op: fc.constantFrom('open' as const, 'rename' as const, 'truncate' as const), nth: fc.nat(2), fault: fc.constant('EIO' as const) }),
+  fc.record({ op: fc.constantFrom('open' as const, 'rename' as const, 'truncate' as const, 'syncDir' as const), nth: fc.nat(2), fault: fc.constant('EIO' as const) }),
 );
+
+/** Plain weighted choice that shrinks towards the first (the most common, simplest) value. */
+function weighted<T>(...choices: readonly (readonly [weight: number, value: T])[]): fc.Arbitrary<T> {
+  return fc.oneof({ withCrossShrink: true }, ...choices.map(([weight, value]) => ({ weight, arbitrary: fc.constant(value) })));
+}
 
 function cycleArb(shape: ScenarioShape): fc.Arbitrary<Cycle> {
   const crash = fc.record({
-    // A typical cycle takes ~10 operations to open and 2-3 per group of batches; this range
-    // puts roughly two crashes in three inside the cycle, the rest after its last operation.
-    opIndex: fc.nat(shape.batchesMax),
+    // Cycles take a median of ~40 operations (p90 ~85, a long tail to ~250). Most crash
+    // points fall in the first batchesMax operations, where nearly every cycle still runs,
+    // fewer up to 2 x batchesMax, and some anywhere up to 6 x batchesMax, so that late
+    // operations are crash points too: about 2 crashes in 3 land inside the cycle.
+    opIndex: fc.oneof(
+      { withCrossShrink: true },
+      { weight: 6, arbitrary: fc.nat(shape.batchesMax) },
+      { weight: 3, arbitrary: fc.nat(2 * shape.batchesMax) },
+      { weight: 1, arbitrary: fc.nat(6 * shape.batchesMax) },
+    ),
     when: fc.constantFrom('before' as const, 'after' as const),
     outcome: fc.constantFrom(...shape.outcomes),
     outcomeSeed: fc.nat(),
   });
-  const fault = shape.faults
-    ? fc.option(faultArb, { freq: 3, nil: null }) // a fault in about 1 cycle in 4
-    : fc.constant(null);
-  return fc.record({ steps: stepsArb(shape.batchesMax), crash, fault });
+  // A fault in one cycle in four (shrinks to none).
+  const fault = shape.faults ? fc.oneof({ withCrossShrink: true }, { weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: faultArb }) : fc.constant(null);
+  const recovery = weighted<RecoveryMode>([12, 'tolerate-tail'], [3, 'point-in-time'], [1, 'strict']);
+  const readOnlyFirst = weighted([3, false], [1, true]);
+  return fc.record({ recovery, readOnlyFirst, steps: stepsArb(shape.batchesMax), crash, fault });
 }
 
 export function scenarioArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Scenario> {

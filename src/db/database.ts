@@ -157,7 +157,10 @@ async function openPipeline(
 ): Promise<WritePipeline> {
   const segments = await listSegments(options.fs, dir);
   const last = segments.at(-1);
-  const lastSegment = last === undefined ? null : { number: last.number, bytes: (await options.fs.stat(joinPath(dir, last.name)))?.size ?? 0 };
+  const stat = last === undefined ? null : await options.fs.stat(joinPath(dir, last.name));
+  // Appending at a guessed offset would overwrite records: a segment that vanished is an error.
+  if (last !== undefined && stat === null) throw new WalError('IO', `${joinPath(dir, last.name)} disappeared while opening`);
+  const lastSegment = last === undefined || stat === null ? null : { number: last.number, bytes: stat.size };
   const log = await LogWriter.open(options.fs, dir, lastSegment, options.segmentBytesMax);
   return new WritePipeline(log, memtable, boundaries, options, lastSeq);
 }

@@ -74,8 +74,9 @@ async function createSegment(fs: FileSystem, dir: string, number: number): Promi
  * Before appending to a segment recovery replayed, make its bytes durable: what was read
  * may be page cache that never reached the disk (after a failed fsync, Linux marks the
  * pages clean, and a later fsync succeeds without writing them: fsyncgate). Writing the
- * bytes again dirties them, so the datasync really persists them; the directory sync
- * covers a segment whose name never became durable. Earlier segments need neither: the
+ * bytes again dirties them, so the datasync really persists them; truncating again at
+ * the recovered size redoes a cut whose fsync failed; the directory sync covers a segment
+ * whose name never became durable. Earlier segments need neither: the
  * writer rotates only after a segment is durable.
  */
 async function makeDurable(fs: FileSystem, dir: string, handle: FileHandle, bytes: number): Promise<void> {
@@ -86,6 +87,8 @@ async function makeDurable(fs: FileSystem, dir: string, handle: FileHandle, byte
     assert(read === length, `read ${length} bytes of the segment at ${position}`);
     await writeFully(handle, chunk.subarray(0, length), position);
   }
+  // And cut again at the recovered end: a truncate whose fsync failed may be undone on disk.
+  await handle.truncate(bytes);
   await handle.datasync();
   await fs.syncDir(dir);
 }

@@ -16,7 +16,7 @@ import { SEQ_MAX } from '../batch.ts';
 import { asWalError, assert, WalError } from '../errors.ts';
 import type { Memtable } from '../memtable/memtable.ts';
 import { LOGICAL_KIND_PUT, RECORD_HEADER_BYTES } from '../wal/format.ts';
-import { encodeRecord } from '../wal/record-encoder.ts';
+import { encodeRecord, recordBytes } from '../wal/record-encoder.ts';
 import { forEachLogical, type ValidRecord } from '../wal/record-reader.ts';
 import type { BatchBoundaries } from './batch-boundaries.ts';
 import type { LogWriter } from './log-writer.ts';
@@ -164,6 +164,9 @@ function encodeOne(pending: Pending, seq: number, records: Buffer, offset: numbe
   try {
     end = encodeRecord(pending.batch, seq, records, offset);
   } catch (error) {
+    // Only a batch that no longer has the size validated is the caller's doing; anything
+    // else is an engine fault and fails closed.
+    if (recordBytes(pending.batch) === pending.recordBytes) throw error;
     pending.reject(new WalError('INVALID_ARGUMENT', `the batch changed after write() accepted it: ${(error as Error).message}`, error));
     return null;
   }
