@@ -9,7 +9,7 @@
 // Reads are batch-atomic: a batch's own intermediate states are never a prefix state.
 
 import type { Batch, BatchOp } from '../src/batch.ts';
-import { type Bytes, bytesEqual, keyBytes, keyId } from './bytes.ts';
+import { type Bytes, bytesEqual, keyId } from './bytes.ts';
 import { addEntry, type Fingerprint, removeEntry } from './fingerprint.ts';
 
 export type Entry = readonly [key: Bytes, value: Bytes];

@@ -3,40 +3,19 @@
 // contract: exit statuses, the JSON of verify/dump/scan/load, read-only inspection,
 // load's in-order durable acks and its refusal of a malformed line, --help, usage errors.
 
-import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgv, UsageError } from '../scripts/cli/args.ts';
+import { walcheck } from './support/walcheck-cli.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
 import { copyVector, expectedEntries, listVectorNames, readExpectation } from './support/vectors.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXIT_BY_STATUS = { clean: 0, 'torn-tail': 1, corrupt: 2 } as const;
 const names = await listVectorNames();
 
 afterAll(removeTempDirs);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function walcheck(args: string[], input = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/walcheck.ts', ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => undefined); // the CLI may stop reading early (a bad line)
-    child.stdin.end(input);
-  });
-}
 
 function jsonLines(text: string): unknown[] {
   return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown);

@@ -5,11 +5,9 @@
 // caught; and the command's contract (exit status, JSON summary, usage errors).
 // Long runs: `npx tsx scripts/walcheck.ts real --kills 1000 --seed N [--power-loss] [--damage ...]`.
 
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkBlackBoxRecovery } from '../model/check-black-box.ts';
 import { History } from '../model/history.ts';
@@ -19,9 +17,9 @@ import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import type { FileHandle, OpenMode } from '../src/fs/types.ts';
 import { quoteCommand, splitCommand } from '../scripts/real/engine-process.ts';
 import { runRealSuite, type RealOptions } from '../scripts/real/real-suite.ts';
+import { walcheck } from './support/walcheck-cli.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SEED = Number(process.env.WALCHECK_SEED ?? 4242);
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (data: Uint8Array): string => new TextDecoder().decode(data);
@@ -282,24 +280,6 @@ describe('walcheck real catches broken black-box engines', () => {
   });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function walcheck(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/walcheck.ts', ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
 
 describe('walcheck real: the command', () => {
   it.concurrent('--json: exit 0, progress on stderr, the summary as the last stdout line', async ({ expect }) => {

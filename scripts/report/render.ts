@@ -247,8 +247,22 @@ function levelAudit(data: ReportData): string[] {
     '',
     ...realTable(data.level),
     '',
+    ...levelFindings(data.level),
     ...data.level.flatMap((run) => [`- ${run.label}: \`${run.command}\``]),
     ...data.level.filter((run) => run.result.failure !== null).flatMap((run) => codeBlock(run.result.failure!.split('\n'))),
+    '',
+  ];
+}
+
+/** What the runs say about how LevelDB treats damage, in words. */
+function levelFindings(runs: RealRun[]): string[] {
+  const damaged = runs.filter((run) => run.result.damageApplied > 0);
+  const applied = damaged.reduce((sum, run) => sum + run.result.damageApplied, 0);
+  if (applied === 0) return [];
+  const refused = damaged.reduce((sum, run) => sum + run.result.refusedOpens, 0);
+  const lost = damaged.reduce((sum, run) => sum + run.result.lostAcked, 0);
+  return [
+    `After ${applied} damaged logs LevelDB refused to open ${refused} time(s) and dropped ${n(lost)} acknowledged batches; it has no way to report the damage through this protocol (our engine names it in its recovery report and moves the bytes to quarantine/).`,
     '',
   ];
 }

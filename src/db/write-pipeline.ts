@@ -13,7 +13,7 @@
 
 import type { Batch, WriteResult } from '../batch.ts';
 import { SEQ_MAX } from '../batch.ts';
-import { asWalError, assert, WalError } from '../errors.ts';
+import { asWalError, WalError } from '../errors.ts';
 import type { Memtable } from '../memtable/memtable.ts';
 import { LOGICAL_KIND_PUT, RECORD_HEADER_BYTES } from '../wal/format.ts';
 import { encodeRecord, recordBytes } from '../wal/record-encoder.ts';

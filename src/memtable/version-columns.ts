@@ -56,7 +56,7 @@ export class VersionColumns {
     assert(valueOffset >= 0 && valueLength >= 0 && valueOffset + valueLength <= chunk.length, 'value inside its chunk');
     assert(kind === KIND_PUT || (kind === KIND_DELETE && valueLength === 0), 'kind is PUT, or DELETE without a value');
     if (this.count === this.chunkId.length) this.grow();
-    const memory = this.memoryOf(chunk);
+    this.memoryOf(chunk); // makes the chunk's memory the last of this.chunks
     const base = chunk.byteOffset; // memory starts at byte 0 of the ArrayBuffer
     assert(base + chunk.length <= OFFSET_END_MAX, 'chunk offsets fit 32 bits');
     const index = this.count++;
