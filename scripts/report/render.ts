@@ -51,6 +51,8 @@ function verdicts(data: ReportData): string[] {
     `- Real filesystem: ${n(kills)} process kills and recoveries (with power-loss emulation and damage): ${realViolations} violations.`,
     `- Golden vectors: ${data.vectors.result.filter((v) => v.ok).length} of ${data.vectors.result.length} decode as expected.`,
     `- Bug zoo: ${t.caught} of ${t.mutants} broken engines caught; the correct engine ${t.correctOk === true ? 'passed the same budgets' : 'FAILED'}.`,
+    `- LevelDB audit: ${n(data.level.reduce((sum, run) => sum + run.result.kills, 0))} kills of LevelDB with sync: true, ` +
+      `${data.level.reduce((sum, run) => sum + run.result.violations, 0)} violation(s) (see its section).`,
     `- Throughput: 1 writer at ${(bench.serialWritesPerSec / bench.rawSyncsPerSec).toFixed(2)}x the raw fsync loop; ` +
       `${bench.writers} writers at ${(bench.concurrentWritesPerSec / bench.levelConcurrentWritesPerSec).toFixed(1)}x LevelDB; ` +
       `replay ${n(bench.replayRecordsPerSec)} records/s.`,
@@ -264,6 +266,12 @@ function levelFindings(runs: RealRun[]): string[] {
   return [
     `After ${applied} damaged logs LevelDB refused to open ${refused} time(s) and dropped ${n(lost)} acknowledged batches; it has no way to report the damage through this protocol (our engine names it in its recovery report and moves the bytes to quarantine/).`,
     '',
+    ...(damaged.some((run) => run.result.violations > 0)
+      ? [
+          'A state that is no whole-batch prefix after damage means LevelDB served batches written after the damaged ones without them. Its log reader, with `paranoid_checks` off (classic-level offers no way to turn it on), skips a block whose checksum fails and goes on reading the blocks after it; our engine stops at the first invalid record instead.',
+          '',
+        ]
+      : []),
   ];
 }
 
