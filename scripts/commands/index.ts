@@ -19,6 +19,6 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   mutants: lazy('run the bug zoo of broken engine variants: each must be caught, the correct engine must pass', () => import('./mutants.ts')),
   bench: lazy('measure write throughput, group commit and replay against raw syncs and LevelDB', () => import('./bench.ts')),
   real: lazy('kill/recover a real engine process on a real directory and check each recovery (black-box audit)', () => import('./real.ts')),
-  report: lazy('regenerate REPORT.md from real runs (about 6 minutes)', () => import('./report.ts')),
+  report: lazy('regenerate REPORT.md from real runs (about 5 minutes)', () => import('./report.ts')),
   load: lazy('write batches from stdin, one JSON array a line, acking each once durable', () => import('./load.ts')),
 };
