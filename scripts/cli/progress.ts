@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 
 export class Progress {
   private readonly tty = process.stderr.isTTY === true;
-  private lastPrintMs = -Infinity;
+  /** Off a terminal the first status waits one interval: a rate measured at the start means nothing. */
+  private lastPrintMs = performance.now();
 
   constructor(
     private readonly enabled = true,
