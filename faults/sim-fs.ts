@@ -23,19 +23,18 @@ import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs
 import { buildImage } from './crash-image.ts';
 import type { CrashOutcome, CrashState, UnsyncedFile } from './crash-outcome.ts';
 import { FaultInjector } from './fault-plan.ts';
-import type { FaultPlan, FaultRule } from './fault-plan.ts';
+import type { FaultPlan } from './fault-plan.ts';
 import { SimCrashError, errorCode, fsError } from './fs-errors.ts';
-import type { OpKind, TraceEntry } from './op-trace.ts';
+import type { TraceEntry } from './op-trace.ts';
 import { pendingUnits, sizeAfter, touchedSectors, writeEnds } from './pending-data.ts';
 import { Rng } from './rng.ts';
+import { type Run, SimHandle } from './sim-handle.ts';
 import {
   childPath,
   durableContent,
   newDir,
   newFile,
   parsePath,
-  syncData,
-  volRead,
   volTruncate,
   volWrite,
   volatileContent,
@@ -60,7 +59,6 @@ export interface SimFsOptions {
   trace?: boolean;
 }
 
-type Run = <T>(op: OpKind, path: string, body: (fault: FaultRule | undefined) => T, offset?: number, length?: number, to?: string) => T;
 
 /** Deepest directory nesting a walk follows; deeper means a cycle of stale durable entries. */
 const WALK_DEPTH_MAX = 64;
@@ -419,106 +417,6 @@ export class SimFs implements FileSystem {
   }
 }
 
-class SimHandle implements FileHandle {
-  private readonly run: Run;
-  private readonly rng: Rng;
-  private readonly path: string;
-  private readonly file: FileNode;
-  private readonly writable: boolean;
-  private closed = false;
-
-  constructor(run: Run, rng: Rng, path: string, file: FileNode, writable: boolean) {
-    this.run = run;
-    this.rng = rng;
-    this.path = path;
-    this.file = file;
-    this.writable = writable;
-  }
-
-  async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
-    return this.run(
-      'read',
-      this.path,
-      () => {
-        this.usable('read', false);
-        if (!isIndex(offset) || !isIndex(length) || !isIndex(position) || offset + length > buffer.length) {
-          throw fsError('EINVAL', 'read', this.path);
-        }
-        return volRead(this.file, buffer, offset, length, position);
-      },
-      position,
-      length,
-    );
-  }
-
-  async write(data: Uint8Array, position: number): Promise<number> {
-    return this.run(
-      'write',
-      this.path,
-      (fault) => {
-        this.usable('write', true);
-        if (!isIndex(position)) throw fsError('EINVAL', 'write', this.path);
-        let n = data.length;
-        if (fault !== undefined && fault.fault !== 'short') throw fsError(fault.fault, 'write', this.path);
-        // A regular file write of n > 0 bytes writes at least one (POSIX), so a 1-byte write cannot be short.
-        if (fault !== undefined) n = Math.max(Math.min(n, 1), Math.min(n, fault.bytes ?? (n >= 2 ? 1 + this.rng.int(n - 1) : n)));
-        const written = n === data.length ? data : data.subarray(0, n);
-        volWrite(this.file, written, position);
-        if (n > 0) this.file.pending.push({ kind: 'write', offset: position, data: new Uint8Array(written) }); // a copy: the caller may reuse its buffer
-        return n;
-      },
-      position,
-      data.length,
-    );
-  }
-
-  async datasync(): Promise<void> {
-    this.run('datasync', this.path, (fault) => {
-      this.usable('fsync', false);
-      if (fault !== undefined) {
-        this.file.pending = []; // fsyncgate: marked clean, never durable
-        throw fsError(fault.fault, 'fsync', this.path);
-      }
-      syncData(this.file);
-    });
-  }
-
-  async truncate(size: number): Promise<void> {
-    this.run(
-      'truncate',
-      this.path,
-      () => {
-        this.usable('ftruncate', true);
-        if (!isIndex(size)) throw fsError('EINVAL', 'ftruncate', this.path);
-        volTruncate(this.file, size);
-        this.file.pending.push({ kind: 'truncate', size });
-      },
-      size,
-    );
-  }
-
-  async size(): Promise<number> {
-    return this.run('size', this.path, () => {
-      this.usable('fstat', false);
-      return this.file.volSize;
-    });
-  }
-
-  async close(): Promise<void> {
-    this.run('close', this.path, () => {
-      this.usable('close', false);
-      this.closed = true;
-    });
-  }
-
-  private usable(syscall: string, needsWrite: boolean): void {
-    if (this.closed || (needsWrite && !this.writable)) throw fsError('EBADF', syscall, this.path);
-  }
-}
-
-function isIndex(n: number): boolean {
-  return Number.isSafeInteger(n) && n >= 0;
-}
 
 /** Visits every file reachable through volatile (or durable) entries, names sorted. */
 function walkFiles(root: DirNode, durable: boolean, visit: (file: FileNode, path: string) => void): void {
