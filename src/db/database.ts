@@ -79,8 +79,7 @@ export class Database {
 
   get(key: Uint8Array, options: ReadOptions = {}): Buffer | undefined {
     this.checkOpen();
-    if (!(key instanceof Uint8Array)) throw new WalError('INVALID_ARGUMENT', `key must be a Uint8Array or Buffer, got ${typeof key}`);
-    checkOptionsObject(options, 'get');
+    checkOptionsObject(options, 'get'); // the key and the bounds are the memtable's to check
     return this.memtable.get(key, this.snapshot(options.at));
   }
 
@@ -88,12 +87,6 @@ export class Database {
   scan(options: ScanOptions = {}): IterableIterator<Entry> {
     this.checkOpen();
     checkOptionsObject(options, 'scan');
-    for (const bound of ['gte', 'gt', 'lte', 'lt'] as const) {
-      const value = options[bound];
-      if (value !== undefined && !(value instanceof Uint8Array)) {
-        throw new WalError('INVALID_ARGUMENT', `scan option ${bound} must be a Uint8Array or Buffer`);
-      }
-    }
     return this.memtable.scan({ ...options, at: this.snapshot(options.at) });
   }
 

@@ -46,10 +46,14 @@ export async function recover(
   memtable: Memtable,
   boundaries: BatchBoundaries,
 ): Promise<RecoveryReport> {
+  // One appender per segment, not one closure per record: replay is a hot path.
+  let segmentBytes: Buffer | null = null;
+  const append = (kind: number, keyOffset: number, keyLength: number, valueOffset: number, valueLength: number, seq: number): void => {
+    memtable.bulkAppend(segmentBytes!, keyOffset, keyLength, valueOffset, valueLength, kind as 0 | 1, seq);
+  };
   const scan = await scanLog(fs, dir, (bytes, record) => {
-    forEachLogical(bytes, record, (kind, keyOffset, keyLength, valueOffset, valueLength, seq) => {
-      memtable.bulkAppend(bytes, keyOffset, keyLength, valueOffset, valueLength, kind as 0 | 1, seq);
-    });
+    segmentBytes = bytes;
+    forEachLogical(bytes, record, append);
     boundaries.add(record.seqStart + record.count - 1);
   });
   memtable.finishBulk();
