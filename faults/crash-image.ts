@@ -21,13 +21,20 @@ const IMAGE_DEPTH_MAX = 64;
 
 type ContentOf = (file: FileNode, path: string) => Uint8Array;
 
-export function buildImage(root: DirNode, dirOps: readonly DirOp[], outcome: CrashOutcome): DirNode {
+export function buildImage(
+  root: DirNode,
+  dirOps: readonly DirOp[],
+  outcome: CrashOutcome,
+): DirNode {
   const named = new Set<string>();
   const content = contentFor(outcome, named);
   const keep = keptOps(outcome, dirOps.length);
   const image = copyTree(root, namespaceOverlay(dirOps, keep), content);
   const unused = outcomePaths(outcome).filter((p) => !named.has(p));
-  check(unused.length === 0, () => `crash outcome names paths with no unsynced (or durable) file: ${unused.join(', ')}`);
+  check(
+    unused.length === 0,
+    () => `crash outcome names paths with no unsynced (or durable) file: ${unused.join(', ')}`,
+  );
   return image;
 }
 
@@ -41,7 +48,10 @@ function keptOps(outcome: CrashOutcome, count: number): (index: number) => boole
       return () => true;
     case 'reorder-metadata': {
       for (const i of outcome.keep) {
-        check(isIn(i, 0, count - 1), () => `reorder-metadata keeps op ${i}, but only ${count} are unsynced`);
+        check(
+          isIn(i, 0, count - 1),
+          () => `reorder-metadata keeps op ${i}, but only ${count} are unsynced`,
+        );
       }
       const kept = new Set(outcome.keep);
       return (i) => kept.has(i);
@@ -50,7 +60,10 @@ function keptOps(outcome: CrashOutcome, count: number): (index: number) => boole
 }
 
 /** Entry maps of the directories the kept ops change, others read their durable entries. */
-function namespaceOverlay(dirOps: readonly DirOp[], keep: (index: number) => boolean): Map<DirNode, Map<string, SimNode>> {
+function namespaceOverlay(
+  dirOps: readonly DirOp[],
+  keep: (index: number) => boolean,
+): Map<DirNode, Map<string, SimNode>> {
   const overlay = new Map<DirNode, Map<string, SimNode>>();
   dirOps.forEach((op, i) => {
     if (!keep(i)) return;
@@ -64,10 +77,17 @@ function namespaceOverlay(dirOps: readonly DirOp[], keep: (index: number) => boo
   return overlay;
 }
 
-function copyTree(root: DirNode, overlay: Map<DirNode, Map<string, SimNode>>, content: ContentOf): DirNode {
+function copyTree(
+  root: DirNode,
+  overlay: Map<DirNode, Map<string, SimNode>>,
+  content: ContentOf,
+): DirNode {
   const onPath = new Set<DirNode>();
   const copyDir = (src: DirNode, path: string, depth: number): DirNode => {
-    if (depth > IMAGE_DEPTH_MAX) throw new Error(`walcheck invariant violated: image deeper than ${IMAGE_DEPTH_MAX} at ${path}`);
+    if (depth > IMAGE_DEPTH_MAX)
+      throw new Error(
+        `walcheck invariant violated: image deeper than ${IMAGE_DEPTH_MAX} at ${path}`,
+      );
     onPath.add(src);
     const dst = newDir();
     for (const [name, node] of overlay.get(src) ?? src.durable) {
@@ -94,7 +114,10 @@ function contentFor(outcome: CrashOutcome, named: Set<string>): ContentOf {
         named.add(path);
         const out = new Uint8Array(durableContent(file)); // a copy (Buffer.slice is a view)
         for (const bit of bits) {
-          check(isIn(bit, 0, out.length * 8 - 1), () => `bit-rot bit ${bit} outside ${path} (${out.length} bytes)`);
+          check(
+            isIn(bit, 0, out.length * 8 - 1),
+            () => `bit-rot bit ${bit} outside ${path} (${out.length} bytes)`,
+          );
           out[bit >>> 3]! ^= 1 << (bit & 7);
         }
         return out;
@@ -105,7 +128,10 @@ function contentFor(outcome: CrashOutcome, named: Set<string>): ContentOf {
         named.add(path);
         const cut = outcome.cuts[path] ?? 0;
         const units = pendingUnits(file.pending);
-        check(isIn(cut, 0, units), () => `keep-prefix cut ${cut} outside [0, ${units}] for ${path}`);
+        check(
+          isIn(cut, 0, units),
+          () => `keep-prefix cut ${cut} outside [0, ${units}] for ${path}`,
+        );
         return withOps(durableContent(file), file.pending, cut);
       };
     case 'tear-sectors':
@@ -117,14 +143,24 @@ function contentFor(outcome: CrashOutcome, named: Set<string>): ContentOf {
         const length = outcome.lengths[path] ?? old.length;
         const lo = Math.min(old.length, next.length);
         const hi = Math.max(old.length, next.length);
-        check(isIn(length, lo, hi), () => `tear-sectors length ${length} outside [${lo}, ${hi}] for ${path}`);
+        check(
+          isIn(length, lo, hi),
+          () => `tear-sectors length ${length} outside [${lo}, ${hi}] for ${path}`,
+        );
         const sectors = outcome.sectors[path] ?? [];
         const touched = new Set(touchedSectors(file.durSize, file.pending));
-        for (const s of sectors) check(touched.has(s), () => `tear-sectors sector ${s} of ${path} is not changed by unsynced data`);
+        for (const s of sectors)
+          check(
+            touched.has(s),
+            () => `tear-sectors sector ${s} of ${path} is not changed by unsynced data`,
+          );
         return tearContent(old, next, sectors, length);
       };
     case 'reorder-metadata':
-      return (file) => (file.pending.length === 0 ? durableContent(file) : withOps(durableContent(file), file.pending));
+      return (file) =>
+        file.pending.length === 0
+          ? durableContent(file)
+          : withOps(durableContent(file), file.pending);
   }
 }
 

@@ -26,12 +26,24 @@
 
 import type { Rng } from './rng.ts';
 
-export type OutcomeKind = 'lose-unsynced' | 'keep-prefix' | 'tear-sectors' | 'reorder-metadata' | 'bit-rot';
+export type OutcomeKind =
+  'lose-unsynced' | 'keep-prefix' | 'tear-sectors' | 'reorder-metadata' | 'bit-rot';
 
-export const OUTCOME_KINDS: readonly OutcomeKind[] = ['lose-unsynced', 'keep-prefix', 'tear-sectors', 'reorder-metadata', 'bit-rot'];
+export const OUTCOME_KINDS: readonly OutcomeKind[] = [
+  'lose-unsynced',
+  'keep-prefix',
+  'tear-sectors',
+  'reorder-metadata',
+  'bit-rot',
+];
 
 /** What a campaign allows unless told otherwise: everything but media corruption. */
-export const DEFAULT_OUTCOME_KINDS: readonly OutcomeKind[] = ['lose-unsynced', 'keep-prefix', 'tear-sectors', 'reorder-metadata'];
+export const DEFAULT_OUTCOME_KINDS: readonly OutcomeKind[] = [
+  'lose-unsynced',
+  'keep-prefix',
+  'tear-sectors',
+  'reorder-metadata',
+];
 
 export interface BitFlip {
   path: string;
@@ -119,8 +131,13 @@ export function randomOutcome(fs: CrashStateSource, kind: OutcomeKind, rng: Rng)
 // ---- enumeration ----------------------------------------------------------------------------
 
 /** Every variant of `kind`, at most `bound` of them, in a fixed order. */
-export function enumerateOutcomes(fs: CrashStateSource, kind: OutcomeKind, bound = ENUMERATE_BOUND_DEFAULT): CrashOutcome[] {
-  if (!(Number.isSafeInteger(bound) && bound >= 1)) throw new RangeError(`enumeration bound must be >= 1, got ${bound}`);
+export function enumerateOutcomes(
+  fs: CrashStateSource,
+  kind: OutcomeKind,
+  bound = ENUMERATE_BOUND_DEFAULT,
+): CrashOutcome[] {
+  if (!(Number.isSafeInteger(bound) && bound >= 1))
+    throw new RangeError(`enumeration bound must be >= 1, got ${bound}`);
   const state = fs.crashState();
   switch (kind) {
     case 'lose-unsynced':
@@ -136,7 +153,9 @@ export function enumerateOutcomes(fs: CrashStateSource, kind: OutcomeKind, bound
       });
     case 'tear-sectors': {
       const lengthsByFile = state.files.map(lengthCandidates);
-      const radices = state.files.map((f, i) => Math.min(2 ** f.sectors.length * lengthsByFile[i]!.length, bound));
+      const radices = state.files.map((f, i) =>
+        Math.min(2 ** f.sectors.length * lengthsByFile[i]!.length, bound),
+      );
       return mixedRadix(radices, bound).map((digits) => {
         const sectors: Record<string, number[]> = {};
         const lengths: Record<string, number> = {};
@@ -151,12 +170,16 @@ export function enumerateOutcomes(fs: CrashStateSource, kind: OutcomeKind, bound
     case 'reorder-metadata': {
       const count = Math.min(2 ** state.dirOps.length, bound);
       const indices = state.dirOps.map((_, i) => i);
-      return Array.from({ length: count }, (_, subset) => ({ kind, keep: pickSubset(indices, subset) }));
+      return Array.from({ length: count }, (_, subset) => ({
+        kind,
+        keep: pickSubset(indices, subset),
+      }));
     }
     case 'bit-rot': {
       const out: CrashOutcome[] = [];
       for (const f of state.durableFiles) {
-        for (let bit = 0; bit < f.size * 8 && out.length < bound; bit++) out.push({ kind, flips: [{ path: f.path, bit }] });
+        for (let bit = 0; bit < f.size * 8 && out.length < bound; bit++)
+          out.push({ kind, flips: [{ path: f.path, bit }] });
       }
       return out;
     }
@@ -172,7 +195,10 @@ export function countOutcomes(fs: CrashStateSource, kind: OutcomeKind): number {
     case 'keep-prefix':
       return state.files.reduce((n, f) => n * (f.units + 1), 1);
     case 'tear-sectors':
-      return state.files.reduce((n, f) => n * 2 ** f.sectors.length * lengthCandidates(f).length, 1);
+      return state.files.reduce(
+        (n, f) => n * 2 ** f.sectors.length * lengthCandidates(f).length,
+        1,
+      );
     case 'reorder-metadata':
       return 2 ** state.dirOps.length;
     case 'bit-rot':
@@ -190,7 +216,8 @@ function lengthCandidates(f: UnsyncedFile): number[] {
   const out = new Set<number>([lo, hi]);
   for (const end of f.writeEnds) if (end > lo && end < hi) out.add(end);
   const sectorBytes = 512;
-  for (let b = (Math.floor(lo / sectorBytes) + 1) * sectorBytes; b < hi; b += sectorBytes) out.add(b);
+  for (let b = (Math.floor(lo / sectorBytes) + 1) * sectorBytes; b < hi; b += sectorBytes)
+    out.add(b);
   return [...out].sort((x, y) => x - y);
 }
 
@@ -229,7 +256,10 @@ export function describeOutcome(o: CrashOutcome): string {
     }
     case 'tear-sectors': {
       const paths = [...new Set([...Object.keys(o.sectors), ...Object.keys(o.lengths)])];
-      const parts = paths.map((p) => `${p} new sectors [${(o.sectors[p] ?? []).join(',')}] length ${o.lengths[p] ?? 'durable'}`);
+      const parts = paths.map(
+        (p) =>
+          `${p} new sectors [${(o.sectors[p] ?? []).join(',')}] length ${o.lengths[p] ?? 'durable'}`,
+      );
       return `tear-sectors: ${parts.length > 0 ? parts.join('; ') : 'no unsynced data'}; directory ops kept`;
     }
     case 'reorder-metadata':

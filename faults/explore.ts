@@ -10,21 +10,67 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../src/batch.ts';
-import { checkAckDurable, checkContinuation, checkRecovery, decodeLog, firstDamagedRecord, History, segmentFiles, type Verdict, type RecoveryVerdict, type BitRot } from '../model/oracle.ts';
+import {
+  checkAckDurable,
+  checkContinuation,
+  checkRecovery,
+  decodeLog,
+  firstDamagedRecord,
+  History,
+  segmentFiles,
+  type Verdict,
+  type RecoveryVerdict,
+  type BitRot,
+} from '../model/oracle.ts';
 import { formatVerdict, violation } from '../model/verdict.ts';
-import { type EngineDatabase, type EngineModule, shippedEngine } from './campaign/engine-under-test.ts';
+import {
+  type EngineDatabase,
+  type EngineModule,
+  shippedEngine,
+} from './campaign/engine-under-test.ts';
 import { checkSetAside, DB_DIR, filesNow, observe } from './campaign/observe.ts';
-import { type CrashOutcome, describeOutcome, enumerateOutcomes, type OutcomeKind } from './crash-outcome.ts';
+import {
+  type CrashOutcome,
+  describeOutcome,
+  enumerateOutcomes,
+  type OutcomeKind,
+} from './crash-outcome.ts';
 import { SimFs } from './sim-fs.ts';
-import { applyInjection, type Injection, type LogicalField, RECORD_FIELDS, type RecordField, walkRecords } from './wal-injectors.ts';
+import {
+  applyInjection,
+  type Injection,
+  type LogicalField,
+  RECORD_FIELDS,
+  type RecordField,
+  walkRecords,
+} from './wal-injectors.ts';
 
 export type ExploreKind = Exclude<OutcomeKind, 'bit-rot'> | 'bit-flip' | 'field-flip';
-export const EXPLORE_KINDS: readonly ExploreKind[] = ['lose-unsynced', 'keep-prefix', 'tear-sectors', 'reorder-metadata', 'bit-flip', 'field-flip'];
+export const EXPLORE_KINDS: readonly ExploreKind[] = [
+  'lose-unsynced',
+  'keep-prefix',
+  'tear-sectors',
+  'reorder-metadata',
+  'bit-flip',
+  'field-flip',
+];
 
 /** Header and logical-record fields flipped with the CRC recomputed (a record valid to its checksum, wrong inside). */
-const HEADER_FIELDS: readonly RecordField[] = ['length', 'type', 'flags', 'reserved', 'seqStart', 'count'];
+const HEADER_FIELDS: readonly RecordField[] = [
+  'length',
+  'type',
+  'flags',
+  'reserved',
+  'seqStart',
+  'count',
+];
 const LOGICAL_FIELDS: readonly LogicalField[] = ['keyLen', 'valLen', 'kind'];
-const CRASH_KINDS: readonly Exclude<OutcomeKind, 'bit-rot'>[] = ['lose-unsynced', 'keep-prefix', 'tear-sectors', 'reorder-metadata'];
+const CRASH_KINDS: readonly Exclude<OutcomeKind, 'bit-rot'>[] = [
+  'lose-unsynced',
+  'keep-prefix',
+  'tear-sectors',
+  'reorder-metadata',
+];
 
 export interface ExploreOptions {
   engine?: EngineModule;
@@ -70,22 +116,39 @@ const WORKLOADS: Record<'full' | 'small', { segmentBytesMax: number; waves: Batc
   full: {
     segmentBytesMax: 1300,
     waves: [
-      [[{ type: 'put', key: b('a'), value: b('1') }, { type: 'put', key: b('b'), value: b('2') }]],
+      [
+        [
+          { type: 'put', key: b('a'), value: b('1') },
+          { type: 'put', key: b('b'), value: b('2') },
+        ],
+      ],
       // Three concurrent writers: the first leads alone, the other two form one group.
       [
-        [{ type: 'put', key: b('c'), value: b('3') }, { type: 'del', key: b('a') }],
+        [
+          { type: 'put', key: b('c'), value: b('3') },
+          { type: 'del', key: b('a') },
+        ],
         [{ type: 'put', key: b('a'), value: b('4') }],
         [{ type: 'put', key: b('d'), value: b('5') }],
       ],
       [[{ type: 'put', key: b(''), value: new Uint8Array(1100).fill(0x5a) }]],
-      [[{ type: 'del', key: b('c') }, { type: 'put', key: b('b'), value: b('') }]],
+      [
+        [
+          { type: 'del', key: b('c') },
+          { type: 'put', key: b('b'), value: b('') },
+        ],
+      ],
     ],
   },
   small: {
     segmentBytesMax: 100,
     waves: [
       [[{ type: 'put', key: b('a'), value: b('1') }]],
-      [[{ type: 'put', key: b('b'), value: b('2') }], [{ type: 'del', key: b('a') }], [{ type: 'put', key: b('c'), value: b('3') }]],
+      [
+        [{ type: 'put', key: b('b'), value: b('2') }],
+        [{ type: 'del', key: b('a') }],
+        [{ type: 'put', key: b('c'), value: b('3') }],
+      ],
     ],
   },
 };
@@ -98,7 +161,10 @@ export async function runExplore(options: ExploreOptions = {}): Promise<ExploreS
   const start = performance.now();
   const explorer = new Explorer(engine, workload, variantsMax, options.stopOnViolation !== false);
   const operations = await explorer.countOperations();
-  const points = Array.from({ length: operations }, (_, i) => [{ opIndex: i, when: 'before' as const }, { opIndex: i, when: 'after' as const }]).flat();
+  const points = Array.from({ length: operations }, (_, i) => [
+    { opIndex: i, when: 'before' as const },
+    { opIndex: i, when: 'after' as const },
+  ]).flat();
   for (const [i, point] of points.entries()) {
     if (explorer.stopped) break;
     await explorer.crashPoint(point.opIndex, point.when);
@@ -107,12 +173,24 @@ export async function runExplore(options: ExploreOptions = {}): Promise<ExploreS
   if (!explorer.stopped) await explorer.bitFlips();
   if (!explorer.stopped) await explorer.fieldFlips();
   options.onProgress?.(points.length + 1, points.length + 1);
-  return { ...explorer.summary(), workload, operations, crashPoints: points.length, seconds: (performance.now() - start) / 1000 };
+  return {
+    ...explorer.summary(),
+    workload,
+    operations,
+    crashPoints: points.length,
+    seconds: (performance.now() - start) / 1000,
+  };
 }
 
 class Explorer {
-  readonly states = Object.fromEntries(EXPLORE_KINDS.map((k) => [k, 0])) as Record<ExploreKind, number>;
-  readonly bounded = Object.fromEntries(EXPLORE_KINDS.map((k) => [k, 0])) as Record<ExploreKind, number>;
+  readonly states = Object.fromEntries(EXPLORE_KINDS.map((k) => [k, 0])) as Record<
+    ExploreKind,
+    number
+  >;
+  readonly bounded = Object.fromEntries(EXPLORE_KINDS.map((k) => [k, 0])) as Record<
+    ExploreKind,
+    number
+  >;
   readonly violations: ExploreViolation[] = [];
   acksChecked = 0;
 
@@ -128,7 +206,12 @@ class Explorer {
   }
 
   summary(): Pick<ExploreSummary, 'states' | 'bounded' | 'acksChecked' | 'violations'> {
-    return { states: this.states, bounded: this.bounded, acksChecked: this.acksChecked, violations: this.violations };
+    return {
+      states: this.states,
+      bounded: this.bounded,
+      acksChecked: this.acksChecked,
+      violations: this.violations,
+    };
   }
 
   async countOperations(): Promise<number> {
@@ -148,7 +231,13 @@ class Explorer {
       for (const outcome of outcomes.slice(0, this.variantsMax)) {
         if (this.stopped) return;
         this.states[kind]++;
-        await this.recover(fs.crashImage(outcome, { trace: false }), issued, where, outcome, undefined);
+        await this.recover(
+          fs.crashImage(outcome, { trace: false }),
+          issued,
+          where,
+          outcome,
+          undefined,
+        );
       }
     }
   }
@@ -160,11 +249,23 @@ class Explorer {
     const segments = segmentFiles(fs.durableView(), DB_DIR);
     for (const [name, bytes] of segments) {
       for (let bit = 0; bit < bytes.length * 8 && !this.stopped; bit++) {
-        const outcome: CrashOutcome = { kind: 'bit-rot', flips: [{ path: `${DB_DIR}/${name}`, bit }] };
+        const outcome: CrashOutcome = {
+          kind: 'bit-rot',
+          flips: [{ path: `${DB_DIR}/${name}`, bit }],
+        };
         const record = firstDamagedRecord(segments, [{ segment: name, offset: bit >> 3 }]);
-        const bitRot: BitRot | undefined = record === null ? undefined : { seqStart: record.seqStart, segment: record.segment, offset: record.offset };
+        const bitRot: BitRot | undefined =
+          record === null
+            ? undefined
+            : { seqStart: record.seqStart, segment: record.segment, offset: record.offset };
         this.states['bit-flip']++;
-        await this.recover(fs.crashImage(outcome, { trace: false }), issued, 'after the last operation', outcome, bitRot);
+        await this.recover(
+          fs.crashImage(outcome, { trace: false }),
+          issued,
+          'after the last operation',
+          outcome,
+          bitRot,
+        );
       }
     }
   }
@@ -187,11 +288,23 @@ class Explorer {
           // value, say) is another history, not damage any format can detect: judged are
           // only the flips the spec's checks make invalid at this record.
           const invalid = decodeLog(segmentFiles(files, DB_DIR)).firstInvalid;
-          if (invalid === null || invalid.segment !== name || invalid.offset !== record.offset) continue;
-          const bitRot: BitRot = { seqStart: record.seqStart, segment: name, offset: record.offset };
+          if (invalid === null || invalid.segment !== name || invalid.offset !== record.offset)
+            continue;
+          const bitRot: BitRot = {
+            seqStart: record.seqStart,
+            segment: name,
+            offset: record.offset,
+          };
           const outcome: CrashOutcome = { kind: 'bit-rot', flips: [] };
           this.states['field-flip']++;
-          await this.recover(SimFs.fromFiles(files, { trace: false }), issued, 'after the last operation', outcome, bitRot, describeField(name, injection));
+          await this.recover(
+            SimFs.fromFiles(files, { trace: false }),
+            issued,
+            'after the last operation',
+            outcome,
+            bitRot,
+            describeField(name, injection),
+          );
         }
       }
     }
@@ -218,7 +331,13 @@ class Explorer {
     return issued;
   }
 
-  private async write(db: EngineDatabase, fs: SimFs, batch: Batch, issued: Issued[], where: string): Promise<void> {
+  private async write(
+    db: EngineDatabase,
+    fs: SimFs,
+    batch: Batch,
+    issued: Issued[],
+    where: string,
+  ): Promise<void> {
     const entry: Issued = { batch, seqStart: null, failed: null };
     issued.push(entry);
     try {
@@ -233,20 +352,47 @@ class Explorer {
     this.judge(checkAckDurable(history, id, fs.durableView(), DB_DIR), where, 'ack (no crash yet)');
   }
 
-  private async recover(image: SimFs, issued: Issued[], where: string, outcome: CrashOutcome, bitRot: BitRot | undefined, described?: string): Promise<void> {
+  private async recover(
+    image: SimFs,
+    issued: Issued[],
+    where: string,
+    outcome: CrashOutcome,
+    bitRot: BitRot | undefined,
+    described?: string,
+  ): Promise<void> {
     const history = historyOf(issued);
     const before = filesNow(image);
     const what = described ?? describeOutcome(outcome);
     let db: EngineDatabase;
     try {
-      db = await this.engine.Database.open(DB_DIR, { fs: image, segmentBytesMax: WORKLOADS[this.workload].segmentBytesMax });
+      db = await this.engine.Database.open(DB_DIR, {
+        fs: image,
+        segmentBytesMax: WORKLOADS[this.workload].segmentBytesMax,
+      });
     } catch (error) {
       const e = error as { code?: unknown; segment?: unknown; offset?: unknown; reason?: unknown };
-      const opened = { code: String(e.code), segment: e.segment as string, offset: e.offset as number, reason: e.reason as string };
-      this.judge(checkRecovery(history, { opened: false, error: opened }, bitRot === undefined ? {} : { bitRot }), where, what);
+      const opened = {
+        code: String(e.code),
+        segment: e.segment as string,
+        offset: e.offset as number,
+        reason: e.reason as string,
+      };
+      this.judge(
+        checkRecovery(
+          history,
+          { opened: false, error: opened },
+          bitRot === undefined ? {} : { bitRot },
+        ),
+        where,
+        what,
+      );
       return;
     }
-    const verdict = checkRecovery(history, observe(db), bitRot === undefined ? { outcome: what } : { bitRot, outcome: what });
+    const verdict = checkRecovery(
+      history,
+      observe(db),
+      bitRot === undefined ? { outcome: what } : { bitRot, outcome: what },
+    );
     this.judge(verdict, where, what);
     if (!verdict.ok || verdict.k === null) return;
     this.judge(checkSetAside(before, filesNow(image), db), where, what);
@@ -257,19 +403,45 @@ class Explorer {
       seqStart = (await db.write(AFTER_RECOVERY)).seqStart;
     } catch (error) {
       // Nothing failed on the filesystem: an engine that cannot go on breaks rule 5.
-      this.judge(violation(5, `after recovery the engine refused a write with no injected failure: ${String(error)}`), where, `${what}; then one more batch`);
+      this.judge(
+        violation(
+          5,
+          `after recovery the engine refused a write with no injected failure: ${String(error)}`,
+        ),
+        where,
+        `${what}; then one more batch`,
+      );
       return;
     }
     history.ack(id, seqStart);
-    this.judge(checkContinuation(history, history.lastSeqAtRecovery, seqStart), where, `${what}; then one more batch`);
-    this.judge(checkAckDurable(history, id, image.durableView(), DB_DIR), where, `${what}; then one more batch`);
+    this.judge(
+      checkContinuation(history, history.lastSeqAtRecovery, seqStart),
+      where,
+      `${what}; then one more batch`,
+    );
+    this.judge(
+      checkAckDurable(history, id, image.durableView(), DB_DIR),
+      where,
+      `${what}; then one more batch`,
+    );
     await db.close();
   }
 
   private judge(verdict: Verdict | RecoveryVerdict, crashPoint: string, outcome: string): void {
     if (verdict.ok) return;
-    const report = [formatVerdict(verdict), `  crash:    ${crashPoint}`, `  outcome:  ${outcome}`, `  workload: ${this.workload} (walcheck explore${this.workload === 'small' ? ' --small' : ''})`].join('\n');
-    this.violations.push({ report, rule: verdict.rule, ruleName: verdict.ruleName, crashPoint, outcome });
+    const report = [
+      formatVerdict(verdict),
+      `  crash:    ${crashPoint}`,
+      `  outcome:  ${outcome}`,
+      `  workload: ${this.workload} (walcheck explore${this.workload === 'small' ? ' --small' : ''})`,
+    ].join('\n');
+    this.violations.push({
+      report,
+      rule: verdict.rule,
+      ruleName: verdict.ruleName,
+      crashPoint,
+      outcome,
+    });
   }
 }
 
@@ -288,19 +460,22 @@ function historyOf(issued: readonly Issued[]): History {
 function fieldInjections(record: number, logicalCount: number): Injection[] {
   const out: Injection[] = [];
   for (const field of HEADER_FIELDS) {
-    for (let bit = 0; bit < RECORD_FIELDS[field][1] * 8; bit++) out.push({ kind: 'record-field', record, field, bit, recrc: true });
+    for (let bit = 0; bit < RECORD_FIELDS[field][1] * 8; bit++)
+      out.push({ kind: 'record-field', record, field, bit, recrc: true });
   }
   for (let logical = 0; logical < logicalCount; logical++) {
     for (const field of LOGICAL_FIELDS) {
       const bits = field === 'kind' ? 8 : 32;
-      for (let bit = 0; bit < bits; bit++) out.push({ kind: 'logical-field', record, logical, field, bit, recrc: true });
+      for (let bit = 0; bit < bits; bit++)
+        out.push({ kind: 'logical-field', record, logical, field, bit, recrc: true });
     }
   }
   return out;
 }
 
 function describeField(segment: string, injection: Injection): string {
-  if (injection.kind === 'record-field') return `${segment} record ${injection.record}: bit ${injection.bit} of ${injection.field} flipped, CRC recomputed`;
+  if (injection.kind === 'record-field')
+    return `${segment} record ${injection.record}: bit ${injection.bit} of ${injection.field} flipped, CRC recomputed`;
   if (injection.kind === 'logical-field') {
     return `${segment} record ${injection.record} logical ${injection.logical}: bit ${injection.bit} of ${injection.field} flipped, CRC recomputed`;
   }

@@ -32,11 +32,15 @@ export type FaultPlan = readonly FaultRule[];
 
 export function validateFaultPlan(plan: FaultPlan): void {
   for (const rule of plan) {
-    if (!(OP_KINDS as readonly string[]).includes(rule.op)) throw new RangeError(`fault plan: unknown op ${rule.op}`);
-    if (rule.fault === 'short' && rule.op !== 'write') throw new RangeError(`fault plan: short applies to write only`);
-    if (!['EIO', 'ENOSPC', 'short'].includes(rule.fault)) throw new RangeError(`fault plan: unknown fault ${rule.fault}`);
+    if (!(OP_KINDS as readonly string[]).includes(rule.op))
+      throw new RangeError(`fault plan: unknown op ${rule.op}`);
+    if (rule.fault === 'short' && rule.op !== 'write')
+      throw new RangeError(`fault plan: short applies to write only`);
+    if (!['EIO', 'ENOSPC', 'short'].includes(rule.fault))
+      throw new RangeError(`fault plan: unknown fault ${rule.fault}`);
     for (const n of [rule.nth, rule.index, rule.bytes]) {
-      if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0)) throw new RangeError(`fault plan: bad number ${n}`);
+      if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0))
+        throw new RangeError(`fault plan: bad number ${n}`);
     }
   }
 }

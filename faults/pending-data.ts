@@ -31,7 +31,11 @@ export function pendingUnits(ops: readonly PendingOp[]): number {
 }
 
 /** Size after the first `units` units; and the largest size reached on the way (the extent). */
-export function sizeAfter(size: number, ops: readonly PendingOp[], units = Infinity): { size: number; extent: number } {
+export function sizeAfter(
+  size: number,
+  ops: readonly PendingOp[],
+  units = Infinity,
+): { size: number; extent: number } {
   let extent = size;
   let left = units;
   for (const op of ops) {
@@ -60,7 +64,12 @@ export function lowestOffset(ops: readonly PendingOp[]): number {
  * Applies the first `units` units of `ops` to `buf` (a file of `size` bytes, zeros after it;
  * `buf.length` at least the extent). Returns the new size; keeps the zeros-after rule.
  */
-export function applyOps(buf: Uint8Array, size: number, ops: readonly PendingOp[], units = Infinity): number {
+export function applyOps(
+  buf: Uint8Array,
+  size: number,
+  ops: readonly PendingOp[],
+  units = Infinity,
+): number {
   let left = units;
   for (const op of ops) {
     if (left <= 0) break;
@@ -113,7 +122,8 @@ export function touchedSectors(size: number, ops: readonly PendingOp[]): number[
 /** End offsets of the writes, sorted and distinct. */
 export function writeEnds(ops: readonly PendingOp[]): number[] {
   const ends = new Set<number>();
-  for (const op of ops) if (op.kind === 'write' && op.data.length > 0) ends.add(op.offset + op.data.length);
+  for (const op of ops)
+    if (op.kind === 'write' && op.data.length > 0) ends.add(op.offset + op.data.length);
   return [...ends].sort((x, y) => x - y);
 }
 
@@ -121,7 +131,12 @@ export function writeEnds(ops: readonly PendingOp[]): number[] {
  * A torn file of `length` bytes: sectors listed in `fresh` hold `next`'s bytes, the others
  * `old`'s; bytes past either source read as zeros.
  */
-export function tearContent(old: Uint8Array, next: Uint8Array, fresh: readonly number[], length: number): Uint8Array {
+export function tearContent(
+  old: Uint8Array,
+  next: Uint8Array,
+  fresh: readonly number[],
+  length: number,
+): Uint8Array {
   const out = new Uint8Array(length);
   out.set(old.length <= length ? old : old.subarray(0, length));
   for (const sector of fresh) {

@@ -51,7 +51,10 @@ interface FileNode {
   pending: PendingOp[];
 }
 
-type Change = { readonly kind: 'file'; readonly node: FileNode } | { readonly kind: 'dir' } | { readonly kind: 'gone' };
+type Change =
+  | { readonly kind: 'file'; readonly node: FileNode }
+  | { readonly kind: 'dir' }
+  | { readonly kind: 'gone' };
 type Found = { readonly kind: 'file'; readonly node: FileNode } | { readonly kind: 'dir' } | null;
 
 const EMPTY = new Uint8Array(0);
@@ -89,7 +92,9 @@ export class PowerLossFileSystem implements FileSystem {
   }
 
   readFile(path: string): Promise<Uint8Array> {
-    return this.serial(async () => this.volatileBytes(await this.fileNode(resolve(path), 'readFile')));
+    return this.serial(async () =>
+      this.volatileBytes(await this.fileNode(resolve(path), 'readFile')),
+    );
   }
 
   writeFile(path: string, data: Uint8Array): Promise<void> {
@@ -108,7 +113,8 @@ export class PowerLossFileSystem implements FileSystem {
       const source = resolve(from);
       const target = resolve(to);
       const node = await this.fileNode(source, 'rename');
-      if ((await this.lookUp(parentOf(target)))?.kind !== 'dir') throw fsError('ENOENT', 'rename', to);
+      if ((await this.lookUp(parentOf(target)))?.kind !== 'dir')
+        throw fsError('ENOENT', 'rename', to);
       if ((await this.lookUp(target))?.kind === 'dir') throw fsError('EISDIR', 'rename', to);
       if (source === target) return;
       this.change(source, { kind: 'gone' });
@@ -130,7 +136,9 @@ export class PowerLossFileSystem implements FileSystem {
       const found = await this.lookUp(key);
       if (found === null) throw fsError('ENOENT', 'scandir', path);
       if (found.kind !== 'dir') throw fsError('ENOTDIR', 'scandir', path);
-      const names = new Set((await this.inner.stat(key))?.isDirectory === true ? await this.inner.list(key) : []);
+      const names = new Set(
+        (await this.inner.stat(key))?.isDirectory === true ? await this.inner.list(key) : [],
+      );
       for (const [name, change] of this.changes.get(key) ?? []) {
         if (change.kind === 'gone') names.delete(name);
         else names.add(name);
@@ -145,7 +153,8 @@ export class PowerLossFileSystem implements FileSystem {
       let at = resolve(path);
       for (let depth = 0; depth < PATH_DEPTH_MAX; depth++) {
         const found = await this.lookUp(at);
-        if (found?.kind === 'file') throw fsError(at === resolve(path) ? 'EEXIST' : 'ENOTDIR', 'mkdir', path);
+        if (found?.kind === 'file')
+          throw fsError(at === resolve(path) ? 'EEXIST' : 'ENOTDIR', 'mkdir', path);
         if (found?.kind === 'dir') break;
         missing.push(at);
         at = parentOf(at);
@@ -204,7 +213,10 @@ export class PowerLossFileSystem implements FileSystem {
   }
 
   async volatileSize(node: FileNode): Promise<number> {
-    const base = node.diskPath === null ? node.memory.length : ((await this.inner.stat(node.diskPath))?.size ?? 0);
+    const base =
+      node.diskPath === null
+        ? node.memory.length
+        : ((await this.inner.stat(node.diskPath))?.size ?? 0);
     return sizeAfter(base, node.pending).size;
   }
 
@@ -339,7 +351,10 @@ class PowerLossFile implements FileHandle {
     return this.fs.serial(async () => {
       this.checkOpen('read');
       const bytes = await this.fs.volatileBytes(this.node);
-      const chunk = bytes.subarray(Math.min(position, bytes.length), Math.min(position + length, bytes.length));
+      const chunk = bytes.subarray(
+        Math.min(position, bytes.length),
+        Math.min(position + length, bytes.length),
+      );
       buffer.set(chunk, offset);
       return chunk.length;
     });
@@ -348,7 +363,11 @@ class PowerLossFile implements FileHandle {
   write(data: Uint8Array, position: number): Promise<number> {
     return this.fs.serial(async () => {
       this.checkWritable('write');
-      this.fs.addPending(this.node, { kind: 'write', offset: position, data: new Uint8Array(data) }); // a copy (Buffer.slice is a view)
+      this.fs.addPending(this.node, {
+        kind: 'write',
+        offset: position,
+        data: new Uint8Array(data),
+      }); // a copy (Buffer.slice is a view)
       return data.length;
     });
   }
@@ -414,7 +433,8 @@ export function splitUnits(ops: readonly PendingOp[], units: number): [PendingOp
 async function writeAll(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
   let done = 0;
   for (let attempt = 0; done < data.length; attempt++) {
-    if (attempt >= WRITE_ATTEMPTS_MAX) throw fsError('EIO', 'write', `(${data.length} bytes at ${position})`);
+    if (attempt >= WRITE_ATTEMPTS_MAX)
+      throw fsError('EIO', 'write', `(${data.length} bytes at ${position})`);
     done += await handle.write(done === 0 ? data : data.subarray(done), position + done);
   }
 }

@@ -20,7 +20,8 @@ export class Rng {
 
   /** Any safe integer seed; both 32-bit halves matter. */
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`Rng seed must be a safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed))
+      throw new RangeError(`Rng seed must be a safe integer, got ${seed}`);
     let s = (seed >>> 0) ^ Math.imul(Math.floor(seed / TWO_POW_32) >>> 0, 0x85ebca6b);
     const words: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -55,7 +56,8 @@ export class Rng {
 
   /** Uniform integer in [0, n), n a positive safe integer. */
   int(n: number): number {
-    if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`Rng.int bound must be a positive integer, got ${n}`);
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new RangeError(`Rng.int bound must be a positive integer, got ${n}`);
     if (n <= TWO_POW_32) return Math.floor((this.u32() / TWO_POW_32) * n);
     return Math.floor(this.float() * n);
   }

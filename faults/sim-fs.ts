@@ -39,7 +39,15 @@ import {
   volWrite,
   volatileContent,
 } from './sim-nodes.ts';
-import type { DirNode, DirOp, DirOpKind, EntryChange, FileNode, ParsedPath, SimNode } from './sim-nodes.ts';
+import type {
+  DirNode,
+  DirOp,
+  DirOpKind,
+  EntryChange,
+  FileNode,
+  ParsedPath,
+  SimNode,
+} from './sim-nodes.ts';
 
 export { SimCrashError } from './fs-errors.ts';
 
@@ -58,7 +66,6 @@ export interface SimFsOptions {
   /** Record the operation trace (default true). Indices, crash points and faults work either way. */
   trace?: boolean;
 }
-
 
 /** Deepest directory nesting a walk follows; deeper means a cycle of stale durable entries. */
 const WALK_DEPTH_MAX = 64;
@@ -81,15 +88,26 @@ export class SimFs implements FileSystem {
     this.root = root;
     this.traceOn = options.trace ?? true;
     this.crashAt = options.crashAt ?? null;
-    this.injector = options.faults !== undefined && options.faults.length > 0 ? new FaultInjector(options.faults) : null;
+    this.injector =
+      options.faults !== undefined && options.faults.length > 0
+        ? new FaultInjector(options.faults)
+        : null;
     this.rng = new Rng(options.seed ?? 1);
-    if (this.crashAt !== null && !(Number.isSafeInteger(this.crashAt.opIndex) && this.crashAt.opIndex >= 0)) {
-      throw new RangeError(`crashAt.opIndex must be a non-negative integer, got ${this.crashAt.opIndex}`);
+    if (
+      this.crashAt !== null &&
+      !(Number.isSafeInteger(this.crashAt.opIndex) && this.crashAt.opIndex >= 0)
+    ) {
+      throw new RangeError(
+        `crashAt.opIndex must be a non-negative integer, got ${this.crashAt.opIndex}`,
+      );
     }
   }
 
   /** A filesystem holding exactly these files (and their parent directories), all durable. */
-  static fromFiles(files: Iterable<readonly [string, Uint8Array]> | Record<string, Uint8Array>, options: SimFsOptions = {}): SimFs {
+  static fromFiles(
+    files: Iterable<readonly [string, Uint8Array]> | Record<string, Uint8Array>,
+    options: SimFsOptions = {},
+  ): SimFs {
     const root = newDir();
     const list = Symbol.iterator in files ? files : Object.entries(files);
     for (const [raw, data] of list) {
@@ -182,7 +200,9 @@ export class SimFs implements FileSystem {
     });
     const durableFiles: Array<{ path: string; size: number }> = [];
     walkFiles(this.root, true, (file, path) => durableFiles.push({ path, size: file.durSize }));
-    const dirOps = this.dirOps.map((d) => (d.to === undefined ? { op: d.op, path: d.path } : { op: d.op, path: d.path, to: d.to }));
+    const dirOps = this.dirOps.map((d) =>
+      d.to === undefined ? { op: d.op, path: d.path } : { op: d.op, path: d.path, to: d.to },
+    );
     return { files, dirOps, durableFiles };
   }
 
@@ -193,7 +213,8 @@ export class SimFs implements FileSystem {
     return this.run('open', p.path, () => {
       const node = this.lookup(p);
       if (node?.kind === 'dir') throw fsError('EISDIR', 'open', p.path);
-      if (node !== undefined) return new SimHandle(this.run, this.rng, p.path, node, mode !== 'read');
+      if (node !== undefined)
+        return new SimHandle(this.run, this.rng, p.path, node, mode !== 'read');
       if (mode !== 'create') throw fsError('ENOENT', 'open', p.path);
       return new SimHandle(this.run, this.rng, p.path, this.createFile(p, 'open'), true);
     });
@@ -201,7 +222,11 @@ export class SimFs implements FileSystem {
 
   async readFile(path: string): Promise<Uint8Array> {
     const p = parsePath(path);
-    return this.run('readFile', p.path, () => new Uint8Array(volatileContent(this.existingFile(p, 'open'))));
+    return this.run(
+      'readFile',
+      p.path,
+      () => new Uint8Array(volatileContent(this.existingFile(p, 'open'))),
+    );
   }
 
   async writeFile(path: string, data: Uint8Array): Promise<void> {
@@ -218,7 +243,8 @@ export class SimFs implements FileSystem {
           file.pending.push({ kind: 'truncate', size: 0 });
         }
         volWrite(file, data, 0);
-        if (data.length > 0) file.pending.push({ kind: 'write', offset: 0, data: new Uint8Array(data) });
+        if (data.length > 0)
+          file.pending.push({ kind: 'write', offset: 0, data: new Uint8Array(data) });
       },
       undefined,
       data.length,
@@ -238,16 +264,25 @@ export class SimFs implements FileSystem {
         const dst = this.parentDir(b, 'rename');
         if (a.path === b.path) return;
         const target = dst.entries.get(b.name);
-        if (node.kind === 'file' && target?.kind === 'dir') throw fsError('EISDIR', 'rename', b.path);
-        if (node.kind === 'dir' && target?.kind === 'file') throw fsError('ENOTDIR', 'rename', b.path);
-        if (node.kind === 'dir' && target?.kind === 'dir' && target.entries.size > 0) throw fsError('ENOTEMPTY', 'rename', b.path);
-        if (node.kind === 'dir' && b.path.startsWith(a.path + '/')) throw fsError('EINVAL', 'rename', b.path);
+        if (node.kind === 'file' && target?.kind === 'dir')
+          throw fsError('EISDIR', 'rename', b.path);
+        if (node.kind === 'dir' && target?.kind === 'file')
+          throw fsError('ENOTDIR', 'rename', b.path);
+        if (node.kind === 'dir' && target?.kind === 'dir' && target.entries.size > 0)
+          throw fsError('ENOTEMPTY', 'rename', b.path);
+        if (node.kind === 'dir' && b.path.startsWith(a.path + '/'))
+          throw fsError('EINVAL', 'rename', b.path);
         src.entries.delete(a.name);
         dst.entries.set(b.name, node);
-        this.logDirOp('rename', a.path, [
-          { dir: src, name: a.name, node: null },
-          { dir: dst, name: b.name, node },
-        ], b.path);
+        this.logDirOp(
+          'rename',
+          a.path,
+          [
+            { dir: src, name: a.name, node: null },
+            { dir: dst, name: b.name, node },
+          ],
+          b.path,
+        );
       },
       undefined,
       undefined,
@@ -269,7 +304,9 @@ export class SimFs implements FileSystem {
 
   async list(path: string): Promise<string[]> {
     const p = parsePath(path);
-    return this.run('list', p.path, () => [...this.existingDir(p, 'scandir').entries.keys()].sort());
+    return this.run('list', p.path, () =>
+      [...this.existingDir(p, 'scandir').entries.keys()].sort(),
+    );
   }
 
   async mkdir(path: string): Promise<void> {
@@ -280,7 +317,8 @@ export class SimFs implements FileSystem {
       p.parts.forEach((part, i) => {
         at = childPath(at, part);
         const next = dir.entries.get(part);
-        if (next?.kind === 'file') throw fsError(i === p.parts.length - 1 ? 'EEXIST' : 'ENOTDIR', 'mkdir', p.path);
+        if (next?.kind === 'file')
+          throw fsError(i === p.parts.length - 1 ? 'EEXIST' : 'ENOTDIR', 'mkdir', p.path);
         if (next !== undefined) {
           dir = next;
           return;
@@ -315,7 +353,9 @@ export class SimFs implements FileSystem {
     return this.run('stat', p.path, () => {
       const node = this.lookup(p);
       if (node === undefined) return null;
-      return node.kind === 'dir' ? { size: 0, isDirectory: true } : { size: node.volSize, isDirectory: false };
+      return node.kind === 'dir'
+        ? { size: 0, isDirectory: true }
+        : { size: node.volSize, isDirectory: false };
     });
   }
 
@@ -356,7 +396,8 @@ export class SimFs implements FileSystem {
       const fault = this.injector?.take(op, index);
       if (fault !== undefined) this.fired++;
       // write and datasync interpret their faults themselves (short writes, fsyncgate)
-      if (fault !== undefined && op !== 'write' && op !== 'datasync') throw fsError(fault.fault, op, path);
+      if (fault !== undefined && op !== 'write' && op !== 'datasync')
+        throw fsError(fault.fault, op, path);
       const value = body(fault);
       if (entry !== undefined && typeof value === 'number') entry.result = value;
       return value;
@@ -417,12 +458,18 @@ export class SimFs implements FileSystem {
   }
 }
 
-
 /** Visits every file reachable through volatile (or durable) entries, names sorted. */
-function walkFiles(root: DirNode, durable: boolean, visit: (file: FileNode, path: string) => void): void {
+function walkFiles(
+  root: DirNode,
+  durable: boolean,
+  visit: (file: FileNode, path: string) => void,
+): void {
   const onPath = new Set<DirNode>();
   const walk = (dir: DirNode, path: string, depth: number): void => {
-    if (depth > WALK_DEPTH_MAX) throw new Error(`walcheck invariant violated: directory walk deeper than ${WALK_DEPTH_MAX} at ${path}`);
+    if (depth > WALK_DEPTH_MAX)
+      throw new Error(
+        `walcheck invariant violated: directory walk deeper than ${WALK_DEPTH_MAX} at ${path}`,
+      );
     onPath.add(dir);
     const entries = durable ? dir.durable : dir.entries;
     const names = entries.size > 1 ? [...entries.keys()].sort() : [...entries.keys()];

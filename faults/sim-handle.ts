@@ -10,7 +10,14 @@ import type { Rng } from './rng.ts';
 import { type FileNode, syncData, volRead, volTruncate, volWrite } from './sim-nodes.ts';
 
 /** The filesystem's operation runner: numbering, trace, crash point, fault plan. */
-export type Run = <T>(op: OpKind, path: string, body: (fault: FaultRule | undefined) => T, offset?: number, length?: number, to?: string) => T;
+export type Run = <T>(
+  op: OpKind,
+  path: string,
+  body: (fault: FaultRule | undefined) => T,
+  offset?: number,
+  length?: number,
+  to?: string,
+) => T;
 
 export class SimHandle implements FileHandle {
   private readonly run: Run;
@@ -28,13 +35,23 @@ export class SimHandle implements FileHandle {
     this.writable = writable;
   }
 
-  async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  async read(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<number> {
     return this.run(
       'read',
       this.path,
       () => {
         this.usable('read', false);
-        if (!isIndex(offset) || !isIndex(length) || !isIndex(position) || offset + length > buffer.length) {
+        if (
+          !isIndex(offset) ||
+          !isIndex(length) ||
+          !isIndex(position) ||
+          offset + length > buffer.length
+        ) {
           throw fsError('EINVAL', 'read', this.path);
         }
         return volRead(this.file, buffer, offset, length, position);
@@ -52,12 +69,22 @@ export class SimHandle implements FileHandle {
         this.usable('write', true);
         if (!isIndex(position)) throw fsError('EINVAL', 'write', this.path);
         let n = data.length;
-        if (fault !== undefined && fault.fault !== 'short') throw fsError(fault.fault, 'write', this.path);
+        if (fault !== undefined && fault.fault !== 'short')
+          throw fsError(fault.fault, 'write', this.path);
         // A regular file write of n > 0 bytes writes at least one (POSIX), so a 1-byte write cannot be short.
-        if (fault !== undefined) n = Math.max(Math.min(n, 1), Math.min(n, fault.bytes ?? (n >= 2 ? 1 + this.rng.int(n - 1) : n)));
+        if (fault !== undefined)
+          n = Math.max(
+            Math.min(n, 1),
+            Math.min(n, fault.bytes ?? (n >= 2 ? 1 + this.rng.int(n - 1) : n)),
+          );
         const written = n === data.length ? data : data.subarray(0, n);
         volWrite(this.file, written, position);
-        if (n > 0) this.file.pending.push({ kind: 'write', offset: position, data: new Uint8Array(written) }); // a copy: the caller may reuse its buffer
+        if (n > 0)
+          this.file.pending.push({
+            kind: 'write',
+            offset: position,
+            data: new Uint8Array(written),
+          }); // a copy: the caller may reuse its buffer
         return n;
       },
       position,

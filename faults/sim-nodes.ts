@@ -56,7 +56,15 @@ const EMPTY = new Uint8Array(0);
 
 /** A file whose content is wholly durable; `content` is shared, never written in place. */
 export function newFile(content: Uint8Array = EMPTY): FileNode {
-  return { kind: 'file', vol: content, volSize: content.length, volOwned: false, dur: content, durSize: content.length, pending: [] };
+  return {
+    kind: 'file',
+    vol: content,
+    volSize: content.length,
+    volOwned: false,
+    dur: content,
+    durSize: content.length,
+    pending: [],
+  };
 }
 
 export function newDir(): DirNode {
@@ -74,7 +82,8 @@ export function volatileContent(file: FileNode): Uint8Array {
 /** Makes the volatile buffer private and at least `capacity` long, doubling to amortize appends. */
 function ensureVol(file: FileNode, capacity: number): void {
   if (file.volOwned && capacity <= file.vol.length) return;
-  const grown = capacity > file.vol.length ? Math.max(capacity, file.vol.length * 2, 64) : file.vol.length;
+  const grown =
+    capacity > file.vol.length ? Math.max(capacity, file.vol.length * 2, 64) : file.vol.length;
   const buf = new Uint8Array(grown);
   buf.set(file.vol.subarray(0, file.volSize));
   file.vol = buf;
@@ -99,7 +108,13 @@ export function volTruncate(file: FileNode, size: number): void {
   file.volSize = size;
 }
 
-export function volRead(file: FileNode, buffer: Uint8Array, offset: number, length: number, position: number): number {
+export function volRead(
+  file: FileNode,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+): number {
   const n = Math.max(0, Math.min(length, file.volSize - position, buffer.length - offset));
   if (n > 0) buffer.set(file.vol.subarray(position, position + n), offset);
   return n;
@@ -111,7 +126,8 @@ export function syncData(file: FileNode): void {
   const { extent } = sizeAfter(file.durSize, file.pending);
   const inPlace = lowestOffset(file.pending) >= file.durSize && extent <= file.dur.length;
   if (!inPlace) {
-    const capacity = extent > file.dur.length ? Math.max(extent, file.dur.length * 2, 64) : file.dur.length;
+    const capacity =
+      extent > file.dur.length ? Math.max(extent, file.dur.length * 2, 64) : file.dur.length;
     const buf = new Uint8Array(capacity);
     buf.set(file.dur.subarray(0, file.durSize));
     file.dur = buf;

@@ -33,7 +33,9 @@ export type RecordField = 'crc' | 'length' | 'type' | 'flags' | 'reserved' | 'se
 export type LogicalField = 'keyLen' | 'valLen' | 'kind' | 'key' | 'value';
 
 /** Offset and size in bytes of each header field. */
-export const RECORD_FIELDS: Readonly<Record<RecordField, readonly [offset: number, bytes: number]>> = {
+export const RECORD_FIELDS: Readonly<
+  Record<RecordField, readonly [offset: number, bytes: number]>
+> = {
   crc: [0, 4],
   length: [4, 4],
   type: [8, 1],
@@ -69,7 +71,14 @@ export type Injection =
   | { kind: 'tear'; start: number; end: number; fill: 'random'; seed: number }
   | { kind: 'flip'; bits: number[] }
   | { kind: 'record-field'; record: number; field: RecordField; bit: number; recrc: boolean }
-  | { kind: 'logical-field'; record: number; logical: number; field: LogicalField; bit: number; recrc: boolean };
+  | {
+      kind: 'logical-field';
+      record: number;
+      logical: number;
+      field: LogicalField;
+      bit: number;
+      recrc: boolean;
+    };
 
 // ---- walking ------------------------------------------------------------------------------
 
@@ -79,13 +88,22 @@ export function walkRecords(bytes: Uint8Array): RecordSpan[] {
   const spans: RecordSpan[] = [];
   let offset = 0;
   // each record takes at least a header, which bounds the loop
-  while (offset + RECORD_HEADER_BYTES <= bytes.length && spans.length <= bytes.length / RECORD_HEADER_BYTES) {
+  while (
+    offset + RECORD_HEADER_BYTES <= bytes.length &&
+    spans.length <= bytes.length / RECORD_HEADER_BYTES
+  ) {
     const length = view.getUint32(offset + 4, true);
     const count = view.getUint32(offset + 20, true);
-    const seqStart = view.getUint32(offset + 12, true) + view.getUint32(offset + 16, true) * 0x1_0000_0000;
+    const seqStart =
+      view.getUint32(offset + 12, true) + view.getUint32(offset + 16, true) * 0x1_0000_0000;
     const end = offset + RECORD_HEADER_BYTES + length;
     const complete = end <= bytes.length;
-    const logical = walkLogical(view, offset + RECORD_HEADER_BYTES, Math.min(end, bytes.length), count);
+    const logical = walkLogical(
+      view,
+      offset + RECORD_HEADER_BYTES,
+      Math.min(end, bytes.length),
+      count,
+    );
     spans.push({ offset, length, seqStart, count, complete, logical });
     if (!complete) break;
     offset = end;
@@ -114,7 +132,12 @@ export function truncateAt(bytes: Uint8Array, offset: number): Uint8Array {
 }
 
 /** Bytes [start, end) replaced by zeros, or by seeded random bytes. */
-export function tearRange(bytes: Uint8Array, start: number, end: number, fill: 'zero' | { seed: number } = 'zero'): Uint8Array {
+export function tearRange(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  fill: 'zero' | { seed: number } = 'zero',
+): Uint8Array {
   checkRange(start, 0, bytes.length, 'tear start');
   checkRange(end, start, bytes.length, 'tear end');
   const out = new Uint8Array(bytes); // a copy even of a Buffer (whose slice() is a view)
@@ -143,7 +166,10 @@ export function recomputeCrc(bytes: Uint8Array, index: number): Uint8Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(span.offset + 4, true);
   const end = span.offset + RECORD_HEADER_BYTES + length;
-  if (end > bytes.length) throw new RangeError(`record ${index}: length ${length} runs past the end, its CRC cannot be recomputed`);
+  if (end > bytes.length)
+    throw new RangeError(
+      `record ${index}: length ${length} runs past the end, its CRC cannot be recomputed`,
+    );
   const out = new Uint8Array(bytes); // a copy even of a Buffer (whose slice() is a view)
   const crc = crc32c(out.subarray(span.offset + 4, end));
   new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(span.offset, crc >>> 0, true);
@@ -151,7 +177,10 @@ export function recomputeCrc(bytes: Uint8Array, index: number): Uint8Array {
 }
 
 /** The absolute bit a structure-aware target names. */
-export function targetBit(bytes: Uint8Array, inj: Extract<Injection, { kind: 'record-field' | 'logical-field' }>): number {
+export function targetBit(
+  bytes: Uint8Array,
+  inj: Extract<Injection, { kind: 'record-field' | 'logical-field' }>,
+): number {
   const span = recordAt(bytes, inj.record);
   let offset: number;
   let size: number;
@@ -161,7 +190,10 @@ export function targetBit(bytes: Uint8Array, inj: Extract<Injection, { kind: 're
     size = n;
   } else {
     const lr = span.logical[inj.logical];
-    if (lr === undefined) throw new RangeError(`record ${inj.record} has no logical record ${inj.logical} (${span.logical.length} found)`);
+    if (lr === undefined)
+      throw new RangeError(
+        `record ${inj.record} has no logical record ${inj.logical} (${span.logical.length} found)`,
+      );
     [offset, size] = logicalField(lr, inj.field);
   }
   checkRange(inj.bit, 0, size * 8 - 1, `bit of ${inj.field}`);
@@ -190,7 +222,12 @@ export function applyInjection(bytes: Uint8Array, inj: Injection): Uint8Array {
     case 'truncate':
       return truncateAt(bytes, inj.offset);
     case 'tear':
-      return tearRange(bytes, inj.start, inj.end, inj.fill === 'zero' ? 'zero' : { seed: inj.seed });
+      return tearRange(
+        bytes,
+        inj.start,
+        inj.end,
+        inj.fill === 'zero' ? 'zero' : { seed: inj.seed },
+      );
     case 'flip':
       return flipBits(bytes, inj.bits);
     case 'record-field':
@@ -228,7 +265,11 @@ const WRITE_ATTEMPTS_MAX = 64;
  * Applies `inj` to the file at `path` and makes the change durable (datasync): rewrites only
  * the bytes that changed, truncates when the file shrank. Returns the new content.
  */
-export async function injectFile(fs: FileSystem, path: string, inj: Injection): Promise<Uint8Array> {
+export async function injectFile(
+  fs: FileSystem,
+  path: string,
+  inj: Injection,
+): Promise<Uint8Array> {
   const before = await fs.readFile(path);
   const after = applyInjection(before, inj);
   const handle = await fs.open(path, 'write');
@@ -239,7 +280,8 @@ export async function injectFile(fs: FileSystem, path: string, inj: Injection): 
     let hi = after.length;
     while (hi > lo && after[hi - 1] === before[hi - 1]) hi--;
     for (let attempt = 0; lo < hi; attempt++) {
-      if (attempt >= WRITE_ATTEMPTS_MAX) throw new Error(`injectFile: ${path}: too many short writes`);
+      if (attempt >= WRITE_ATTEMPTS_MAX)
+        throw new Error(`injectFile: ${path}: too many short writes`);
       lo += await handle.write(after.subarray(lo, hi), lo);
     }
     await handle.datasync();
@@ -254,10 +296,12 @@ export async function injectFile(fs: FileSystem, path: string, inj: Injection): 
 function recordAt(bytes: Uint8Array, index: number): RecordSpan {
   const spans = walkRecords(bytes);
   const span = spans[index];
-  if (span === undefined) throw new RangeError(`no record ${index}: the bytes hold ${spans.length}`);
+  if (span === undefined)
+    throw new RangeError(`no record ${index}: the bytes hold ${spans.length}`);
   return span;
 }
 
 function checkRange(n: number, lo: number, hi: number, what: string): void {
-  if (!(Number.isInteger(n) && n >= lo && n <= hi)) throw new RangeError(`${what} ${n} outside [${lo}, ${hi}]`);
+  if (!(Number.isInteger(n) && n >= lo && n <= hi))
+    throw new RangeError(`${what} ${n} outside [${lo}, ${hi}]`);
 }

@@ -5,7 +5,8 @@ export type Bytes = Uint8Array;
 
 /** A key id: the key's bytes as a latin1 string; ids sort like Buffer.compare sorts bytes. */
 export function keyId(bytes: Bytes): string {
-  if (bytes.byteLength > SHORT_KEY_BYTES) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  if (bytes.byteLength > SHORT_KEY_BYTES)
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   let id = ''; // short keys: cheaper than a Buffer view and a decode
   for (let i = 0; i < bytes.byteLength; i++) id += String.fromCharCode(bytes[i]!);
   return id;
@@ -31,7 +32,9 @@ const SHOW_BYTES_MAX = 16;
 export function showBytes(bytes: Bytes | undefined): string {
   if (bytes === undefined) return '(absent)';
   const head = bytes.subarray(0, SHOW_BYTES_MAX);
-  const printable = head.every((byte) => byte >= 0x20 && byte < 0x7f && byte !== 0x22 && byte !== 0x5c);
+  const printable = head.every(
+    (byte) => byte >= 0x20 && byte < 0x7f && byte !== 0x22 && byte !== 0x5c,
+  );
   const text = printable
     ? `"${Buffer.from(head).toString('latin1')}"`
     : `0x${Buffer.from(head).toString('hex')}`;

@@ -47,11 +47,17 @@ export function checkAckDurable(
 ): Verdict {
   const acked = history.batch(id);
   if (acked.status === 'failed') {
-    return violation(7, `batch id ${id} is acknowledged although its write failed (${acked.errorCode})`, { found: 'an acknowledgement' });
+    return violation(
+      7,
+      `batch id ${id} is acknowledged although its write failed (${acked.errorCode})`,
+      { found: 'an acknowledgement' },
+    );
   }
   const position = history.position(id);
   if (position === 0) {
-    return violation(1, `acknowledged batch id ${id} is no longer in the history (${acked.fate})`, { found: 'an acknowledgement' });
+    return violation(1, `acknowledged batch id ${id} is no longer in the history (${acked.fate})`, {
+      found: 'an acknowledgement',
+    });
   }
   const cache = cacheFor(history, dbDir);
   const log = cache.decoder.decode(segmentFiles(durableFiles, dbDir));
@@ -88,35 +94,56 @@ function compareRecord(
   const name = `b${i + 1} (seq ${seqStart}..${seqStart + batch.ops.length - 1})`;
   const record = log.records[i];
   if (record === undefined) {
-    return violation(1, `acknowledged batch id ${id} is not durable: ${name} is missing from the durable log`, {
-      expectedK,
-      found: describeLog(log),
-    });
+    return violation(
+      1,
+      `acknowledged batch id ${id} is not durable: ${name} is missing from the durable log`,
+      {
+        expectedK,
+        found: describeLog(log),
+      },
+    );
   }
   const difference = recordDifference(record, seqStart, batch.ops);
   if (difference === null) return null;
-  const failed = history.allBatches().find((b) => b.status === 'failed' && recordDifference(record, record.seqStart, b.ops) === null);
+  const failed = history
+    .allBatches()
+    .find(
+      (b) => b.status === 'failed' && recordDifference(record, record.seqStart, b.ops) === null,
+    );
   if (failed !== undefined) {
-    return violation(7, `acknowledged batch id ${id} depends on the bytes of failed batch id ${failed.id}: its record sits where ${name} belongs`, {
-      expectedK,
-      found: `${record.segment} offset ${record.offset}: the failed batch's record; ${describeLog(log)}`,
-    });
+    return violation(
+      7,
+      `acknowledged batch id ${id} depends on the bytes of failed batch id ${failed.id}: its record sits where ${name} belongs`,
+      {
+        expectedK,
+        found: `${record.segment} offset ${record.offset}: the failed batch's record; ${describeLog(log)}`,
+      },
+    );
   }
-  return violation(1, `the durable record at ${record.segment} offset ${record.offset} is not ${name}: ${difference}`, {
-    expectedK,
-    found: describeLog(log),
-  });
+  return violation(
+    1,
+    `the durable record at ${record.segment} offset ${record.offset} is not ${name}: ${difference}`,
+    {
+      expectedK,
+      found: describeLog(log),
+    },
+  );
 }
 
 /** What differs between a decoded record and the expected batch, or null when they agree. */
-function recordDifference(record: DecodedRecord, seqStart: number, ops: readonly BatchOp[]): string | null {
+function recordDifference(
+  record: DecodedRecord,
+  seqStart: number,
+  ops: readonly BatchOp[],
+): string | null {
   if (record.seqStart !== seqStart) return `seqStart ${record.seqStart}, expected ${seqStart}`;
   if (record.count !== ops.length) return `${record.count} ops, expected ${ops.length}`;
   for (let i = 0; i < ops.length; i++) {
     const want = ops[i]!;
     const got = record.ops[i]!;
     if (got.type !== want.type) return `op ${i} is a ${got.type}, expected a ${want.type}`;
-    if (!bytesEqual(got.key, want.key)) return `op ${i} key ${showBytes(got.key)}, expected ${showBytes(want.key)}`;
+    if (!bytesEqual(got.key, want.key))
+      return `op ${i} key ${showBytes(got.key)}, expected ${showBytes(want.key)}`;
     if (got.type === 'put' && want.type === 'put' && !bytesEqual(got.value, want.value)) {
       return `op ${i} value ${showBytes(got.value)}, expected ${showBytes(want.value)}`;
     }
@@ -127,5 +154,7 @@ function recordDifference(record: DecodedRecord, seqStart: number, ops: readonly
 function describeLog(log: DecodedLog): string {
   const head = `durable log: ${log.records.length} valid record(s), lastSeq ${log.lastSeq}`;
   const invalid = log.firstInvalid;
-  return invalid === null ? `${head}, then its end` : `${head}, then ${invalid.reason} at ${invalid.segment} offset ${invalid.offset}`;
+  return invalid === null
+    ? `${head}, then its end`
+    : `${head}, then ${invalid.reason} at ${invalid.segment} offset ${invalid.offset}`;
 }

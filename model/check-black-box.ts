@@ -34,7 +34,12 @@ export type BlackBoxObserved =
   | { readonly opened: true; readonly entries: readonly Entry[] }
   | {
       readonly opened: false;
-      readonly error: { readonly code: string; readonly segment?: string; readonly offset?: number; readonly reason?: string };
+      readonly error: {
+        readonly code: string;
+        readonly segment?: string;
+        readonly offset?: number;
+        readonly reason?: string;
+      };
     };
 
 /** The lastSeq shown in a verdict when no whole prefix matches: a black box reports none. */
@@ -49,20 +54,39 @@ const UNREPORTED_DAMAGE: RecoveryReportView = {
 /** Candidate prefixes tried when several k leave the same state. */
 const CANDIDATES_MAX = 64;
 
-export function checkBlackBoxRecovery(history: History, observed: BlackBoxObserved, damage: BlackBoxDamage): RecoveryVerdict {
+export function checkBlackBoxRecovery(
+  history: History,
+  observed: BlackBoxObserved,
+  damage: BlackBoxDamage,
+): RecoveryVerdict {
   if (damage.kind === 'unknown') return checkUnknownDamage(history, observed);
   const context = damage.kind === 'known' ? { bitRot: damage.bitRot } : {};
   if (!observed.opened) return checkRecovery(history, observed, context);
   const report = damage.kind === 'known' ? UNREPORTED_DAMAGE : undefined;
-  const matches = wholeMatches(history.lines(), observed.entries, fingerprintOf(observed.entries)).slice(0, CANDIDATES_MAX);
+  const matches = wholeMatches(
+    history.lines(),
+    observed.entries,
+    fingerprintOf(observed.entries),
+  ).slice(0, CANDIDATES_MAX);
   let first: RecoveryVerdict | null = null;
   for (const match of matches) {
     const lastSeq = match.line.model.endSeq(match.k);
-    const verdict = checkRecovery(history, { opened: true, lastSeq, entries: observed.entries, report }, context);
+    const verdict = checkRecovery(
+      history,
+      { opened: true, lastSeq, entries: observed.entries, report },
+      context,
+    );
     if (verdict.ok) return verdict;
     first ??= verdict;
   }
-  return first ?? checkRecovery(history, { opened: true, lastSeq: UNREPORTED_LAST_SEQ, entries: observed.entries, report }, context);
+  return (
+    first ??
+    checkRecovery(
+      history,
+      { opened: true, lastSeq: UNREPORTED_LAST_SEQ, entries: observed.entries, report },
+      context,
+    )
+  );
 }
 
 function checkUnknownDamage(history: History, observed: BlackBoxObserved): RecoveryVerdict {
@@ -73,27 +97,49 @@ function checkUnknownDamage(history: History, observed: BlackBoxObserved): Recov
   const expectedK = [0, main.kMax] as const;
   const unordered = firstOutOfOrder(entries);
   if (unordered >= 0) {
-    return violation(2, `full scan not in key order: entry ${unordered} (${showBytes(entries[unordered]![0])}) does not come after the one before it`, {
-      expectedK,
-      found: keysText(entries),
-    });
+    return violation(
+      2,
+      `full scan not in key order: entry ${unordered} (${showBytes(entries[unordered]![0])}) does not come after the one before it`,
+      {
+        expectedK,
+        found: keysText(entries),
+      },
+    );
   }
   const fp = fingerprintOf(entries);
   const match = wholeMatches(lines, entries, fp).find((m) => m.k <= m.line.kMax);
-  if (match !== undefined) return { ok: true, k: match.k, line: match.line.name, lastSeq: match.line.model.endSeq(match.k) };
+  if (match !== undefined)
+    return {
+      ok: true,
+      k: match.k,
+      line: match.line.name,
+      lastSeq: match.line.model.endSeq(match.k),
+    };
   const split = splitMatch(lines, entries, fp);
   if (split !== null) {
     const model = split.line.model;
-    return violation(3, `after damage the recovered state holds part of ${describeBatch(model, split.p)}: its first ${split.m} of ${model.batch(split.p).ops.length} ops`, {
-      expectedK,
-      found: `${keysText(entries)}; equals the model after k=${split.p - 1} plus ${split.m} op(s) of b${split.p}`,
-      diff: diffStates(`model after k=${split.p - 1} → found`, model.stateAt(split.p - 1), entries),
-    });
+    return violation(
+      3,
+      `after damage the recovered state holds part of ${describeBatch(model, split.p)}: its first ${split.m} of ${model.batch(split.p).ops.length} ops`,
+      {
+        expectedK,
+        found: `${keysText(entries)}; equals the model after k=${split.p - 1} plus ${split.m} op(s) of b${split.p}`,
+        diff: diffStates(
+          `model after k=${split.p - 1} → found`,
+          model.stateAt(split.p - 1),
+          entries,
+        ),
+      },
+    );
   }
   const closest = closestK(main.model, 0, main.kMax, entries);
-  return violation(6, 'after damage the recovered state is not the model after any whole prefix b1..bk (damaged or reordered data served)', {
-    expectedK,
-    found: `${keysText(entries)}; matches no whole prefix`,
-    diff: diffStates(`model after k=${closest} → found`, main.model.stateAt(closest), entries),
-  });
+  return violation(
+    6,
+    'after damage the recovered state is not the model after any whole prefix b1..bk (damaged or reordered data served)',
+    {
+      expectedK,
+      found: `${keysText(entries)}; matches no whole prefix`,
+      diff: diffStates(`model after k=${closest} → found`, main.model.stateAt(closest), entries),
+    },
+  );
 }

@@ -7,18 +7,31 @@
 import type { History } from './history.ts';
 import { PASS, type Verdict, violation } from './verdict.ts';
 
-export function checkContinuation(history: History, lastSeq: number, nextSeqStart: number): Verdict {
+export function checkContinuation(
+  history: History,
+  lastSeq: number,
+  nextSeqStart: number,
+): Verdict {
   const kept = history.lastSeqAtRecovery;
   if (lastSeq !== kept) {
-    return violation(5, `after recovery the engine reports lastSeq ${lastSeq}, but the recovered prefix ends at ${kept}`, {
-      found: `lastSeq ${lastSeq}`,
-    });
+    return violation(
+      5,
+      `after recovery the engine reports lastSeq ${lastSeq}, but the recovered prefix ends at ${kept}`,
+      {
+        found: `lastSeq ${lastSeq}`,
+      },
+    );
   }
   if (nextSeqStart !== lastSeq + 1) {
-    const reuse = nextSeqStart <= lastSeq ? ' (reusing recovered sequence numbers)' : ' (leaving a gap)';
-    return violation(5, `the first batch after recovery starts at seq ${nextSeqStart}, not at lastSeq + 1 = ${lastSeq + 1}${reuse}`, {
-      found: `seqStart ${nextSeqStart}`,
-    });
+    const reuse =
+      nextSeqStart <= lastSeq ? ' (reusing recovered sequence numbers)' : ' (leaving a gap)';
+    return violation(
+      5,
+      `the first batch after recovery starts at seq ${nextSeqStart}, not at lastSeq + 1 = ${lastSeq + 1}${reuse}`,
+      {
+        found: `seqStart ${nextSeqStart}`,
+      },
+    );
   }
   return PASS;
 }

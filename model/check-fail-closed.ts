@@ -37,24 +37,38 @@ export function checkFailClosed(events: readonly HistoryEvent[]): Verdict {
       episode = null;
     } else if (event.type === 'fail') {
       if (event.statusBefore === 'acked') {
-        return violation(7, `batch id ${event.id} failed (${event.code}) after it was acknowledged`, { found: at });
+        return violation(
+          7,
+          `batch id ${event.id} failed (${event.code}) after it was acknowledged`,
+          { found: at },
+        );
       }
       if (REFUSED_BEFORE_WRITE_CODES.includes(event.code)) continue;
       if (episode === null) {
         episode = { failedId: event.id, code: event.code, at: i, refusedLater: false };
       } else if ((issuedAt.get(event.id) ?? -1) > episode.at) {
         if (event.code !== episode.code) {
-          return violation(7, `after batch id ${episode.failedId} failed with ${episode.code}, batch id ${event.id} was refused with ${event.code}, not the original error`, { found: at });
+          return violation(
+            7,
+            `after batch id ${episode.failedId} failed with ${episode.code}, batch id ${event.id} was refused with ${event.code}, not the original error`,
+            { found: at },
+          );
         }
         episode.refusedLater = true;
       }
     } else if (event.type === 'ack') {
       if (event.statusBefore === 'failed') {
-        return violation(7, `batch id ${event.id} is acknowledged although its write failed`, { found: at });
+        return violation(7, `batch id ${event.id} is acknowledged although its write failed`, {
+          found: at,
+        });
       }
       if (episode !== null && event.id > episode.failedId) {
         if (episode.refusedLater) {
-          return violation(7, `batch id ${event.id} is acknowledged after the engine refused writes following the failure of batch id ${episode.failedId} (${episode.code}), before any reopen`, { found: at });
+          return violation(
+            7,
+            `batch id ${event.id} is acknowledged after the engine refused writes following the failure of batch id ${episode.failedId} (${episode.code}), before any reopen`,
+            { found: at },
+          );
         }
         episode = null; // the engine went on without the failed batch
       }
@@ -70,7 +84,15 @@ function checkAckSeq(event: Extract<HistoryEvent, { type: 'ack' }>): Verdict | n
   if (reported === null || event.seqStart === null || reported === event.seqStart) return null;
   const found = `seqStart ${reported}, expected ${event.seqStart}`;
   if (reported === event.seqStartIfFailedKept) {
-    return violation(7, `batch id ${event.id} is numbered as if the failed batch before it were kept: it depends on the failed batch's bytes`, { found });
+    return violation(
+      7,
+      `batch id ${event.id} is numbered as if the failed batch before it were kept: it depends on the failed batch's bytes`,
+      { found },
+    );
   }
-  return violation(5, `batch id ${event.id} got sequence numbers from ${reported}, not from ${event.seqStart} (right after the batch before it)`, { found });
+  return violation(
+    5,
+    `batch id ${event.id} got sequence numbers from ${reported}, not from ${event.seqStart} (right after the batch before it)`,
+    { found },
+  );
 }

@@ -19,43 +19,69 @@ export function checkQuarantine(
   let removedTotal = 0;
   for (const [name, original] of [...before].sort(([x], [y]) => (x < y ? -1 : 1))) {
     const kept = after.get(name) ?? new Uint8Array(0);
-    if (kept.byteLength > original.byteLength || !bytesEqual(kept, original.subarray(0, kept.byteLength))) {
-      return violation(8, `segment ${name} after recovery is not a prefix of its bytes before recovery`, {
-        found: `${original.byteLength} bytes before, ${kept.byteLength} after`,
-      });
+    if (
+      kept.byteLength > original.byteLength ||
+      !bytesEqual(kept, original.subarray(0, kept.byteLength))
+    ) {
+      return violation(
+        8,
+        `segment ${name} after recovery is not a prefix of its bytes before recovery`,
+        {
+          found: `${original.byteLength} bytes before, ${kept.byteLength} after`,
+        },
+      );
     }
     const removed = original.subarray(kept.byteLength);
     if (removed.byteLength === 0) continue;
     removedTotal += removed.byteLength;
     const holder = [...unused].find(([, bytes]) => bytesEqual(bytes, removed));
     if (holder === undefined) {
-      const what = after.has(name) ? `its last ${removed.byteLength} bytes (from offset ${kept.byteLength})` : `the whole segment (${removed.byteLength} bytes)`;
-      return violation(8, `recovery removed ${what} of ${name}, and no file in quarantine/ holds exactly those bytes`, {
-        found: `quarantine/ holds ${quarantined.size} file(s): ${[...quarantined].map(([n, b]) => `${n} (${b.byteLength} bytes)`).join(', ') || 'none'}`,
-      });
+      const what = after.has(name)
+        ? `its last ${removed.byteLength} bytes (from offset ${kept.byteLength})`
+        : `the whole segment (${removed.byteLength} bytes)`;
+      return violation(
+        8,
+        `recovery removed ${what} of ${name}, and no file in quarantine/ holds exactly those bytes`,
+        {
+          found: `quarantine/ holds ${quarantined.size} file(s): ${[...quarantined].map(([n, b]) => `${n} (${b.byteLength} bytes)`).join(', ') || 'none'}`,
+        },
+      );
     }
     unused.delete(holder[0]);
   }
   if (reportedBytes !== undefined && reportedBytes !== removedTotal) {
-    return violation(8, `the recovery report says ${reportedBytes} bytes were quarantined, but ${removedTotal} were removed from the log`, {
-      found: `${removedTotal} bytes removed`,
-    });
+    return violation(
+      8,
+      `the recovery report says ${reportedBytes} bytes were quarantined, but ${removedTotal} were removed from the log`,
+      {
+        found: `${removedTotal} bytes removed`,
+      },
+    );
   }
   return PASS;
 }
 
 /** A read-only open, or an open that failed, changes nothing: every file keeps its bytes. */
-export function checkUnchanged(before: ReadonlyMap<string, Uint8Array>, after: ReadonlyMap<string, Uint8Array>): Verdict {
+export function checkUnchanged(
+  before: ReadonlyMap<string, Uint8Array>,
+  after: ReadonlyMap<string, Uint8Array>,
+): Verdict {
   for (const [path, bytes] of before) {
     const now = after.get(path);
     if (now === undefined || !bytesEqual(now, bytes)) {
       return violation(8, `${path} changed, although this open must change nothing on disk`, {
-        found: now === undefined ? 'file gone' : `${bytes.byteLength} bytes before, ${now.byteLength} after`,
+        found:
+          now === undefined
+            ? 'file gone'
+            : `${bytes.byteLength} bytes before, ${now.byteLength} after`,
       });
     }
   }
   for (const path of after.keys()) {
-    if (!before.has(path)) return violation(8, `${path} appeared, although this open must change nothing on disk`, { found: 'a new file' });
+    if (!before.has(path))
+      return violation(8, `${path} appeared, although this open must change nothing on disk`, {
+        found: 'a new file',
+      });
   }
   return PASS;
 }

@@ -19,16 +19,34 @@ import type { SnapshotRead } from './check-snapshots.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { BatchId, History, Line } from './history.ts';
 import type { Entry, PrefixModel } from './prefix-model.ts';
-import { closestK, firstOutOfOrder, splitMatch, supersededMatch, wholeMatches, type WholeMatch } from './state-match.ts';
+import {
+  closestK,
+  firstOutOfOrder,
+  splitMatch,
+  supersededMatch,
+  wholeMatches,
+  type WholeMatch,
+} from './state-match.ts';
 import { checkSnapshots } from './check-snapshots.ts';
-import { describeBatch, diffStates, keysText, type RecoveryVerdict, type Violation, violation } from './verdict.ts';
+import {
+  describeBatch,
+  diffStates,
+  keysText,
+  type RecoveryVerdict,
+  type Violation,
+  violation,
+} from './verdict.ts';
 import { INVALID_REASONS } from './wal-decode.ts';
 
 export interface RecoveryReportView {
   /** 'clean' | 'torn-tail' | 'corrupt' (wal-format.md section 8). */
   readonly status: string;
   readonly quarantinedBytes?: number;
-  readonly firstInvalid?: { readonly segment: string; readonly offset: number; readonly reason: string } | null;
+  readonly firstInvalid?: {
+    readonly segment: string;
+    readonly offset: number;
+    readonly reason: string;
+  } | null;
 }
 
 export type Observed =
@@ -44,7 +62,12 @@ export type Observed =
     }
   | {
       readonly opened: false;
-      readonly error: { readonly code: string; readonly segment?: string; readonly offset?: number; readonly reason?: string };
+      readonly error: {
+        readonly code: string;
+        readonly segment?: string;
+        readonly offset?: number;
+        readonly reason?: string;
+      };
     };
 
 export interface BitRot {
@@ -75,7 +98,11 @@ interface Range {
   readonly hi: number;
 }
 
-export function checkRecovery(history: History, observed: Observed, context: RecoveryContext = {}): RecoveryVerdict {
+export function checkRecovery(
+  history: History,
+  observed: Observed,
+  context: RecoveryContext = {},
+): RecoveryVerdict {
   const damagedSeq = damagedSeqStart(history, context.bitRot);
   const ranges = history.lines().map((line) => rangeOf(history, line, damagedSeq));
   const mainRange = ranges[0]!;
@@ -85,20 +112,33 @@ export function checkRecovery(history: History, observed: Observed, context: Rec
   const entries = observed.entries;
   const unordered = firstOutOfOrder(entries);
   if (unordered >= 0) {
-    return violation(2, `full scan not in key order: entry ${unordered} (${showBytes(entries[unordered]![0])}) does not come after the one before it`, {
-      expectedK,
-      found: summary(observed.lastSeq, entries),
-    });
+    return violation(
+      2,
+      `full scan not in key order: entry ${unordered} (${showBytes(entries[unordered]![0])}) does not come after the one before it`,
+      {
+        expectedK,
+        found: summary(observed.lastSeq, entries),
+      },
+    );
   }
   const fp = fingerprintOf(entries);
-  const matches = wholeMatches(ranges.map((r) => r.line), entries, fp);
-  const accepted = matches.find((m) => inRange(ranges, m) && m.line.model.endSeq(m.k) === observed.lastSeq);
-  if (accepted === undefined) return diagnose(history, ranges, matches, observed.lastSeq, entries, damagedSeq, context);
+  const matches = wholeMatches(
+    ranges.map((r) => r.line),
+    entries,
+    fp,
+  );
+  const accepted = matches.find(
+    (m) => inRange(ranges, m) && m.line.model.endSeq(m.k) === observed.lastSeq,
+  );
+  if (accepted === undefined)
+    return diagnose(history, ranges, matches, observed.lastSeq, entries, damagedSeq, context);
 
   const model = accepted.line.model;
   const k = accepted.k;
   const problem =
-    (damagedSeq !== null && context.bitRot?.setAside !== true ? checkReportNamesDamage(observed.report, expectedK, k) : null) ??
+    (damagedSeq !== null && context.bitRot?.setAside !== true
+      ? checkReportNamesDamage(observed.report, expectedK, k)
+      : null) ??
     checkGets(model, k, observed.gets ?? [], expectedK) ??
     checkSnapshots(model, k, observed.snapshots ?? []);
   if (problem !== null) return problem;
@@ -110,7 +150,8 @@ function damagedSeqStart(history: History, bitRot: BitRot | undefined): number |
   if (bitRot.seqStart !== undefined) return bitRot.seqStart;
   if (bitRot.batch !== undefined) {
     const seqStart = history.seqStartOf(bitRot.batch);
-    if (seqStart === null) throw new RangeError(`bit-rot batch ${bitRot.batch} is not in the history's chain`);
+    if (seqStart === null)
+      throw new RangeError(`bit-rot batch ${bitRot.batch} is not in the history's chain`);
     return seqStart;
   }
   throw new RangeError('bitRot names neither batch nor seqStart');
@@ -143,7 +184,10 @@ function checkFailedOpen(
   const found = `open failed: ${error.code} ${error.segment ?? '(no segment)'} offset ${error.offset ?? '?'} ${error.reason ?? '(no reason)'}`;
   const bitRot = context.bitRot;
   if (bitRot === undefined && context.recovery !== 'strict') {
-    return violation(2, 'a default open failed after a crash without bit rot', { expectedK, found });
+    return violation(2, 'a default open failed after a crash without bit rot', {
+      expectedK,
+      found,
+    });
   }
   const named =
     typeof error.segment === 'string' &&
@@ -152,28 +196,65 @@ function checkFailedOpen(
     (error.offset ?? -1) >= 0 &&
     (INVALID_REASONS as readonly string[]).includes(error.reason ?? '');
   const rule = bitRot !== undefined ? 6 : 2;
-  if (!named) return violation(rule, 'the open failed without naming the damaged segment, offset and reason', { expectedK, found });
-  if (bitRot?.segment !== undefined && bitRot.offset !== undefined && (bitRot.segment !== error.segment || bitRot.offset !== error.offset)) {
-    return violation(6, `the open failed naming the wrong place: the damaged record is at ${bitRot.segment} offset ${bitRot.offset}`, { expectedK, found });
+  if (!named)
+    return violation(
+      rule,
+      'the open failed without naming the damaged segment, offset and reason',
+      { expectedK, found },
+    );
+  if (
+    bitRot?.segment !== undefined &&
+    bitRot.offset !== undefined &&
+    (bitRot.segment !== error.segment || bitRot.offset !== error.offset)
+  ) {
+    return violation(
+      6,
+      `the open failed naming the wrong place: the damaged record is at ${bitRot.segment} offset ${bitRot.offset}`,
+      { expectedK, found },
+    );
   }
   return { ok: true, k: null, line: null, lastSeq: null };
 }
 
-function checkReportNamesDamage(report: RecoveryReportView | undefined, expectedK: readonly [number, number], k: number): Violation | null {
-  if (report !== undefined && report.status !== 'clean' && report.firstInvalid !== null) return null;
-  const found = report === undefined ? `recovered k=${k}, no recovery report` : `recovered k=${k}, report status ${report.status}`;
-  return violation(6, 'recovery after bit rot served a prefix but its report does not name the damage', { expectedK, found });
+function checkReportNamesDamage(
+  report: RecoveryReportView | undefined,
+  expectedK: readonly [number, number],
+  k: number,
+): Violation | null {
+  if (report !== undefined && report.status !== 'clean' && report.firstInvalid !== null)
+    return null;
+  const found =
+    report === undefined
+      ? `recovered k=${k}, no recovery report`
+      : `recovered k=${k}, report status ${report.status}`;
+  return violation(
+    6,
+    'recovery after bit rot served a prefix but its report does not name the damage',
+    { expectedK, found },
+  );
 }
 
-function checkGets(model: PrefixModel, k: number, gets: readonly (readonly [Uint8Array, Uint8Array | undefined])[], expectedK: readonly [number, number]): Violation | null {
+function checkGets(
+  model: PrefixModel,
+  k: number,
+  gets: readonly (readonly [Uint8Array, Uint8Array | undefined])[],
+  expectedK: readonly [number, number],
+): Violation | null {
   for (const [key, value] of gets) {
     const expected = model.get(key, k);
-    const same = expected === undefined || value === undefined ? expected === value : Buffer.compare(expected, value) === 0;
+    const same =
+      expected === undefined || value === undefined
+        ? expected === value
+        : Buffer.compare(expected, value) === 0;
     if (same) continue;
-    return violation(2, `get(${showBytes(key)}) disagrees with the recovered state (the scan equals the model after k=${k})`, {
-      expectedK,
-      found: `get returned ${showBytes(value)}, the model after k=${k} holds ${showBytes(expected)}`,
-    });
+    return violation(
+      2,
+      `get(${showBytes(key)}) disagrees with the recovered state (the scan equals the model after k=${k})`,
+      {
+        expectedK,
+        found: `get returned ${showBytes(value)}, the model after k=${k} holds ${showBytes(expected)}`,
+      },
+    );
   }
   return null;
 }
@@ -190,21 +271,30 @@ function diagnose(
   const main = ranges[0]!;
   const expectedK = [main.lo, main.hi] as const;
   const found = (k?: number, line?: Line) => summary(lastSeq, entries, k, line);
-  const diffAt = (model: PrefixModel, k: number) => diffStates(`model after k=${k} → found`, model.stateAt(k), entries);
+  const diffAt = (model: PrefixModel, k: number) =>
+    diffStates(`model after k=${k} → found`, model.stateAt(k), entries);
   const preferred =
-    matches.find((m) => m.line.model.endSeq(m.k) === lastSeq) ?? matches.find((m) => inRange(ranges, m)) ?? matches[0];
+    matches.find((m) => m.line.model.endSeq(m.k) === lastSeq) ??
+    matches.find((m) => inRange(ranges, m)) ??
+    matches[0];
   const bitRotNote = context.bitRot !== undefined ? ' after bit rot' : '';
 
   if (damagedSeq !== null) {
-    const served = matches.find((m) => m.line.model.endSeq(m.k) >= damagedSeq && m.line.model.endSeq(m.k) === lastSeq) ??
-      matches.find((m) => m.line.model.endSeq(m.k) >= damagedSeq);
+    const served =
+      matches.find(
+        (m) => m.line.model.endSeq(m.k) >= damagedSeq && m.line.model.endSeq(m.k) === lastSeq,
+      ) ?? matches.find((m) => m.line.model.endSeq(m.k) >= damagedSeq);
     if (served !== undefined) {
       const j = served.line.model.kAtSeq(damagedSeq - 1) + 1;
-      return violation(6, `the recovered state contains the damaged ${describeBatch(served.line.model, j)}`, {
-        expectedK,
-        found: found(served.k, served.line),
-        diff: diffAt(main.line.model, Math.max(main.lo, Math.min(main.hi, served.k))),
-      });
+      return violation(
+        6,
+        `the recovered state contains the damaged ${describeBatch(served.line.model, j)}`,
+        {
+          expectedK,
+          found: found(served.k, served.line),
+          diff: diffAt(main.line.model, Math.max(main.lo, Math.min(main.hi, served.k))),
+        },
+      );
     }
   }
   if (preferred !== undefined) {
@@ -212,55 +302,84 @@ function diagnose(
     const model = preferred.line.model;
     if (preferred.k < range.lo) {
       const missing = firstAckedAfter(history, model, preferred.k);
-      return violation(2, `acknowledged ${describeBatch(model, missing)} is missing from the recovered state${bitRotNote}`, {
-        expectedK: [range.lo, range.hi],
-        found: found(preferred.k, preferred.line),
-        diff: diffAt(model, range.lo),
-      });
+      return violation(
+        2,
+        `acknowledged ${describeBatch(model, missing)} is missing from the recovered state${bitRotNote}`,
+        {
+          expectedK: [range.lo, range.hi],
+          found: found(preferred.k, preferred.line),
+          diff: diffAt(model, range.lo),
+        },
+      );
     }
     if (preferred.k > range.hi) {
       const failed = history.undecidedFailures()[0];
-      return violation(7, `the recovered state holds batches written after a failed write (batch id ${failed?.id ?? '?'} failed with ${failed?.errorCode ?? '?'})`, {
-        expectedK: [range.lo, range.hi],
-        found: found(preferred.k, preferred.line),
-        diff: diffAt(model, range.hi),
-      });
+      return violation(
+        7,
+        `the recovered state holds batches written after a failed write (batch id ${failed?.id ?? '?'} failed with ${failed?.errorCode ?? '?'})`,
+        {
+          expectedK: [range.lo, range.hi],
+          found: found(preferred.k, preferred.line),
+          diff: diffAt(model, range.hi),
+        },
+      );
     }
     const inside = matches.find((m) => inRange(ranges, m)) ?? preferred;
     const expectedSeq = inside.line.model.endSeq(inside.k);
-    return violation(2, `lastSeq is ${lastSeq} but the recovered state is the model after k=${inside.k}, whose last seq is ${expectedSeq}`, {
-      expectedK,
-      found: found(inside.k, inside.line),
-    });
+    return violation(
+      2,
+      `lastSeq is ${lastSeq} but the recovered state is the model after k=${inside.k}, whose last seq is ${expectedSeq}`,
+      {
+        expectedK,
+        found: found(inside.k, inside.line),
+      },
+    );
   }
   const superseded = supersededMatch(history, entries, fingerprintOf(entries));
   if (superseded !== null) {
-    return violation(7, `batch id ${superseded.batch.id}, which failed (${superseded.batch.errorCode}) and was superseded, shows up after recovery`, {
-      expectedK,
-      found: `lastSeq ${lastSeq}, ${keysText(entries)}; equals the model after k=${superseded.k} plus that failed batch`,
-      diff: diffAt(history.model, superseded.k),
-    });
+    return violation(
+      7,
+      `batch id ${superseded.batch.id}, which failed (${superseded.batch.errorCode}) and was superseded, shows up after recovery`,
+      {
+        expectedK,
+        found: `lastSeq ${lastSeq}, ${keysText(entries)}; equals the model after k=${superseded.k} plus that failed batch`,
+        diff: diffAt(history.model, superseded.k),
+      },
+    );
   }
-  const split = splitMatch(ranges.map((r) => r.line), entries, fingerprintOf(entries));
+  const split = splitMatch(
+    ranges.map((r) => r.line),
+    entries,
+    fingerprintOf(entries),
+  );
   if (split !== null) {
     const model = split.line.model;
     const batch = model.batch(split.p);
-    return violation(3, `the recovered state holds part of ${describeBatch(model, split.p)}: its first ${split.m} of ${batch.ops.length} ops`, {
-      expectedK,
-      found: `lastSeq ${lastSeq}, ${keysText(entries)}; equals the model after k=${split.p - 1} plus ${split.m} op(s) of b${split.p}`,
-      diff: diffAt(model, split.p - 1),
-    });
+    return violation(
+      3,
+      `the recovered state holds part of ${describeBatch(model, split.p)}: its first ${split.m} of ${batch.ops.length} ops`,
+      {
+        expectedK,
+        found: `lastSeq ${lastSeq}, ${keysText(entries)}; equals the model after k=${split.p - 1} plus ${split.m} op(s) of b${split.p}`,
+        diff: diffAt(model, split.p - 1),
+      },
+    );
   }
   const closest = closestK(main.line.model, main.lo, main.hi, entries);
-  return violation(damagedSeq !== null ? 6 : 2, `the recovered state${bitRotNote} is not the model after any whole prefix b1..bk`, {
-    expectedK,
-    found: found(),
-    diff: diffAt(main.line.model, closest),
-  });
+  return violation(
+    damagedSeq !== null ? 6 : 2,
+    `the recovered state${bitRotNote} is not the model after any whole prefix b1..bk`,
+    {
+      expectedK,
+      found: found(),
+      diff: diffAt(main.line.model, closest),
+    },
+  );
 }
 
 function firstAckedAfter(history: History, model: PrefixModel, k: number): number {
-  for (let p = k + 1; p <= model.length; p++) if (history.batch(model.batch(p).id).status === 'acked') return p;
+  for (let p = k + 1; p <= model.length; p++)
+    if (history.batch(model.batch(p).id).status === 'acked') return p;
   return k + 1;
 }
 

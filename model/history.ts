@@ -61,8 +61,20 @@ export type HistoryEvent =
       readonly seqStartIfFailedKept: number | null;
       readonly reportedSeqStart: number | null;
     }
-  | { readonly type: 'fail'; readonly id: BatchId; readonly epoch: number; readonly statusBefore: BatchStatus; readonly code: string }
-  | { readonly type: 'recover'; readonly epoch: number; readonly k: number; readonly lastSeq: number; readonly line: LineName };
+  | {
+      readonly type: 'fail';
+      readonly id: BatchId;
+      readonly epoch: number;
+      readonly statusBefore: BatchStatus;
+      readonly code: string;
+    }
+  | {
+      readonly type: 'recover';
+      readonly epoch: number;
+      readonly k: number;
+      readonly lastSeq: number;
+      readonly line: LineName;
+    };
 
 export type LineName = 'main' | 'without-failed';
 
@@ -101,7 +113,8 @@ export class History {
    * numbers the batch itself, and checkFailClosed compares the two.
    */
   issue(ops: Batch, seqStart?: number): BatchId {
-    if (!(ops.length >= 1 && ops.length <= OPS_PER_BATCH_MAX)) throw new RangeError(`a batch holds 1..${OPS_PER_BATCH_MAX} ops`);
+    if (!(ops.length >= 1 && ops.length <= OPS_PER_BATCH_MAX))
+      throw new RangeError(`a batch holds 1..${OPS_PER_BATCH_MAX} ops`);
     const batch: IssuedBatch = {
       id: this.issued.length + 1,
       ops: Object.freeze(ops.map(copyOp)),
@@ -133,7 +146,9 @@ export class History {
     if (statusBefore === 'pending' && batch.fate === 'chain') {
       const position = this.chain.indexOf(batch) + 1;
       keptSeqStart = this.main.seqStart(position);
-      const failed = this.chain.some((b) => b.status === 'failed') ? this.chain.slice(0, position - 1).filter((b) => this.isUndecidedFailure(b)) : [];
+      const failed = this.chain.some((b) => b.status === 'failed')
+        ? this.chain.slice(0, position - 1).filter((b) => this.isUndecidedFailure(b))
+        : [];
       for (const b of failed) b.fate = 'superseded';
       this.removeFromChain(failed);
       batch.status = 'acked';
@@ -174,8 +189,14 @@ export class History {
   truncateTo(k: number, line: LineName = 'main', keptDurable = true): void {
     const chosen = this.lines().find((l) => l.name === line);
     if (chosen === undefined) throw new RangeError(`no line ${line} in this history`);
-    if (!(Number.isInteger(k) && k >= 0 && k <= chosen.model.length)) throw new RangeError(`cannot keep ${k} batches of ${chosen.model.length}`);
-    const keptIds = new Set(chosen.model.batches().slice(0, k).map((b) => b.id));
+    if (!(Number.isInteger(k) && k >= 0 && k <= chosen.model.length))
+      throw new RangeError(`cannot keep ${k} batches of ${chosen.model.length}`);
+    const keptIds = new Set(
+      chosen.model
+        .batches()
+        .slice(0, k)
+        .map((b) => b.id),
+    );
     for (const batch of this.chain) if (!keptIds.has(batch.id)) batch.fate = 'lost';
     this.chain = this.chain.filter((b) => keptIds.has(b.id));
     this.main.truncate(0);
@@ -186,7 +207,13 @@ export class History {
     this.recoveredCount = keptDurable ? this.chain.length : 0;
     this.recoveredLastSeq = this.main.endSeq(this.main.length);
     this.touch();
-    this.log.push({ type: 'recover', epoch: this.currentEpoch, k, lastSeq: this.recoveredLastSeq, line });
+    this.log.push({
+      type: 'recover',
+      epoch: this.currentEpoch,
+      k,
+      lastSeq: this.recoveredLastSeq,
+      line,
+    });
   }
 
   // ---- reading the history ----
@@ -274,7 +301,12 @@ export class History {
     });
     const lastFailed = failedPositions[failedPositions.length - 1];
     const kMin = Math.max(lastAcked, this.recoveredCount);
-    const main: Line = { name: 'main', model: this.main, kMin, kMax: lastFailed ?? this.main.length };
+    const main: Line = {
+      name: 'main',
+      model: this.main,
+      kMin,
+      kMax: lastFailed ?? this.main.length,
+    };
     if (lastFailed === undefined) return [main];
     const model = this.withoutFailedModel();
     const kMinWithout = Math.max(lastAckedPosition(model, this), this.recoveredCount);
@@ -322,7 +354,12 @@ function lastAckedPosition(model: PrefixModel, history: History): number {
 
 function copyOp(op: BatchOp): BatchOp {
   // new Uint8Array(...) copies even when given a Buffer (whose slice() would be a view).
-  if (op.type === 'put') return Object.freeze({ type: 'put', key: new Uint8Array(op.key), value: new Uint8Array(op.value) });
+  if (op.type === 'put')
+    return Object.freeze({
+      type: 'put',
+      key: new Uint8Array(op.key),
+      value: new Uint8Array(op.value),
+    });
   if (op.type === 'del') return Object.freeze({ type: 'del', key: new Uint8Array(op.key) });
   throw new RangeError(`unknown op type ${(op as { type: unknown }).type}`);
 }

@@ -52,7 +52,8 @@ export class PrefixModel {
   /** Batch b_p, p in 1..length. */
   batch(p: number): LineBatch {
     const batch = this.list[p - 1];
-    if (batch === undefined) throw new RangeError(`no batch at position ${p} (length ${this.list.length})`);
+    if (batch === undefined)
+      throw new RangeError(`no batch at position ${p} (length ${this.list.length})`);
     return batch;
   }
 
@@ -102,7 +103,8 @@ export class PrefixModel {
 
   /** Drops b_(k+1).. so that the line is b_1..b_k. */
   truncate(k: number): void {
-    if (!(Number.isInteger(k) && k >= 0 && k <= this.list.length)) throw new RangeError(`cannot truncate to ${k}`);
+    if (!(Number.isInteger(k) && k >= 0 && k <= this.list.length))
+      throw new RangeError(`cannot truncate to ${k}`);
     for (let p = this.list.length; p > k; p--) {
       for (const id of this.touched[p - 1]!) {
         const versions = this.versions.get(id)!;
@@ -220,7 +222,8 @@ export class PrefixModel {
 
   private at(array: readonly number[], k: number): number {
     const value = array[k];
-    if (!Number.isInteger(k) || value === undefined) throw new RangeError(`no prefix ${k} (length ${this.list.length})`);
+    if (!Number.isInteger(k) || value === undefined)
+      throw new RangeError(`no prefix ${k} (length ${this.list.length})`);
     return value;
   }
 }
@@ -228,7 +231,8 @@ export class PrefixModel {
 /** key id -> the value a batch leaves for it (its last op on that key wins). */
 function netEffect(ops: readonly BatchOp[]): Map<string, { bytes: Bytes; value: Bytes | null }> {
   const net = new Map<string, { bytes: Bytes; value: Bytes | null }>();
-  for (const op of ops) net.set(keyId(op.key), { bytes: op.key, value: op.type === 'put' ? op.value : null });
+  for (const op of ops)
+    net.set(keyId(op.key), { bytes: op.key, value: op.type === 'put' ? op.value : null });
   return net;
 }
 
@@ -251,4 +255,3 @@ function lastAtOrBefore(ks: readonly number[], k: number): number {
   }
   return lo;
 }
-

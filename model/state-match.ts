@@ -30,23 +30,34 @@ export interface SupersededMatch {
 
 /** Index of the first entry not strictly after the one before it (unsorted or duplicate key), or -1. */
 export function firstOutOfOrder(entries: readonly Entry[]): number {
-  for (let i = 1; i < entries.length; i++) if (compareBytes(entries[i - 1]![0], entries[i]![0]) >= 0) return i;
+  for (let i = 1; i < entries.length; i++)
+    if (compareBytes(entries[i - 1]![0], entries[i]![0]) >= 0) return i;
   return -1;
 }
 
 /** Every (line, k) whose state equals the entries. */
-export function wholeMatches(lines: readonly Line[], entries: readonly Entry[], fp: Fingerprint): WholeMatch[] {
+export function wholeMatches(
+  lines: readonly Line[],
+  entries: readonly Entry[],
+  fp: Fingerprint,
+): WholeMatch[] {
   const matches: WholeMatch[] = [];
   for (const line of lines) {
     for (let k = 0; k <= line.model.length; k++) {
-      if (sameFingerprint(line.model.fingerprint(k), fp) && line.model.equalsAt(entries, k)) matches.push({ line, k });
+      if (sameFingerprint(line.model.fingerprint(k), fp) && line.model.equalsAt(entries, k))
+        matches.push({ line, k });
     }
   }
   return matches;
 }
 
 /** A state that holds the first m (0 < m < count) ops of some batch on top of the prefix before it. */
-export function splitMatch(lines: readonly Line[], entries: readonly Entry[], fp: Fingerprint, pMax?: number): SplitMatch | null {
+export function splitMatch(
+  lines: readonly Line[],
+  entries: readonly Entry[],
+  fp: Fingerprint,
+  pMax?: number,
+): SplitMatch | null {
   for (const line of lines) {
     const last = Math.min(pMax ?? line.model.length, line.model.length);
     for (let p = 1; p <= last; p++) {
@@ -62,7 +73,11 @@ export function splitMatch(lines: readonly Line[], entries: readonly Entry[], fp
 }
 
 /** A state that is a prefix of the chain plus a superseded failed batch (which must never show up). */
-export function supersededMatch(history: History, entries: readonly Entry[], fp: Fingerprint): SupersededMatch | null {
+export function supersededMatch(
+  history: History,
+  entries: readonly Entry[],
+  fp: Fingerprint,
+): SupersededMatch | null {
   const model = history.model;
   for (const batch of history.allBatches()) {
     if (batch.fate !== 'superseded') continue;
@@ -75,7 +90,12 @@ export function supersededMatch(history: History, entries: readonly Entry[], fp:
 }
 
 /** The k in [lo, hi] whose state differs from the entries in the fewest keys (for a diff). */
-export function closestK(model: PrefixModel, lo: number, hi: number, entries: readonly Entry[]): number {
+export function closestK(
+  model: PrefixModel,
+  lo: number,
+  hi: number,
+  entries: readonly Entry[],
+): number {
   const from = Math.max(0, Math.min(lo, model.length));
   const to = Math.max(from, Math.min(hi, model.length));
   let best = from;
@@ -90,7 +110,11 @@ export function closestK(model: PrefixModel, lo: number, hi: number, entries: re
   return best;
 }
 
-export function stateWith(model: PrefixModel, k: number, ops: readonly BatchOp[]): Map<string, Bytes> {
+export function stateWith(
+  model: PrefixModel,
+  k: number,
+  ops: readonly BatchOp[],
+): Map<string, Bytes> {
   return applyOps(model.stateAt(k), ops);
 }
 

@@ -74,7 +74,11 @@ const DIFF_LINES_MAX = 8;
  *   + key = value      found, not expected
  *   ~ key: expected X, found Y
  */
-export function diffStates(title: string, expected: ReadonlyMap<string, Bytes>, found: readonly Entry[]): string {
+export function diffStates(
+  title: string,
+  expected: ReadonlyMap<string, Bytes>,
+  found: readonly Entry[],
+): string {
   const foundById = new Map<string, Bytes>();
   for (const [key, value] of found) foundById.set(keyId(key), value);
   const ids = [...new Set([...expected.keys(), ...foundById.keys()])].sort();
@@ -97,7 +101,10 @@ export function diffStates(title: string, expected: ReadonlyMap<string, Bytes>, 
 }
 
 /** The number of keys whose value differs between an expected state and found entries. */
-export function countDifferences(expected: ReadonlyMap<string, Bytes>, found: readonly Entry[]): number {
+export function countDifferences(
+  expected: ReadonlyMap<string, Bytes>,
+  found: readonly Entry[],
+): number {
   let same = 0;
   for (const [key, value] of found) {
     const want = expected.get(keyId(key));

@@ -74,17 +74,25 @@ const SEGMENT_NAME = /^(\d{20})\.wal$/;
 const QUARANTINE = 'quarantine';
 
 /** Segment files (name -> bytes) among the files of a directory (path -> bytes); other names are not the log. */
-export function segmentFiles(files: ReadonlyMap<string, Uint8Array>, dbDir: string): Map<string, Uint8Array> {
+export function segmentFiles(
+  files: ReadonlyMap<string, Uint8Array>,
+  dbDir: string,
+): Map<string, Uint8Array> {
   const segments = new Map<string, Uint8Array>();
-  for (const [name, bytes] of childrenOf(files, dbDir)) if (SEGMENT_NAME.test(name)) segments.set(name, bytes);
+  for (const [name, bytes] of childrenOf(files, dbDir))
+    if (SEGMENT_NAME.test(name)) segments.set(name, bytes);
   return segments;
 }
 
 /** Files under dbDir/quarantine/ (name relative to it -> bytes). */
-export function quarantineFiles(files: ReadonlyMap<string, Uint8Array>, dbDir: string): Map<string, Uint8Array> {
+export function quarantineFiles(
+  files: ReadonlyMap<string, Uint8Array>,
+  dbDir: string,
+): Map<string, Uint8Array> {
   const quarantined = new Map<string, Uint8Array>();
   for (const [name, bytes] of childrenOf(files, dbDir)) {
-    if (name.startsWith(`${QUARANTINE}/`)) quarantined.set(name.slice(QUARANTINE.length + 1), bytes);
+    if (name.startsWith(`${QUARANTINE}/`))
+      quarantined.set(name.slice(QUARANTINE.length + 1), bytes);
   }
   return quarantined;
 }
@@ -93,7 +101,8 @@ export function quarantineFiles(files: ReadonlyMap<string, Uint8Array>, dbDir: s
 function childrenOf(files: ReadonlyMap<string, Uint8Array>, dbDir: string): [string, Uint8Array][] {
   const prefix = dbDir === '' || dbDir === '.' ? '' : dbDir.endsWith('/') ? dbDir : `${dbDir}/`;
   const out: [string, Uint8Array][] = [];
-  for (const [path, bytes] of files) if (path.startsWith(prefix)) out.push([path.slice(prefix.length), bytes]);
+  for (const [path, bytes] of files)
+    if (path.startsWith(prefix)) out.push([path.slice(prefix.length), bytes]);
   return out;
 }
 
@@ -161,7 +170,14 @@ export class LogDecoder {
           break;
         }
         const ops = outcome.ops.map(copyOp);
-        this.records.push({ segment: name, offset, size: outcome.size, seqStart: outcome.seqStart, count: ops.length, ops });
+        this.records.push({
+          segment: name,
+          offset,
+          size: outcome.size,
+          seqStart: outcome.seqStart,
+          count: ops.length,
+          ops,
+        });
         this.recordSegments.push(index);
         appendCopy(progress, bytes.subarray(offset, offset + outcome.size));
         expectedSeq = outcome.seqStart + ops.length;
@@ -175,7 +191,11 @@ export class LogDecoder {
       records: this.records, // decodeLog's decoder is thrown away; a LogDecoder's user reads before decoding again
       lastSeq: expectedSeq - 1,
       firstInvalid,
-      segments: ordered.map(({ name, bytes }, i) => ({ name, bytes: bytes.byteLength, records: countOf(this.recordSegments, i) })),
+      segments: ordered.map(({ name, bytes }, i) => ({
+        name,
+        bytes: bytes.byteLength,
+        records: countOf(this.recordSegments, i),
+      })),
     };
   }
 
@@ -188,9 +208,11 @@ export class LogDecoder {
         now !== undefined &&
         now.name === seen.name &&
         now.bytes.byteLength >= seen.length &&
-        Buffer.compare(now.bytes.subarray(0, seen.length), seen.copy.subarray(0, seen.length)) === 0;
+        Buffer.compare(now.bytes.subarray(0, seen.length), seen.copy.subarray(0, seen.length)) ===
+          0;
       if (!unchanged) return [i, 0];
-      if (i === this.progress.length - 1 || now.bytes.byteLength !== seen.length) return [i, seen.length];
+      if (i === this.progress.length - 1 || now.bytes.byteLength !== seen.length)
+        return [i, seen.length];
     }
     return [0, 0];
   }
@@ -198,7 +220,11 @@ export class LogDecoder {
   /** Drops what was validated at or after (index, offset): records and copied bytes. */
   private forget(index: number, offset: number): void {
     let keep = 0;
-    while (keep < this.records.length && isBefore(this.recordSegments[keep]!, this.records[keep]!.offset, index, offset)) keep++;
+    while (
+      keep < this.records.length &&
+      isBefore(this.recordSegments[keep]!, this.records[keep]!.offset, index, offset)
+    )
+      keep++;
     this.records.length = keep;
     this.recordSegments.length = keep;
     const segment = this.progress[index];
@@ -220,7 +246,12 @@ export class LogDecoder {
   }
 }
 
-function isBefore(recordIndex: number, recordOffset: number, index: number, offset: number): boolean {
+function isBefore(
+  recordIndex: number,
+  recordOffset: number,
+  index: number,
+  offset: number,
+): boolean {
   return recordIndex < index || (recordIndex === index && recordOffset < offset);
 }
 
@@ -232,7 +263,9 @@ function countOf(values: readonly number[], value: number): number {
 
 function appendCopy(progress: Progress, bytes: Uint8Array): void {
   if (progress.length + bytes.byteLength > progress.copy.byteLength) {
-    const grown = new Uint8Array(Math.max(progress.copy.byteLength * 2, progress.length + bytes.byteLength));
+    const grown = new Uint8Array(
+      Math.max(progress.copy.byteLength * 2, progress.length + bytes.byteLength),
+    );
     grown.set(progress.copy.subarray(0, progress.length));
     progress.copy = grown;
   }
@@ -247,7 +280,11 @@ function copyOp(op: BatchOp): BatchOp {
     : { type: 'del', key: new Uint8Array(op.key) };
 }
 
-function statusOf(firstInvalid: FirstInvalid | null, index: number, segmentCount: number): LogStatus {
+function statusOf(
+  firstInvalid: FirstInvalid | null,
+  index: number,
+  segmentCount: number,
+): LogStatus {
   if (firstInvalid === null) return 'clean';
   if (firstInvalid.reason === 'missing-segment') return 'corrupt';
   return index === segmentCount - 1 ? 'torn-tail' : 'corrupt';
@@ -258,7 +295,11 @@ export type RecordOutcome =
   | { readonly ok: false; readonly reason: InvalidReason };
 
 /** Validates the record at `offset` of a segment whose next expected sequence number is expectedSeq. */
-export function decodeRecord(bytes: Uint8Array, offset: number, expectedSeq: number): RecordOutcome {
+export function decodeRecord(
+  bytes: Uint8Array,
+  offset: number,
+  expectedSeq: number,
+): RecordOutcome {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const available = bytes.byteLength - offset;
   if (available < HEADER_BYTES) return { ok: false, reason: 'truncated-header' };
@@ -271,7 +312,8 @@ export function decodeRecord(bytes: Uint8Array, offset: number, expectedSeq: num
   const type = view.getUint8(offset + 8);
   const flags = view.getUint8(offset + 9);
   const reserved = view.getUint16(offset + 10, true);
-  if (type !== TYPE_BATCH || flags !== 0 || reserved !== 0) return { ok: false, reason: 'bad-header' };
+  if (type !== TYPE_BATCH || flags !== 0 || reserved !== 0)
+    return { ok: false, reason: 'bad-header' };
   const count = view.getUint32(offset + 20, true);
   const ops = count >= 1 ? parsePayload(bytes, view, offset + HEADER_BYTES, length, count) : null;
   if (ops === null) return { ok: false, reason: 'bad-payload' };
@@ -283,7 +325,13 @@ export function decodeRecord(bytes: Uint8Array, offset: number, expectedSeq: num
 }
 
 /** Exactly `count` logical records using exactly `length` bytes, or null. */
-function parsePayload(bytes: Uint8Array, view: DataView, start: number, length: number, count: number): BatchOp[] | null {
+function parsePayload(
+  bytes: Uint8Array,
+  view: DataView,
+  start: number,
+  length: number,
+  count: number,
+): BatchOp[] | null {
   const end = start + length;
   const ops: BatchOp[] = [];
   let at = start;
@@ -316,7 +364,12 @@ export function firstDamagedRecord(
   damage: readonly { readonly segment: string; readonly offset: number }[],
 ): DecodedRecord | null {
   for (const record of decodeLog(segments).records) {
-    const hit = damage.some((d) => d.segment === record.segment && d.offset >= record.offset && d.offset < record.offset + record.size);
+    const hit = damage.some(
+      (d) =>
+        d.segment === record.segment &&
+        d.offset >= record.offset &&
+        d.offset < record.offset + record.size,
+    );
     if (hit) return record;
   }
   return null;

@@ -34,14 +34,18 @@ async function main(argv: readonly string[]): Promise<number> {
   let tearSeed: number | null = null;
   if (args[0] === '--tear-seed') {
     tearSeed = Number(args[1]);
-    if (!Number.isSafeInteger(tearSeed)) throw new CliFailure(EXIT_USAGE, `--tear-seed needs an integer, got ${args[1]}\n${USAGE}`);
+    if (!Number.isSafeInteger(tearSeed))
+      throw new CliFailure(EXIT_USAGE, `--tear-seed needs an integer, got ${args[1]}\n${USAGE}`);
     args = args.slice(2);
   }
   const [verb, dir, ...extra] = args;
   if (dir === undefined || extra.length > 0) throw new CliFailure(EXIT_USAGE, USAGE);
   if (verb === 'scan') return (await import('./commands/scan.ts')).command.run([dir]);
   if (verb !== 'load') throw new CliFailure(EXIT_USAGE, USAGE);
-  return load(dir, tearSeed === null ? {} : { tear: { seed: tearSeed, probability: TEAR_PROBABILITY } });
+  return load(
+    dir,
+    tearSeed === null ? {} : { tear: { seed: tearSeed, probability: TEAR_PROBABILITY } },
+  );
 }
 
 async function load(dir: string, options: PowerLossOptions): Promise<number> {
@@ -66,7 +70,11 @@ async function load(dir: string, options: PowerLossOptions): Promise<number> {
     await acks.allSettled();
     await db.close();
   }
-  if (acks.failure !== null) throw new CliFailure(EXIT_USAGE, `line ${acks.failure.line}: the write failed: ${String(acks.failure.error)}`);
+  if (acks.failure !== null)
+    throw new CliFailure(
+      EXIT_USAGE,
+      `line ${acks.failure.line}: the write failed: ${String(acks.failure.error)}`,
+    );
   return EXIT_OK;
 }
 
@@ -74,7 +82,8 @@ async function openOrRefuse(dir: string, fs: PowerLossFileSystem): Promise<Datab
   try {
     return await Database.open(dir, { fs, batchBytesMax: BATCH_BYTES_MAX });
   } catch (error) {
-    if (error instanceof WalError && error.code === 'CORRUPT') throw new CliFailure(EXIT_CORRUPT, error.message);
+    if (error instanceof WalError && error.code === 'CORRUPT')
+      throw new CliFailure(EXIT_CORRUPT, error.message);
     throw error;
   }
 }
@@ -84,7 +93,9 @@ try {
   status = await main(process.argv.slice(2));
 } catch (error) {
   const known = error instanceof CliFailure;
-  process.stderr.write(`engine-child: ${known ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
+  process.stderr.write(
+    `engine-child: ${known ? error.message : ((error as Error)?.stack ?? String(error))}\n`,
+  );
   status = known ? error.exitCode : EXIT_USAGE;
 }
 await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));

@@ -14,7 +14,8 @@ const SUMMARY_COLUMN = 10;
 
 function overview(): string {
   const lines = ['Usage: walcheck <command> [arguments]', '', 'Commands:'];
-  for (const [name, entry] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(SUMMARY_COLUMN)}${entry.summary}`);
+  for (const [name, entry] of Object.entries(COMMANDS))
+    lines.push(`  ${name.padEnd(SUMMARY_COLUMN)}${entry.summary}`);
   lines.push('', "Run 'walcheck <command> --help' for a command's arguments and options.", '');
   return lines.join('\n');
 }
@@ -33,13 +34,17 @@ async function main(argv: readonly string[]): Promise<number> {
     if (rest.length > 1) throw new UsageError(`help takes one command name, got ${rest.length}`);
     return (await lookUp(rest[0]!).load()).run(['--help']);
   }
-  if (name.startsWith('-')) throw new UsageError(`unknown option ${name} (options go after the command)`);
+  if (name.startsWith('-'))
+    throw new UsageError(`unknown option ${name} (options go after the command)`);
   return (await lookUp(name).load()).run(rest);
 }
 
 function lookUp(name: string) {
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (entry === undefined) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+  if (entry === undefined)
+    throw new UsageError(
+      `unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`,
+    );
   return entry;
 }
 
@@ -54,7 +59,8 @@ function describeFailure(error: unknown, command: string): [string, number] {
   if (error instanceof CodecError) return [`${prefix}: ${error.message}`, EXIT_USAGE];
   if (error instanceof WalError) return [`${prefix}: ${error.code}: ${error.message}`, EXIT_USAGE];
   const errno = error as NodeJS.ErrnoException;
-  if (typeof errno?.code === 'string' && typeof errno.syscall === 'string') return [`${prefix}: ${errno.message}`, EXIT_USAGE];
+  if (typeof errno?.code === 'string' && typeof errno.syscall === 'string')
+    return [`${prefix}: ${errno.message}`, EXIT_USAGE];
   // Anything else is a bug in walcheck: show where.
   return [`${prefix}: internal error: ${(error as Error)?.stack ?? String(error)}`, EXIT_USAGE];
 }

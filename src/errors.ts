@@ -38,7 +38,10 @@ export class LogCorruptError extends WalError {
     readonly reason: string,
     readonly mode: string,
   ) {
-    super('CORRUPT', `${dir}: ${segment} at offset ${offset}: ${reason} (recovery mode ${mode} does not repair this)`);
+    super(
+      'CORRUPT',
+      `${dir}: ${segment} at offset ${offset}: ${reason} (recovery mode ${mode} does not repair this)`,
+    );
     this.name = 'LogCorruptError';
   }
 }
@@ -48,5 +51,9 @@ export function asWalError(error: unknown, doing: string): WalError {
   if (error instanceof WalError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  return new WalError('IO', `${doing}: ${typeof code === 'string' ? `${code}: ` : ''}${message}`, error);
+  return new WalError(
+    'IO',
+    `${doing}: ${typeof code === 'string' ? `${code}: ` : ''}${message}`,
+    error,
+  );
 }

@@ -40,9 +40,17 @@ describe('BatchBoundaries', () => {
         const boundaries = boundariesOf(ends);
         expect(boundaries.lastSeq).toBe(seq);
         // Every sequence number around a boundary, plus random probes anywhere.
-        const around = ends.length <= 40 ? ends : ends.filter((_, i) => i % 97 === 0 || i >= ends.length - 3);
-        const checks = [0, seq + 1, SEQ_MAX, ...around.flatMap((end) => [end - 1, end, end + 1]), ...probes.map((p) => p % (seq + 2))];
-        for (const at of checks) expect(boundaries.floor(at), `floor(${at})`).toBe(floorModel(ends, at));
+        const around =
+          ends.length <= 40 ? ends : ends.filter((_, i) => i % 97 === 0 || i >= ends.length - 3);
+        const checks = [
+          0,
+          seq + 1,
+          SEQ_MAX,
+          ...around.flatMap((end) => [end - 1, end, end + 1]),
+          ...probes.map((p) => p % (seq + 2)),
+        ];
+        for (const at of checks)
+          expect(boundaries.floor(at), `floor(${at})`).toBe(floorModel(ends, at));
       }),
       { seed: SEED, numRuns: 60 },
     );

@@ -11,7 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { runCampaign } from '../faults/campaign/campaign.ts';
 import type { EngineModule } from '../faults/campaign/engine-under-test.ts';
 import { runScenario } from '../faults/campaign/run-scenario.ts';
-import { type Cycle, DEFAULT_SHAPE, type Scenario, scenarioArb } from '../faults/campaign/scenario.ts';
+import {
+  type Cycle,
+  DEFAULT_SHAPE,
+  type Scenario,
+  scenarioArb,
+} from '../faults/campaign/scenario.ts';
 import { emptyStats } from '../faults/campaign/stats.ts';
 import type { FaultRule } from '../faults/fault-plan.ts';
 import * as shipped from '../src/index.ts';
@@ -31,8 +36,11 @@ const SEED = Number(process.env.WALCHECK_SEED ?? 20240611);
 const RUNS_TO_CATCH = 3000;
 
 describe(`the scenario mix (seed ${SEED}; WALCHECK_SEED)`, () => {
-  const cycles: Cycle[] = fc.sample(scenarioArb(DEFAULT_SHAPE), { seed: SEED, numRuns: 3000 }).flatMap((s) => [...s.cycles]);
-  const share = (pick: (cycle: Cycle) => boolean): number => cycles.filter(pick).length / cycles.length;
+  const cycles: Cycle[] = fc
+    .sample(scenarioArb(DEFAULT_SHAPE), { seed: SEED, numRuns: 3000 })
+    .flatMap((s) => [...s.cycles]);
+  const share = (pick: (cycle: Cycle) => boolean): number =>
+    cycles.filter(pick).length / cycles.length;
 
   it('injects a fault in about one cycle in four, syncDir EIO among them', () => {
     expect(share((c) => c.fault !== null)).toBeGreaterThan(0.2);
@@ -79,9 +87,12 @@ const refusingEngine: EngineModule = {
       const db = await shipped.Database.open(dir, options);
       return new Proxy(db, {
         get(target, property) {
-          if (property === 'write') return () => Promise.reject(new shipped.WalError('IO', 'refused'));
+          if (property === 'write')
+            return () => Promise.reject(new shipped.WalError('IO', 'refused'));
           const value = Reflect.get(target, property) as unknown;
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          return typeof value === 'function'
+            ? (value as (...a: unknown[]) => unknown).bind(target)
+            : value;
         },
       });
     },
@@ -100,12 +111,25 @@ describe('rule 5: a refused write is excused only by a fault that fired since th
 
   it('a fault that fires does excuse the refusal that follows it', async () => {
     const stats = emptyStats();
-    expect(await runScenario({ Database: shipped.Database }, oneBatch({ op: 'datasync', nth: 0, fault: 'EIO' }), stats)).toBeNull();
+    expect(
+      await runScenario(
+        { Database: shipped.Database },
+        oneBatch({ op: 'datasync', nth: 0, fault: 'EIO' }),
+        stats,
+      ),
+    ).toBeNull();
     expect(stats.faultsFired).toBe(1);
   });
 
   it('catches an engine whose failure stays sticky after a reopen recovered the log', async () => {
-    const found = (await runCampaign({ engine: stickyFailureEngine, seed: SEED, runs: RUNS_TO_CATCH, shrinkMs: 500 })).violations[0];
+    const found = (
+      await runCampaign({
+        engine: stickyFailureEngine,
+        seed: SEED,
+        runs: RUNS_TO_CATCH,
+        shrinkMs: 500,
+      })
+    ).violations[0];
     expect(found?.rule).toBe(5);
     expect(found?.report).toContain('an earlier write failed in this process');
   });
@@ -150,7 +174,9 @@ describe(`broken engines the campaign now catches (seed ${SEED}, up to ${RUNS_TO
   it('rule 4: get at a snapshot that reads the latest state', async () => {
     const found = await caught(snapshotBlindGetEngine);
     expect(found.rule).toBe(4);
-    expect(found.report).toMatch(/get\(.*, \{ at: \d+ \}\) disagrees with the scan at snapshot \d+/);
+    expect(found.report).toMatch(
+      /get\(.*, \{ at: \d+ \}\) disagrees with the scan at snapshot \d+/,
+    );
   });
 
   it('rule 8: a read-only open that repairs a torn tail', async () => {

@@ -16,15 +16,21 @@ import { noSyncEngine } from './support/seam-engines.ts';
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 20240611);
 const RUNS = Number(process.env.WALCHECK_CAMPAIGN_RUNS ?? 10000);
-const ALL_OUTCOMES = { ...DEFAULT_SHAPE, outcomes: [...DEFAULT_SHAPE.outcomes, 'bit-rot' as const] };
+const ALL_OUTCOMES = {
+  ...DEFAULT_SHAPE,
+  outcomes: [...DEFAULT_SHAPE.outcomes, 'bit-rot' as const],
+};
 
 describe('crash campaign', () => {
   it(`finds no violation on the engine (seed ${SEED}, ${RUNS} runs; WALCHECK_SEED, WALCHECK_CAMPAIGN_RUNS)`, async () => {
-    console.log(`crash campaign: seed ${SEED}, ${RUNS} runs (WALCHECK_SEED, WALCHECK_CAMPAIGN_RUNS)`);
+    console.log(
+      `crash campaign: seed ${SEED}, ${RUNS} runs (WALCHECK_SEED, WALCHECK_CAMPAIGN_RUNS)`,
+    );
     const summary = await runCampaign({ seed: SEED, runs: RUNS, stopOnViolation: true });
     expect(summary.violations.map((v) => v.report)).toEqual([]);
     expect(summary.runs).toBe(RUNS);
-    for (const kind of DEFAULT_SHAPE.outcomes) expect(summary.stats.outcomes[kind]).toBeGreaterThan(RUNS / 10);
+    for (const kind of DEFAULT_SHAPE.outcomes)
+      expect(summary.stats.outcomes[kind]).toBeGreaterThan(RUNS / 10);
     expect(summary.stats.crashesMidCycle).toBeGreaterThan(summary.stats.crashes * 0.6);
     expect(summary.stats.faultsInjected).toBeGreaterThan(RUNS / 10);
     // Planned faults past the crash or the cycle's end never fire; some do, some opens are retried.
@@ -36,7 +42,11 @@ describe('crash campaign', () => {
   });
 
   it(`finds no violation with bit rot allowed (seed ${SEED}, ${Math.ceil(RUNS / 3)} runs)`, async () => {
-    const summary = await runCampaign({ seed: SEED, runs: Math.ceil(RUNS / 3), shape: ALL_OUTCOMES });
+    const summary = await runCampaign({
+      seed: SEED,
+      runs: Math.ceil(RUNS / 3),
+      shape: ALL_OUTCOMES,
+    });
     expect(summary.violations.map((v) => v.report)).toEqual([]);
     expect(summary.stats.outcomes['bit-rot']).toBeGreaterThan(0);
   });
@@ -103,7 +113,9 @@ function brokenEngine(broken: {
             if (property === 'write' && broken.write !== undefined) return broken.write;
             if (property === 'scan' && scan !== undefined) return scan;
             const value = Reflect.get(target, property) as unknown;
-            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+            return typeof value === 'function'
+              ? (value as (...a: unknown[]) => unknown).bind(target)
+              : value;
           },
         });
       },
@@ -120,9 +132,13 @@ describe('campaign options, and engines broken in other ways', () => {
 
   it('one worker, or an engine of its own, runs in this thread with the same summary', async () => {
     const inThread = await runCampaign({ seed: 5, runs: 30 });
-    expect((await runCampaignParallel({ seed: 5, runs: 30, workers: 1 })).stats).toEqual(inThread.stats);
+    expect((await runCampaignParallel({ seed: 5, runs: 30, workers: 1 })).stats).toEqual(
+      inThread.stats,
+    );
     const ownEngine: EngineModule = { Database: shipped.Database };
-    expect((await runCampaignParallel({ seed: 5, runs: 30, workers: 4, engine: ownEngine })).stats).toEqual(inThread.stats);
+    expect(
+      (await runCampaignParallel({ seed: 5, runs: 30, workers: 4, engine: ownEngine })).stats,
+    ).toEqual(inThread.stats);
   });
 
   it('shrinkMs 0: a violation is reported as first generated, not shrunk', async () => {
@@ -134,11 +150,15 @@ describe('campaign options, and engines broken in other ways', () => {
   });
 
   it('catches an engine that refuses writes with nothing failed underneath (rule 5)', async () => {
-    const refusing = brokenEngine({ write: () => Promise.reject(Object.assign(new Error('no, thanks'), { code: 'IO' })) });
+    const refusing = brokenEngine({
+      write: () => Promise.reject(Object.assign(new Error('no, thanks'), { code: 'IO' })),
+    });
     const summary = await runCampaign({ engine: refusing, seed: SEED, runs: 50 });
     const found = summary.violations[0]!;
     expect(found.rule).toBe(5);
-    expect(found.report).toContain('refused a write with no injected failure and no crash: IO: no, thanks');
+    expect(found.report).toContain(
+      'refused a write with no injected failure and no crash: IO: no, thanks',
+    );
     expect(found.shrunkBatches).toBe(1);
   });
 
@@ -155,7 +175,8 @@ describe('campaign options, and engines broken in other ways', () => {
     const stale = brokenEngine({
       scan: (db) => {
         const openedAt = db.lastSeq; // a bug: "latest" pinned at open, so later writes never show
-        return (options = {}) => db.scan(options.at === undefined ? { ...options, at: openedAt } : options);
+        return (options = {}) =>
+          db.scan(options.at === undefined ? { ...options, at: openedAt } : options);
       },
     });
     const summary = await runCampaign({ engine: stale, seed: SEED, runs: 50 });

@@ -9,16 +9,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgv, UsageError } from '../scripts/cli/args.ts';
 import { walcheck } from './support/walcheck-cli.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
-import { copyVector, expectedEntries, listVectorNames, readExpectation } from './support/vectors.ts';
+import {
+  copyVector,
+  expectedEntries,
+  listVectorNames,
+  readExpectation,
+} from './support/vectors.ts';
 
 const EXIT_BY_STATUS = { clean: 0, 'torn-tail': 1, corrupt: 2 } as const;
 const names = await listVectorNames();
 
 afterAll(removeTempDirs);
 
-
 function jsonLines(text: string): unknown[] {
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown);
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as unknown);
 }
 
 function entryPairs(text: string): [string, string][] {
@@ -32,11 +39,22 @@ async function vectorCopy(name: string): Promise<string> {
 }
 
 it('finds the golden vectors', () => {
-  expect(names).toEqual(expect.arrayContaining(['binary', 'empty', 'mixed', 'multi-segment', 'single-put', 'torn-tail']));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'binary',
+      'empty',
+      'mixed',
+      'multi-segment',
+      'single-put',
+      'torn-tail',
+    ]),
+  );
 });
 
 describe.concurrent.each(names)('vector %s', (name) => {
-  it('verify --json: the status exit code and the cli.md object; nothing changes', async ({ expect }) => {
+  it('verify --json: the status exit code and the cli.md object; nothing changes', async ({
+    expect,
+  }) => {
     const expected = await readExpectation(name);
     const dir = await vectorCopy(name);
     const before = await snapshotTree(dir);
@@ -46,7 +64,13 @@ describe.concurrent.each(names)('vector %s', (name) => {
     const lines = jsonLines(run.stdout);
     expect(lines).toHaveLength(1);
     const report = lines[0] as { segments: { name: string; bytes: number; records: number }[] };
-    expect(Object.keys(report)).toEqual(['status', 'records', 'lastSeq', 'firstInvalid', 'segments']);
+    expect(Object.keys(report)).toEqual([
+      'status',
+      'records',
+      'lastSeq',
+      'firstInvalid',
+      'segments',
+    ]);
     expect(report).toMatchObject({
       status: expected.status,
       records: expected.records,
@@ -55,7 +79,8 @@ describe.concurrent.each(names)('vector %s', (name) => {
     });
     const segmentFiles = Object.keys(before).filter((path) => path.endsWith('.wal'));
     expect(report.segments.map((s) => s.name)).toEqual(segmentFiles);
-    for (const segment of report.segments) expect(segment.bytes).toBe(before[segment.name]!.length / 2);
+    for (const segment of report.segments)
+      expect(segment.bytes).toBe(before[segment.name]!.length / 2);
     expect(report.segments.reduce((sum, s) => sum + s.records, 0)).toBe(expected.records);
     expect(await snapshotTree(dir)).toEqual(before);
   });
@@ -73,12 +98,20 @@ describe.concurrent.each(names)('vector %s', (name) => {
 });
 
 describe.concurrent('inspecting', () => {
-  it('dump --json of the torn vector: every record, then the first invalid one', async ({ expect }) => {
+  it('dump --json of the torn vector: every record, then the first invalid one', async ({
+    expect,
+  }) => {
     const run = await walcheck(['dump', await vectorCopy('torn-tail'), '--json']);
     expect(run.code).toBe(0);
     const segment = '00000000000000000001.wal';
     expect(jsonLines(run.stdout)).toEqual([
-      { segment, offset: 0, seqStart: 1, count: 1, records: [{ kind: 'put', key: '61', value: '31' }] },
+      {
+        segment,
+        offset: 0,
+        seqStart: 1,
+        count: 1,
+        records: [{ kind: 'put', key: '61', value: '31' }],
+      },
       {
         segment,
         offset: 35,
@@ -103,7 +136,9 @@ describe.concurrent('inspecting', () => {
     ]);
   });
 
-  it('dump --json --utf8 of one segment file starts at its own first seqStart', async ({ expect }) => {
+  it('dump --json --utf8 of one segment file starts at its own first seqStart', async ({
+    expect,
+  }) => {
     const dir = await vectorCopy('multi-segment');
     const run = await walcheck(['dump', join(dir, '00000000000000000002.wal'), '--json', '--utf8']);
     expect(run.code).toBe(0);
@@ -122,14 +157,18 @@ describe.concurrent('inspecting', () => {
     expect(run.stdout).toContain('offset 132: truncated-payload');
   });
 
-  it('scan --recovery strict of a torn tail: exit 2, nothing on stdout, the reason on stderr', async ({ expect }) => {
+  it('scan --recovery strict of a torn tail: exit 2, nothing on stdout, the reason on stderr', async ({
+    expect,
+  }) => {
     const run = await walcheck(['scan', await vectorCopy('torn-tail'), '--recovery', 'strict']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('truncated-payload');
   });
 
-  it('scan --at reads a snapshot; --recovery point-in-time --utf8 prints text', async ({ expect }) => {
+  it('scan --at reads a snapshot; --recovery point-in-time --utf8 prints text', async ({
+    expect,
+  }) => {
     const dir = await vectorCopy('torn-tail');
     const [at3, text] = await Promise.all([
       walcheck(['scan', dir, '--at', '3']),
@@ -154,7 +193,9 @@ describe.concurrent('inspecting', () => {
 });
 
 describe.concurrent('load', () => {
-  it('round trip: acks in order, then scan shows puts, a del, an empty key and an empty value', async ({ expect }) => {
+  it('round trip: acks in order, then scan shows puts, a del, an empty key and an empty value', async ({
+    expect,
+  }) => {
     const dir = join(await makeTempDir('cli-load'), 'db'); // load creates it
     const input = [
       '[["put","61","31"],["put","","00ff"]]',
@@ -180,13 +221,19 @@ describe.concurrent('load', () => {
 
   it('--utf8 reads and prints text', async ({ expect }) => {
     const dir = await makeTempDir('cli-utf8');
-    const load = await walcheck(['load', dir, '--utf8'], '[["put","clé","välue"],["put","","e"]]\n[["del","x"]]\n');
+    const load = await walcheck(
+      ['load', dir, '--utf8'],
+      '[["put","clé","välue"],["put","","e"]]\n[["del","x"]]\n',
+    );
     expect(load.code).toBe(0);
     expect(jsonLines(load.stdout)).toEqual([
       { seqStart: 1, count: 2 },
       { seqStart: 3, count: 1 },
     ]);
-    const [text, hex] = await Promise.all([walcheck(['scan', dir, '--utf8']), walcheck(['scan', dir])]);
+    const [text, hex] = await Promise.all([
+      walcheck(['scan', dir, '--utf8']),
+      walcheck(['scan', dir]),
+    ]);
     expect(entryPairs(text.stdout)).toEqual([
       ['', 'e'],
       ['clé', 'välue'],
@@ -202,7 +249,9 @@ describe.concurrent('load', () => {
     const lineCount = 3000;
     const lines = Array.from({ length: lineCount }, (_, i) => {
       const key = i.toString(16).padStart(6, '0');
-      return i % 7 === 6 ? `[["del","${key}"],["put","${key}","0${i % 10}"]]` : `[["put","${key}","ab"]]`;
+      return i % 7 === 6
+        ? `[["del","${key}"],["put","${key}","0${i % 10}"]]`
+        : `[["put","${key}","ab"]]`;
     });
     const load = await walcheck(['load', dir], `${lines.join('\n')}\n`);
     expect(load.code).toBe(0);
@@ -215,9 +264,16 @@ describe.concurrent('load', () => {
     }
   });
 
-  it('a malformed line: exit 3 naming it; earlier lines durable; nothing of it or after it written', async ({ expect }) => {
+  it('a malformed line: exit 3 naming it; earlier lines durable; nothing of it or after it written', async ({
+    expect,
+  }) => {
     const dir = await makeTempDir('cli-bad-line');
-    const input = ['[["put","61","31"]]', '[["put","62","32"]]', '[["put","63","3"]]', '[["put","64","34"]]'].join('\n');
+    const input = [
+      '[["put","61","31"]]',
+      '[["put","62","32"]]',
+      '[["put","63","3"]]',
+      '[["put","64","34"]]',
+    ].join('\n');
     const load = await walcheck(['load', dir], input);
     expect(load.code).toBe(3);
     expect(load.stderr).toMatch(/line 3\b.*not hex: odd length/);
@@ -239,11 +295,15 @@ describe.concurrent('load', () => {
     expect(badJson.code).toBe(3);
     expect(badJson.stderr).toMatch(/line 1: not JSON/);
     expect(badOp.code).toBe(3);
-    expect(badOp.stderr).toMatch(/line 2: operation 1: the kind must be "put" or "del", got "upsert"/);
+    expect(badOp.stderr).toMatch(
+      /line 2: operation 1: the kind must be "put" or "del", got "upsert"/,
+    );
     expect(jsonLines(badOp.stdout)).toEqual([{ seqStart: 1, count: 1 }]);
   });
 
-  it('on a torn log, recovers (tail to quarantine/) and continues the sequence', async ({ expect }) => {
+  it('on a torn log, recovers (tail to quarantine/) and continues the sequence', async ({
+    expect,
+  }) => {
     const dir = await vectorCopy('torn-tail');
     const load = await walcheck(['load', dir], '[["put","64","34"]]\n');
     expect(load.code).toBe(0);
@@ -256,20 +316,26 @@ describe.concurrent('load', () => {
 });
 
 describe.concurrent('usage', () => {
-  it.for(['verify', 'dump', 'scan', 'load'])('%s --help exits 0 and prints its usage', async (command, { expect }) => {
-    const run = await walcheck([command, '--help']);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^Usage: walcheck ${command} `));
-    expect(run.stdout).toContain('--help');
-  });
+  it.for(['verify', 'dump', 'scan', 'load'])(
+    '%s --help exits 0 and prints its usage',
+    async (command, { expect }) => {
+      const run = await walcheck([command, '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^Usage: walcheck ${command} `));
+      expect(run.stdout).toContain('--help');
+    },
+  );
 
   it('--help lists every command', async ({ expect }) => {
     const run = await walcheck(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['verify', 'dump', 'scan', 'load']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['verify', 'dump', 'scan', 'load'])
+      expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
-  it('an unknown option, an unknown command or a bad value: exit 3 with a message naming it', async ({ expect }) => {
+  it('an unknown option, an unknown command or a bad value: exit 3 with a message naming it', async ({
+    expect,
+  }) => {
     const dir = await vectorCopy('mixed');
     const [option, command, value] = await Promise.all([
       walcheck(['verify', dir, '--frobnicate']),
@@ -279,7 +345,9 @@ describe.concurrent('usage', () => {
     expect([option.code, command.code, value.code]).toEqual([3, 3, 3]);
     expect(option.stderr).toContain('unknown option --frobnicate');
     expect(command.stderr).toContain("unknown command 'frobnicate'");
-    expect(value.stderr).toContain('--recovery must be one of strict, tolerate-tail, point-in-time');
+    expect(value.stderr).toContain(
+      '--recovery must be one of strict, tolerate-tail, point-in-time',
+    );
     expect(option.stdout + command.stdout + value.stdout).toBe('');
   });
 });
@@ -299,10 +367,20 @@ describe('argument parser (in process)', () => {
     const args = parse('d1', '--at=7', '--json');
     expect(args).not.toBe('help');
     if (args === 'help') return;
-    expect([args.positional('dir'), args.integer('at'), args.flag('json'), args.string('mode')]).toEqual(['d1', 7, true, 'x']);
+    expect([
+      args.positional('dir'),
+      args.integer('at'),
+      args.flag('json'),
+      args.string('mode'),
+    ]).toEqual(['d1', 7, true, 'x']);
     const other = parse('--mode', 'y', 'd2');
     if (other === 'help') throw new Error('unexpected help');
-    expect([other.positional('dir'), other.integer('at'), other.flag('json'), other.string('mode')]).toEqual(['d2', undefined, false, 'y']);
+    expect([
+      other.positional('dir'),
+      other.integer('at'),
+      other.flag('json'),
+      other.string('mode'),
+    ]).toEqual(['d2', undefined, false, 'y']);
   });
 
   it('-h or --help wins over anything else', () => {

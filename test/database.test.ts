@@ -9,7 +9,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Batch, Database, NodeFileSystem, type OpenOptions, scanLog, WalError } from '../src/index.ts';
+import {
+  type Batch,
+  Database,
+  NodeFileSystem,
+  type OpenOptions,
+  scanLog,
+  WalError,
+} from '../src/index.ts';
 import { InstrumentedFs } from './support/instrumented-fs.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
 
@@ -17,7 +24,8 @@ afterAll(removeTempDirs);
 
 const fs = new NodeFileSystem();
 const text = (s: string): Buffer => Buffer.from(s);
-const put = (key: string, value: string) => ({ type: 'put', key: text(key), value: text(value) }) as const;
+const put = (key: string, value: string) =>
+  ({ type: 'put', key: text(key), value: text(value) }) as const;
 
 async function rejection(promise: Promise<unknown>): Promise<WalError> {
   const error = await promise.then(
@@ -65,12 +73,17 @@ describe('group commit', () => {
     try {
       expect(reopened.lastSeq).toBe(expectedStart - 1);
       for (const batch of batches) {
-        for (const op of batch) expect(reopened.get(op.key)?.toString()).toBe(op.type === 'put' ? op.value.toString() : undefined);
+        for (const op of batch)
+          expect(reopened.get(op.key)?.toString()).toBe(
+            op.type === 'put' ? op.value.toString() : undefined,
+          );
       }
       // Batch-atomic snapshots: at the seq just before writer 10's batch, none of it is visible.
       expect(reopened.get(text('w10-0'), { at: results[10]!.seqStart - 1 })).toBeUndefined();
       expect(reopened.get(text('w10-1'), { at: results[10]!.seqStart })).toBeUndefined(); // mid-batch: rounded down
-      expect(reopened.get(text('w10-2'), { at: results[10]!.seqStart + 2 })?.toString()).toBe('value 10.2');
+      expect(reopened.get(text('w10-2'), { at: results[10]!.seqStart + 2 })?.toString()).toBe(
+        'value 10.2',
+      );
     } finally {
       await reopened.close();
     }
@@ -110,7 +123,11 @@ describe('group commit', () => {
     const db = await Database.open(dir, { queueBatchesMax: 1 });
     try {
       // The first write is taken by the writer at once; the second waits; the third finds the queue full.
-      const writes = [db.write([put('a', '1')]), db.write([put('b', '2')]), db.write([put('c', '3')])];
+      const writes = [
+        db.write([put('a', '1')]),
+        db.write([put('b', '2')]),
+        db.write([put('c', '3')]),
+      ];
       const settled = await Promise.allSettled(writes);
       expect(settled[0]).toMatchObject({ status: 'fulfilled', value: { seqStart: 1, count: 1 } });
       expect(settled[1]).toMatchObject({ status: 'fulfilled', value: { seqStart: 2, count: 1 } });
@@ -146,7 +163,13 @@ describe('group commit', () => {
       await db.write([put('b', '1'), put('d', '1'), put('f', '1')]);
       const iterator = db.scan();
       expect(iterator.next().value?.key.toString()).toBe('b');
-      await db.write([put('a', '2'), put('c', '2'), put('d', '2'), { type: 'del', key: text('f') }, put('g', '2')]);
+      await db.write([
+        put('a', '2'),
+        put('c', '2'),
+        put('d', '2'),
+        { type: 'del', key: text('f') },
+        put('g', '2'),
+      ]);
       const rest = Array.from(iterator, (e) => `${e.key.toString()}=${e.value.toString()}`);
       expect(rest).toEqual(['d=1', 'f=1']);
       expect(Array.from(db.scan(), (e) => e.key.toString())).toEqual(['a', 'b', 'c', 'd', 'g']);
@@ -160,7 +183,9 @@ describe('group commit', () => {
     const db = await Database.open(dir);
     const writes = Array.from({ length: 10 }, (_, i) => db.write([put(`k${i}`, `v${i}`)]));
     await db.close();
-    expect((await Promise.all(writes)).map((r) => r.seqStart)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await Promise.all(writes)).map((r) => r.seqStart)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
     expect((await scanLog(fs, dir)).lastSeq).toBe(10);
   });
 });
@@ -182,12 +207,15 @@ describe('segment rotation', () => {
     expect(scan.segments.length).toBeGreaterThanOrEqual(5);
     scan.segments.forEach((segment, i) => expect(segment.number).toBe(i + 1));
     // Sequential single records never push a segment past the limit.
-    for (const segment of scan.segments.slice(0, 5)) expect(segment.bytes).toBeLessThanOrEqual(segmentBytesMax);
+    for (const segment of scan.segments.slice(0, 5))
+      expect(segment.bytes).toBeLessThanOrEqual(segmentBytesMax);
 
     const reopened = await Database.open(dir, { recovery: 'strict', segmentBytesMax });
     try {
-      for (let i = 0; i < count; i++) expect(reopened.get(text(`r${i}`))?.toString()).toBe('x'.repeat(20 + (i % 7)));
-      for (let i = 0; i < 20; i++) expect(reopened.get(text(`c${i}`))?.toString()).toBe(`burst ${i}`);
+      for (let i = 0; i < count; i++)
+        expect(reopened.get(text(`r${i}`))?.toString()).toBe('x'.repeat(20 + (i % 7)));
+      for (let i = 0; i < 20; i++)
+        expect(reopened.get(text(`c${i}`))?.toString()).toBe(`burst ${i}`);
       expect(await reopened.write([put('last', '!')])).toEqual({ seqStart: count + 21, count: 1 });
     } finally {
       await reopened.close();
@@ -201,7 +229,10 @@ describe('the directory lock', () => {
 
   /** Starts a process that opens `dir` for writing; resolves once it holds the lock. */
   async function startHolder(dir: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', holder, dir], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', holder, dir], {
+      cwd: projectRoot,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
@@ -234,10 +265,17 @@ describe('the directory lock', () => {
 
   it('of two concurrent writable opens in one process, exactly one succeeds', async () => {
     const dir = await makeTempDir('lock-race');
-    const settled = await Promise.allSettled([Database.open(dir), Database.open(dir), Database.open(dir)]);
-    const opened = settled.filter((r): r is PromiseFulfilledResult<Database> => r.status === 'fulfilled');
+    const settled = await Promise.allSettled([
+      Database.open(dir),
+      Database.open(dir),
+      Database.open(dir),
+    ]);
+    const opened = settled.filter(
+      (r): r is PromiseFulfilledResult<Database> => r.status === 'fulfilled',
+    );
     expect(opened.length).toBe(1);
-    for (const r of settled) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'LOCKED' });
+    for (const r of settled)
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'LOCKED' });
     await opened[0]!.value.close();
   });
 
@@ -289,36 +327,67 @@ describe('bad input', () => {
   }
 
   const badBatches: [string, unknown, RegExp][] = [
-    ['a non-array batch (object)', { type: 'put', key: text('k'), value: text('v') }, /must be an array.*got object/],
+    [
+      'a non-array batch (object)',
+      { type: 'put', key: text('k'), value: text('v') },
+      /must be an array.*got object/,
+    ],
     ['a non-array batch (null)', null, /must be an array.*got null/],
     ['a non-array batch (string)', 'put k v', /must be an array.*got a string/],
     ['an empty batch', [], /at least one operation/],
     ['a null operation', [put('k', 'v'), null], /batch\[1\] must be an operation object, got null/],
-    ['a bad op type', [{ type: 'upsert', key: text('k'), value: text('v') }], /batch\[0\]\.type must be 'put' or 'del', got a string/],
+    [
+      'a bad op type',
+      [{ type: 'upsert', key: text('k'), value: text('v') }],
+      /batch\[0\]\.type must be 'put' or 'del', got a string/,
+    ],
     ['a missing op type', [{ key: text('k'), value: text('v') }], /batch\[0\]\.type/],
-    ['a string key', [{ type: 'put', key: 'k', value: text('v') }], /batch\[0\]\.key must be a Uint8Array or Buffer, got a string/],
-    ['a number key', [put('a', '1'), { type: 'del', key: 7 }], /batch\[1\]\.key must be a Uint8Array or Buffer, got number/],
-    ['an array key', [{ type: 'put', key: [1, 2], value: text('v') }], /batch\[0\]\.key .*got an array/],
-    ['a string value', [{ type: 'put', key: text('k'), value: 'v' }], /batch\[0\]\.value must be a Uint8Array or Buffer, got a string/],
+    [
+      'a string key',
+      [{ type: 'put', key: 'k', value: text('v') }],
+      /batch\[0\]\.key must be a Uint8Array or Buffer, got a string/,
+    ],
+    [
+      'a number key',
+      [put('a', '1'), { type: 'del', key: 7 }],
+      /batch\[1\]\.key must be a Uint8Array or Buffer, got number/,
+    ],
+    [
+      'an array key',
+      [{ type: 'put', key: [1, 2], value: text('v') }],
+      /batch\[0\]\.key .*got an array/,
+    ],
+    [
+      'a string value',
+      [{ type: 'put', key: text('k'), value: 'v' }],
+      /batch\[0\]\.value must be a Uint8Array or Buffer, got a string/,
+    ],
     ['a missing value', [{ type: 'put', key: text('k') }], /batch\[0\]\.value .*got undefined/],
-    ['a del carrying a value', [{ type: 'del', key: text('k'), value: text('v') }], /batch\[0\] is a 'del' and must not carry a value/],
+    [
+      'a del carrying a value',
+      [{ type: 'del', key: text('k'), value: text('v') }],
+      /batch\[0\] is a 'del' and must not carry a value/,
+    ],
   ];
 
-  it.each(badBatches)('rejects %s with INVALID_ARGUMENT naming it, writing nothing', async (_name, batch, message) => {
-    const { dir, db } = await openTemp();
-    try {
-      await db.write([put('first', '1')]);
-      const before = await snapshotTree(dir);
-      const error = await rejection(db.write(batch as Batch));
-      expect(error.code).toBe('INVALID_ARGUMENT');
-      expect(error.message).toMatch(message);
-      expect(await snapshotTree(dir)).toEqual(before);
-      expect(db.lastSeq).toBe(1);
-      expect(await db.write([put('second', '2')])).toEqual({ seqStart: 2, count: 1 });
-    } finally {
-      await db.close();
-    }
-  });
+  it.each(badBatches)(
+    'rejects %s with INVALID_ARGUMENT naming it, writing nothing',
+    async (_name, batch, message) => {
+      const { dir, db } = await openTemp();
+      try {
+        await db.write([put('first', '1')]);
+        const before = await snapshotTree(dir);
+        const error = await rejection(db.write(batch as Batch));
+        expect(error.code).toBe('INVALID_ARGUMENT');
+        expect(error.message).toMatch(message);
+        expect(await snapshotTree(dir)).toEqual(before);
+        expect(db.lastSeq).toBe(1);
+        expect(await db.write([put('second', '2')])).toEqual({ seqStart: 2, count: 1 });
+      } finally {
+        await db.close();
+      }
+    },
+  );
 
   it('rejects a batch over batchBytesMax with BATCH_TOO_LARGE, writing nothing', async () => {
     const { dir, db } = await openTemp({ batchBytesMax: 100 });
@@ -328,7 +397,10 @@ describe('bad input', () => {
       expect(error.code).toBe('BATCH_TOO_LARGE');
       expect(error.message).toMatch(/encodes to 134 bytes, over batchBytesMax \(100\)/);
       expect(await snapshotTree(dir)).toEqual(before);
-      expect(await db.write([put('k', 'v'.repeat(100 - 24 - 9 - 1))])).toEqual({ seqStart: 1, count: 1 }); // exactly at the limit
+      expect(await db.write([put('k', 'v'.repeat(100 - 24 - 9 - 1))])).toEqual({
+        seqStart: 1,
+        count: 1,
+      }); // exactly at the limit
     } finally {
       await db.close();
     }
@@ -385,42 +457,65 @@ describe('bad input', () => {
   const badOptions: [string, unknown, RegExp][] = [
     ['null options', null, /open options must be an object/],
     ['string options', 'strict', /open options must be an object/],
-    ['an unknown recovery mode', { recovery: 'lenient' }, /options\.recovery must be one of strict, tolerate-tail, point-in-time, got lenient/],
-    ['segmentBytesMax below its minimum', { segmentBytesMax: 10 }, /options\.segmentBytesMax must be an integer from 64/],
-    ['a fractional segmentBytesMax', { segmentBytesMax: 1000.5 }, /options\.segmentBytesMax .*got 1000\.5/],
+    [
+      'an unknown recovery mode',
+      { recovery: 'lenient' },
+      /options\.recovery must be one of strict, tolerate-tail, point-in-time, got lenient/,
+    ],
+    [
+      'segmentBytesMax below its minimum',
+      { segmentBytesMax: 10 },
+      /options\.segmentBytesMax must be an integer from 64/,
+    ],
+    [
+      'a fractional segmentBytesMax',
+      { segmentBytesMax: 1000.5 },
+      /options\.segmentBytesMax .*got 1000\.5/,
+    ],
     ['groupBytesMax 0', { groupBytesMax: 0 }, /options\.groupBytesMax/],
     ['a string batchBytesMax', { batchBytesMax: '1mb' }, /options\.batchBytesMax .*got 1mb/],
     ['a negative queueBatchesMax', { queueBatchesMax: -1 }, /options\.queueBatchesMax/],
     ['NaN queueBatchesMax', { queueBatchesMax: Number.NaN }, /options\.queueBatchesMax .*got NaN/],
   ];
 
-  it.each(badOptions)('refuses %s with INVALID_ARGUMENT, creating nothing', async (_name, options, message) => {
-    const parent = await makeTempDir('bad-options');
-    const dir = join(parent, 'db');
-    const error = await rejection(Database.open(dir, options as OpenOptions));
-    expect(error.code).toBe('INVALID_ARGUMENT');
-    expect(error.message).toMatch(message);
-    expect(await fs.stat(dir)).toBeNull();
-  });
+  it.each(badOptions)(
+    'refuses %s with INVALID_ARGUMENT, creating nothing',
+    async (_name, options, message) => {
+      const parent = await makeTempDir('bad-options');
+      const dir = join(parent, 'db');
+      const error = await rejection(Database.open(dir, options as OpenOptions));
+      expect(error.code).toBe('INVALID_ARGUMENT');
+      expect(error.message).toMatch(message);
+      expect(await fs.stat(dir)).toBeNull();
+    },
+  );
 
   it('refuses an empty or non-string directory with INVALID_ARGUMENT', async () => {
     expect((await rejection(Database.open(''))).code).toBe('INVALID_ARGUMENT');
-    expect((await rejection(Database.open(42 as unknown as string))).message).toMatch(/non-empty string, got number/);
+    expect((await rejection(Database.open(42 as unknown as string))).message).toMatch(
+      /non-empty string, got number/,
+    );
   });
 
   it('refuses bad read arguments with INVALID_ARGUMENT naming them', async () => {
     const { db } = await openTemp();
     try {
       await db.write([put('k', 'v')]);
-      expect(thrown(() => db.get('k' as unknown as Uint8Array)).message).toMatch(/key must be a Uint8Array/);
+      expect(thrown(() => db.get('k' as unknown as Uint8Array)).message).toMatch(
+        /key must be a Uint8Array/,
+      );
       expect(thrown(() => db.get(text('k'), { at: -1 })).message).toMatch(/'at'/);
       expect(thrown(() => db.get(text('k'), { at: 1.5 })).code).toBe('INVALID_ARGUMENT');
       expect(thrown(() => db.scan({ gte: 'a' as unknown as Uint8Array })).message).toMatch(/gte/);
       expect(thrown(() => db.scan({ gte: text('a'), gt: text('b') })).message).toMatch(/gte.*gt/);
       expect(thrown(() => db.scan({ limit: -1 })).message).toMatch(/limit/);
       expect(thrown(() => db.scan({ at: Number.NaN })).code).toBe('INVALID_ARGUMENT');
-      expect(thrown(() => db.scan(null as unknown as undefined)).message).toMatch(/scan options must be an object/);
-      expect(thrown(() => db.get(text('k'), null as unknown as undefined)).message).toMatch(/get options must be an object/);
+      expect(thrown(() => db.scan(null as unknown as undefined)).message).toMatch(
+        /scan options must be an object/,
+      );
+      expect(thrown(() => db.get(text('k'), null as unknown as undefined)).message).toMatch(
+        /get options must be an object/,
+      );
     } finally {
       await db.close();
     }

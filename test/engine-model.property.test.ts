@@ -8,7 +8,14 @@
 import { rm } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
-import { type Batch, type BatchOp, Database, NodeFileSystem, scanLog, type ScanOptions } from '../src/index.ts';
+import {
+  type Batch,
+  type BatchOp,
+  Database,
+  NodeFileSystem,
+  scanLog,
+  type ScanOptions,
+} from '../src/index.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
 
 afterAll(removeTempDirs);
@@ -19,10 +26,15 @@ const fs = new NodeFileSystem();
 
 // ---- generators --------------------------------------------------------------------------
 
-const keyArb = fc.array(fc.constantFrom(0x00, 0x01, 0x61, 0xff), { maxLength: 3 }).map((bytes) => Buffer.from(bytes));
+const keyArb = fc
+  .array(fc.constantFrom(0x00, 0x01, 0x61, 0xff), { maxLength: 3 })
+  .map((bytes) => Buffer.from(bytes));
 const valueArb = fc.uint8Array({ maxLength: 6 }).map((bytes) => Buffer.from(bytes));
 const opArb: fc.Arbitrary<BatchOp> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('put' as const), key: keyArb, value: valueArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ type: fc.constant('put' as const), key: keyArb, value: valueArb }),
+  },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('del' as const), key: keyArb }) },
 );
 const batchArb: fc.Arbitrary<Batch> = fc.array(opArb, { minLength: 1, maxLength: 5 });
@@ -53,10 +65,22 @@ type Action =
   | { kind: 'read-only-view' };
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('write' as const), batches: fc.array(batchArb, { minLength: 1, maxLength: 4 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('write' as const),
+      batches: fc.array(batchArb, { minLength: 1, maxLength: 4 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('get' as const), key: keyArb, at: atArb }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('scan' as const), scan: scanArb, at: atArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('get' as const), key: keyArb, at: atArb }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('scan' as const), scan: scanArb, at: atArb }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'read-only-view' as const }) },
 );
 
@@ -66,7 +90,9 @@ type State = ReadonlyMap<string, Buffer>; // hex key -> value
 
 class Model {
   /** The state after each batch, with that batch's last seq; index 0 is the empty log. */
-  private readonly history: { lastSeq: number; state: State }[] = [{ lastSeq: 0, state: new Map() }];
+  private readonly history: { lastSeq: number; state: State }[] = [
+    { lastSeq: 0, state: new Map() },
+  ];
 
   get lastSeq(): number {
     return this.history.at(-1)!.lastSeq;
@@ -103,7 +129,10 @@ class Model {
     );
     if (options.reverse === true) keys.reverse();
     if (options.limit !== undefined) keys = keys.slice(0, options.limit);
-    return keys.map((key) => [key.toString('hex'), state.get(key.toString('hex'))!.toString('hex')]);
+    return keys.map((key) => [
+      key.toString('hex'),
+      state.get(key.toString('hex'))!.toString('hex'),
+    ]);
   }
 }
 
@@ -150,7 +179,9 @@ async function runCase(actions: Action[]): Promise<void> {
         case 'get': {
           const at = snapshotSeq(action.at, model.lastSeq);
           const got = db.get(action.key, at === undefined ? {} : { at });
-          expect(got?.toString('hex'), `get ${action.key.toString('hex')} at ${at}`).toBe(model.at(at).get(action.key.toString('hex'))?.toString('hex'));
+          expect(got?.toString('hex'), `get ${action.key.toString('hex')} at ${at}`).toBe(
+            model.at(at).get(action.key.toString('hex'))?.toString('hex'),
+          );
           break;
         }
         case 'scan': {
@@ -183,5 +214,8 @@ async function runCase(actions: Action[]): Promise<void> {
 
 it(`engine equals a Map model over random batches, reopens and reads (seed ${SEED}, ${NUM_RUNS} runs; set WALCHECK_SEED to vary)`, async () => {
   console.log(`engine-model property: seed ${SEED} (WALCHECK_SEED), ${NUM_RUNS} runs`);
-  await fc.assert(fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 40 }), runCase), { seed: SEED, numRuns: NUM_RUNS });
+  await fc.assert(fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 40 }), runCase), {
+    seed: SEED,
+    numRuns: NUM_RUNS,
+  });
 }, 60_000);

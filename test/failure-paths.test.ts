@@ -31,7 +31,10 @@ describe('the writer lock on a real directory', () => {
   it('refuses a LOCK whose content is not a pid, naming it', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'LOCK'), 'garbage');
-    await expect(Database.open(dir)).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringContaining('unreadable LOCK') });
+    await expect(Database.open(dir)).rejects.toMatchObject({
+      code: 'LOCKED',
+      message: expect.stringContaining('unreadable LOCK'),
+    });
   });
 
   it('clears a LOCK.break left by a dead breaker and takes the stale lock', async () => {
@@ -70,7 +73,9 @@ describe('failures while writing', () => {
     await db.write([{ type: 'put', key: b('a'), value: Buffer.alloc(50) }]);
     const failed = db.write([{ type: 'put', key: b('b'), value: Buffer.alloc(50) }]);
     await expect(failed).rejects.toMatchObject({ code: 'IO' });
-    await expect(db.write([{ type: 'put', key: b('c'), value: b('') }])).rejects.toBe(await failed.catch((e: unknown) => e));
+    await expect(db.write([{ type: 'put', key: b('c'), value: b('') }])).rejects.toBe(
+      await failed.catch((e: unknown) => e),
+    );
     await expect(db.close()).resolves.toBeUndefined();
   });
 
@@ -92,7 +97,10 @@ describe('failures while writing', () => {
     await expect(first).resolves.toEqual({ seqStart: 1, count: 1 });
     await expect(second).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(third).resolves.toEqual({ seqStart: 2, count: 1 });
-    await expect(db.write([{ type: 'put', key: b('d'), value: b('4') }])).resolves.toEqual({ seqStart: 3, count: 1 });
+    await expect(db.write([{ type: 'put', key: b('d'), value: b('4') }])).resolves.toEqual({
+      seqStart: 3,
+      count: 1,
+    });
     expect(db.get(b('b'))).toBeUndefined();
     await db.close();
   });

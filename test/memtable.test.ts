@@ -31,7 +31,12 @@ class Model {
   get(key: Uint8Array, at = this.lastSeq): Buffer | undefined {
     let newest: ModelVersion | undefined;
     for (const v of this.versions) {
-      if (v.seq <= at && Buffer.compare(v.key, key) === 0 && (newest === undefined || v.seq > newest.seq)) newest = v;
+      if (
+        v.seq <= at &&
+        Buffer.compare(v.key, key) === 0 &&
+        (newest === undefined || v.seq > newest.seq)
+      )
+        newest = v;
     }
     return newest?.value;
   }
@@ -61,7 +66,10 @@ class Model {
 // Chunks: keys and values are handed over inside larger buffers, at nonzero offsets, sometimes
 // several versions in one chunk, sometimes subarrays of one shared slab.
 
-type Place = (key: Uint8Array, value: Uint8Array) => { chunk: Buffer; keyOffset: number; valueOffset: number };
+type Place = (
+  key: Uint8Array,
+  value: Uint8Array,
+) => { chunk: Buffer; keyOffset: number; valueOffset: number };
 
 function makePlacer(random: () => number): Place {
   let slab = Buffer.alloc(512);
@@ -137,7 +145,9 @@ class Pair {
 
   /** Full scans both ways and a get of every key, at every `step`-th snapshot and the latest. */
   expectAllSnapshots(step = 1): void {
-    const keys = [...new Set(this.model.versions.map((v) => v.key.toString('hex')))].map((h) => Buffer.from(h, 'hex'));
+    const keys = [...new Set(this.model.versions.map((v) => v.key.toString('hex')))].map((h) =>
+      Buffer.from(h, 'hex'),
+    );
     const snapshots = new Set<number>();
     for (let at = 0; at <= this.model.lastSeq; at += step) snapshots.add(at);
     snapshots.add(this.model.lastSeq);
@@ -145,7 +155,8 @@ class Pair {
     for (const at of snapshots) {
       this.expectSame({ at });
       this.expectSame({ at, reverse: true });
-      for (const key of keys) expect(hex(this.memtable.get(key, at))).toEqual(hex(this.model.get(key, at)));
+      for (const key of keys)
+        expect(hex(this.memtable.get(key, at))).toEqual(hex(this.model.get(key, at)));
     }
   }
 }
@@ -269,31 +280,71 @@ describe('memtable: key bytes', () => {
 
   it('sorts a key that is a prefix of another first', () => {
     const p = new Pair();
-    const keys = ['ab', 'a\x00', 'abc', 'a', 'a\xff', 'a\x00\x00', 'abcd', 'abcde', 'abcd\x00', 'b', ''];
+    const keys = [
+      'ab',
+      'a\x00',
+      'abc',
+      'a',
+      'a\xff',
+      'a\x00\x00',
+      'abcd',
+      'abcde',
+      'abcd\x00',
+      'b',
+      '',
+    ];
     for (const k of keys) p.put(k, k);
-    expect(keysOf(p.memtable.scan())).toEqual(
-      ['', 'a', 'a\x00', 'a\x00\x00', 'ab', 'abc', 'abcd', 'abcd\x00', 'abcde', 'a\xff', 'b'],
-    );
+    expect(keysOf(p.memtable.scan())).toEqual([
+      '',
+      'a',
+      'a\x00',
+      'a\x00\x00',
+      'ab',
+      'abc',
+      'abcd',
+      'abcd\x00',
+      'abcde',
+      'a\xff',
+      'b',
+    ]);
     p.expectAllSnapshots();
   });
 
   it('orders binary keys as unsigned bytes, 0x00 and 0xff included', () => {
     const p = new Pair();
-    const keys = [[0xff], [0x00], [], [0x7f], [0x80], [0xff, 0xff], [0x00, 0x00], [0x00, 0xff], [0xff, 0x00, 0x00, 0x00, 0x01]];
+    const keys = [
+      [0xff],
+      [0x00],
+      [],
+      [0x7f],
+      [0x80],
+      [0xff, 0xff],
+      [0x00, 0x00],
+      [0x00, 0xff],
+      [0xff, 0x00, 0x00, 0x00, 0x01],
+    ];
     for (const k of keys) p.put(Uint8Array.from(k), Uint8Array.from([k.length]));
-    const expected = [...keys].map((k) => Buffer.from(k)).sort(Buffer.compare).map((k) => k.toString('hex'));
+    const expected = [...keys]
+      .map((k) => Buffer.from(k))
+      .sort(Buffer.compare)
+      .map((k) => k.toString('hex'));
     expect([...p.memtable.scan()].map((e) => e.key.toString('hex'))).toEqual(expected);
     expect(p.memtable.get(Uint8Array.from([0xff, 0xff]))?.[0]).toBe(2);
     expect(p.memtable.get(Uint8Array.from([0xff, 0xff, 0xff]))).toBeUndefined();
     p.expectSame({ gte: Uint8Array.from([0x00]), lt: Uint8Array.from([0xff]) });
-    p.expectSame({ gt: Uint8Array.from([0x7f]), lte: Uint8Array.from([0xff, 0x00]), reverse: true });
+    p.expectSame({
+      gt: Uint8Array.from([0x7f]),
+      lte: Uint8Array.from([0xff, 0x00]),
+      reverse: true,
+    });
     p.expectAllSnapshots();
   });
 
   it('compares long keys that share a long prefix', () => {
     const p = new Pair();
     const stem = 'x'.repeat(100);
-    for (const tail of ['b', 'a', '', 'ab', '\x00', 'c'.repeat(60), 'c'.repeat(59)]) p.put(stem + tail, tail);
+    for (const tail of ['b', 'a', '', 'ab', '\x00', 'c'.repeat(60), 'c'.repeat(59)])
+      p.put(stem + tail, tail);
     p.put('x'.repeat(99), 'short');
     p.expectAllSnapshots();
     p.expectSame({ gt: Buffer.from(stem), lt: Buffer.from(stem + 'b') });
@@ -331,8 +382,12 @@ describe('memtable: scan bounds, reverse, limit', () => {
   it('empty and inverted ranges yield nothing', () => {
     expect(keysOf(p.memtable.scan({ gte: Buffer.from('e'), lte: Buffer.from('c') }))).toEqual([]);
     expect(keysOf(p.memtable.scan({ gt: Buffer.from('d'), lt: Buffer.from('d') }))).toEqual([]);
-    expect(keysOf(p.memtable.scan({ gt: Buffer.from('d'), lt: Buffer.from('e'), reverse: true }))).toEqual([]);
-    expect(keysOf(p.memtable.scan({ gte: Buffer.from('d'), lte: Buffer.from('d') }))).toEqual(['d']);
+    expect(
+      keysOf(p.memtable.scan({ gt: Buffer.from('d'), lt: Buffer.from('e'), reverse: true })),
+    ).toEqual([]);
+    expect(keysOf(p.memtable.scan({ gte: Buffer.from('d'), lte: Buffer.from('d') }))).toEqual([
+      'd',
+    ]);
   });
 
   it('limit stops the scan, forward and reverse', () => {
@@ -367,7 +422,8 @@ describe('memtable: scan bounds, reverse, limit', () => {
       const b = backward.next();
       if (a.done === true && b.done === true) break;
       if (a.done !== true) seen.push([a.value.key.toString('hex'), a.value.value.toString('hex')]);
-      if (b.done !== true) seenReverse.push([b.value.key.toString('hex'), b.value.value.toString('hex')]);
+      if (b.done !== true)
+        seenReverse.push([b.value.key.toString('hex'), b.value.value.toString('hex')]);
       // Enough inserts to grow every column several times over.
       for (let j = 0; j < 60; j++) {
         const k = `k${String((i * 7 + j) % 120).padStart(3, '0')}`;
@@ -394,7 +450,10 @@ describe('memtable: scan bounds, reverse, limit', () => {
 });
 
 describe('memtable: bulk load', () => {
-  function bulkVersusInsert(writes: [string | Uint8Array, string | undefined][], seed: number): void {
+  function bulkVersusInsert(
+    writes: [string | Uint8Array, string | undefined][],
+    seed: number,
+  ): void {
     const bulk = new Pair(seed);
     const inserted = new Pair(seed);
     for (const [key, value] of writes) {
@@ -422,7 +481,12 @@ describe('memtable: bulk load', () => {
     const random = xorshift(SEED);
     const writes: [string, string | undefined][] = [];
     for (let i = 0; i < 300; i++) {
-      const key = String.fromCharCode(...Array.from({ length: Math.floor(random() * 6) }, () => [0, 1, 0x61, 0x62, 0xff][Math.floor(random() * 5)]!));
+      const key = String.fromCharCode(
+        ...Array.from(
+          { length: Math.floor(random() * 6) },
+          () => [0, 1, 0x61, 0x62, 0xff][Math.floor(random() * 5)]!,
+        ),
+      );
       writes.push([key, random() < 0.2 ? undefined : `v${i}`]);
     }
     bulkVersusInsert(writes, 7);
@@ -434,7 +498,10 @@ describe('memtable: bulk load', () => {
     for (let i = 0; i < 400; i++) {
       const tail = String(Math.floor(random() * 50)).padStart(2, '0');
       writes.push([`user:account:${tail}`, `v${i}`]); // ties at depth 4, 8, 12
-      writes.push(['a' + '\x00'.repeat(Math.floor(random() * 9)), i % 9 === 0 ? undefined : `z${i}`]); // lengths only
+      writes.push([
+        'a' + '\x00'.repeat(Math.floor(random() * 9)),
+        i % 9 === 0 ? undefined : `z${i}`,
+      ]); // lengths only
       if (i % 3 === 0) writes.push(['same-key-many-versions', `s${i}`]);
     }
     bulkVersusInsert(writes, 8);
@@ -450,11 +517,24 @@ describe('memtable: bulk load', () => {
       for (let b = 0; b < 8; b++) chunk[i * 8 + b] = Math.floor(random() * 256);
       if (i % 100 === 0) chunk[i * 8 + 3] = 0; // some ties on the first 4 bytes
       const keyLength = 3 + (i % 3); // 3..5 bytes, value the rest of the 8
-      memtable.bulkAppend(chunk, i * 8, keyLength, i * 8 + keyLength, 8 - keyLength, KIND_PUT, i + 1);
-      expected.set(chunk.toString('hex', i * 8, i * 8 + keyLength), chunk.toString('hex', i * 8 + keyLength, i * 8 + 8));
+      memtable.bulkAppend(
+        chunk,
+        i * 8,
+        keyLength,
+        i * 8 + keyLength,
+        8 - keyLength,
+        KIND_PUT,
+        i + 1,
+      );
+      expected.set(
+        chunk.toString('hex', i * 8, i * 8 + keyLength),
+        chunk.toString('hex', i * 8 + keyLength, i * 8 + 8),
+      );
     }
     memtable.finishBulk();
-    const want = [...expected].sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'hex'), Buffer.from(b, 'hex')));
+    const want = [...expected].sort(([a], [b]) =>
+      Buffer.compare(Buffer.from(a, 'hex'), Buffer.from(b, 'hex')),
+    );
     expect(entries(memtable.scan())).toEqual(want);
     expect(entries(memtable.scan({ reverse: true }))).toEqual([...want].reverse());
   });
@@ -471,9 +551,12 @@ describe('memtable: misuse', () => {
   it('rejects bad options with INVALID_ARGUMENT naming the option', () => {
     const memtable = new Memtable();
     memtable.insert(Buffer.from('kv'), 0, 1, 1, 1, KIND_PUT, 1);
-    for (const limit of [-1, 1.5, Number.NaN, Infinity, '3']) expectInvalid(() => memtable.scan({ limit: limit as number }), 'limit');
-    for (const at of [-1, 0.5, Number.NaN, 2 ** 53, '1']) expectInvalid(() => memtable.scan({ at: at as number }), 'at');
-    for (const at of [-1, 0.5, 2 ** 53]) expectInvalid(() => memtable.get(Buffer.from('k'), at), 'at');
+    for (const limit of [-1, 1.5, Number.NaN, Infinity, '3'])
+      expectInvalid(() => memtable.scan({ limit: limit as number }), 'limit');
+    for (const at of [-1, 0.5, Number.NaN, 2 ** 53, '1'])
+      expectInvalid(() => memtable.scan({ at: at as number }), 'at');
+    for (const at of [-1, 0.5, 2 ** 53])
+      expectInvalid(() => memtable.get(Buffer.from('k'), at), 'at');
     expectInvalid(() => memtable.scan({ reverse: 'yes' as unknown as boolean }), 'reverse');
     expectInvalid(() => memtable.scan({ gte: 'a' as unknown as Uint8Array }), 'gte');
     expectInvalid(() => memtable.scan({ lt: [1] as unknown as Uint8Array }), 'lt');
@@ -508,7 +591,7 @@ describe('memtable: misuse', () => {
 });
 
 describe('memtable: building blocks', () => {
-  it('skip-list heights: a seed that folds to xorshift\'s fixed point 0 still draws varied heights', () => {
+  it("skip-list heights: a seed that folds to xorshift's fixed point 0 still draws varied heights", () => {
     // imul(0x242c9185, 0x9e3779b1) ^ 0x6d2b79f5 === 0: the state falls back to the one seed 0 gets.
     const heights = (seed: number): number[] => {
       const levels = new SkipListLevels(seed);
@@ -528,7 +611,8 @@ describe('memtable: building blocks', () => {
     // Bulk sorting only ever compares versions whose first 4 bytes tie; the order must hold for any pair.
     const v = new VersionColumns();
     const chunk = Buffer.from('a' + 'b' + 'abcdX' + 'abcdY' + 'abcd');
-    const add = (offset: number, length: number, seq: number) => v.append(chunk, offset, length, 0, 0, KIND_PUT, seq);
+    const add = (offset: number, length: number, seq: number) =>
+      v.append(chunk, offset, length, 0, 0, KIND_PUT, seq);
     const a = add(0, 1, 1);
     const b = add(1, 1, 2);
     const x = add(2, 5, 3);
@@ -548,12 +632,17 @@ describe('memtable: building blocks', () => {
 // Property: random operation sequences against the model.
 
 const ALPHABET = [0x00, 0x01, 0x61, 0x62, 0xfe, 0xff];
-const keyArb = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 5 }).map((bytes) => Uint8Array.from(bytes));
+const keyArb = fc
+  .array(fc.constantFrom(...ALPHABET), { maxLength: 5 })
+  .map((bytes) => Uint8Array.from(bytes));
 const valueArb = fc.uint8Array({ maxLength: 4 });
 const atArb = fc.option(fc.double({ min: 0, max: 1.2, noNaN: true }), { nil: undefined }); // fraction of lastSeq
 
 const writeArb = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('put' as const), key: keyArb, value: valueArb }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ type: fc.constant('put' as const), key: keyArb, value: valueArb }),
+  },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('del' as const), key: keyArb }) },
 );
 const readArb = fc.oneof(
@@ -603,7 +692,8 @@ function runScenario({ bulk, ops, placerSeed }: Scenario): void {
       for (const entry of iterator) {
         got.push([entry.key.toString('hex'), entry.value.toString('hex')]);
         // A write while the scan is open must not show in it.
-        if (got.length === 1 && op.writeMidway !== undefined) p.put(op.writeMidway.key, op.writeMidway.value);
+        if (got.length === 1 && op.writeMidway !== undefined)
+          p.put(op.writeMidway.key, op.writeMidway.value);
       }
       expect(got).toEqual(expected);
     }

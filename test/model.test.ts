@@ -13,7 +13,11 @@ const SEED = Number(process.env.WALCHECK_SEED ?? 20240611);
 const RUNS = 300;
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const put = (key: string, value: string): BatchOp => ({ type: 'put', key: text(key), value: text(value) });
+const put = (key: string, value: string): BatchOp => ({
+  type: 'put',
+  key: text(key),
+  value: text(value),
+});
 const del = (key: string): BatchOp => ({ type: 'del', key: text(key) });
 const show = (entries: readonly Entry[]): [string, string][] =>
   entries.map(([k, v]) => [Buffer.from(k).toString('latin1'), Buffer.from(v).toString('latin1')]);
@@ -32,8 +36,14 @@ describe('History prefix states', () => {
     expect(history.length).toBe(3);
     expect(history.lastSeq).toBe(6);
     expect(show(history.entriesAt(0))).toEqual([]);
-    expect(show(history.entriesAt(1))).toEqual([['a', '1'], ['b', '1']]);
-    expect(show(history.entriesAt(2))).toEqual([['a', '2'], ['c', '3']]);
+    expect(show(history.entriesAt(1))).toEqual([
+      ['a', '1'],
+      ['b', '1'],
+    ]);
+    expect(show(history.entriesAt(2))).toEqual([
+      ['a', '2'],
+      ['c', '3'],
+    ]);
     expect(show(history.entriesAt(3))).toEqual([['c', '3']]);
     expect(history.get(text('b'), 1)).toEqual(text('1'));
     expect(history.get(text('b'), 2)).toBeUndefined();
@@ -66,9 +76,18 @@ describe('snapshot reads are batch-atomic', () => {
     const history = threeBatches();
     expect(show(history.readAt(0))).toEqual([]);
     expect(show(history.readAt(1))).toEqual([]); // inside b1 (seq 1..2)
-    expect(show(history.readAt(2))).toEqual([['a', '1'], ['b', '1']]);
-    expect(show(history.readAt(4))).toEqual([['a', '1'], ['b', '1']]); // inside b2 (seq 3..5)
-    expect(show(history.readAt(5))).toEqual([['a', '2'], ['c', '3']]);
+    expect(show(history.readAt(2))).toEqual([
+      ['a', '1'],
+      ['b', '1'],
+    ]);
+    expect(show(history.readAt(4))).toEqual([
+      ['a', '1'],
+      ['b', '1'],
+    ]); // inside b2 (seq 3..5)
+    expect(show(history.readAt(5))).toEqual([
+      ['a', '2'],
+      ['c', '3'],
+    ]);
     expect(show(history.readAt(99))).toEqual([['c', '3']]);
     expect(history.model.kAtSeq(4)).toBe(1);
     expect(history.model.kEndingAt(4)).toBe(-1);
@@ -91,8 +110,18 @@ describe('truncateTo', () => {
     expect(id).toBe(4);
     expect(history.position(id)).toBe(2);
     expect(history.seqStartOf(id)).toBe(3);
-    expect(show(history.entriesAt(2))).toEqual([['a', '1'], ['b', '1'], ['z', '9']]);
-    expect(history.events.at(-2)).toEqual({ type: 'recover', epoch: 1, k: 1, lastSeq: 2, line: 'main' });
+    expect(show(history.entriesAt(2))).toEqual([
+      ['a', '1'],
+      ['b', '1'],
+      ['z', '9'],
+    ]);
+    expect(history.events.at(-2)).toEqual({
+      type: 'recover',
+      epoch: 1,
+      k: 1,
+      lastSeq: 2,
+      line: 'main',
+    });
   });
 
   it('refuses a k beyond the chain', () => {
@@ -125,7 +154,13 @@ describe('failures', () => {
     expect(history.batch(3).fate).toBe('superseded');
     expect(history.seqStartOf(4)).toBe(2);
     expect(history.lines()).toHaveLength(1);
-    expect(history.events.at(-1)).toMatchObject({ type: 'ack', id: 4, seqStart: 2, seqStartIfFailedKept: 3, reportedSeqStart: 2 });
+    expect(history.events.at(-1)).toMatchObject({
+      type: 'ack',
+      id: 4,
+      seqStart: 2,
+      seqStartIfFailedKept: 3,
+      reportedSeqStart: 2,
+    });
   });
 
   it('recovering the without-failed line drops the failed batch for good', () => {
@@ -135,7 +170,10 @@ describe('failures', () => {
     history.fail(2, 'IO');
     history.issue([put('c', '3')]);
     history.truncateTo(2, 'without-failed');
-    expect(show(history.entriesAt(2))).toEqual([['a', '1'], ['c', '3']]);
+    expect(show(history.entriesAt(2))).toEqual([
+      ['a', '1'],
+      ['c', '3'],
+    ]);
     expect(history.batch(2).fate).toBe('lost');
     expect(history.lastSeq).toBe(2);
   });
@@ -154,7 +192,12 @@ const opArb: fc.Arbitrary<BatchOp> = fc.oneof(
 );
 type Step = { kind: 'append'; ops: Batch } | { kind: 'truncate'; back: number };
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.array(opArb, { minLength: 1, maxLength: 5 }).map((ops) => ({ kind: 'append' as const, ops })) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .array(opArb, { minLength: 1, maxLength: 5 })
+      .map((ops) => ({ kind: 'append' as const, ops })),
+  },
   { weight: 1, arbitrary: fc.nat(3).map((back) => ({ kind: 'truncate' as const, back })) },
 );
 
@@ -200,7 +243,9 @@ describe(`property: PrefixModel equals a naive replay (seed ${SEED}, ${RUNS} run
           expect(model.endSeq(k)).toBe(seq);
           for (const key of ['', 'a', 'b', 'ab', '\u00ff', '\u0000']) {
             const value = model.get(Buffer.from(key, 'latin1'), k);
-            expect(value === undefined ? undefined : Buffer.from(value).toString('latin1')).toBe(naive.get(key));
+            expect(value === undefined ? undefined : Buffer.from(value).toString('latin1')).toBe(
+              naive.get(key),
+            );
           }
         }
         for (let s = 0; s <= seq + 1; s++) {

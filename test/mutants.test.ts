@@ -7,7 +7,14 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { applyEdits, loadMutantEngine, materializeMutant, PatchError, PROJECT_ROOT, readEngineSources } from '../faults/mutants/mutant-engine.ts';
+import {
+  applyEdits,
+  loadMutantEngine,
+  materializeMutant,
+  PatchError,
+  PROJECT_ROOT,
+  readEngineSources,
+} from '../faults/mutants/mutant-engine.ts';
 import { runMutants, selectVariants } from '../faults/mutants/run-mutants.ts';
 import { mutantsJson, mutantsTable } from '../scripts/commands/mutants.ts';
 import { type Mutant, MUTANTS } from '../faults/mutants/zoo.ts';
@@ -24,7 +31,8 @@ describe('the zoo', () => {
     for (const m of MUTANTS) {
       expect(m.name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
       expect(m.name).not.toBe('correct');
-      for (const line of [m.bug, m.shipped]) expect(line.length > 0 && !line.includes('\n')).toBe(true);
+      for (const line of [m.bug, m.shipped])
+        expect(line.length > 0 && !line.includes('\n')).toBe(true);
       expect(m.rules.length).toBeGreaterThan(0);
       for (const rule of m.rules) expect(rule >= 1 && rule <= 8).toBe(true);
       expect(m.edits.length).toBeGreaterThan(0);
@@ -32,26 +40,41 @@ describe('the zoo', () => {
     }
   });
 
-  it.each(MUTANTS.map((m) => [m.name, m] as const))('%s applies to the current src/ and changes it', (_name, mutant) => {
-    const patched = applyEdits(sources, mutant);
-    for (const edit of mutant.edits) expect(patched.get(edit.file)).not.toBe(sources.get(edit.file));
-    expect(patched.size).toBe(sources.size);
-  });
+  it.each(MUTANTS.map((m) => [m.name, m] as const))(
+    '%s applies to the current src/ and changes it',
+    (_name, mutant) => {
+      const patched = applyEdits(sources, mutant);
+      for (const edit of mutant.edits)
+        expect(patched.get(edit.file)).not.toBe(sources.get(edit.file));
+      expect(patched.size).toBe(sources.size);
+    },
+  );
 
   it('a patch whose text is missing or ambiguous fails loudly, naming the mutant and file', () => {
     const base = MUTANTS[0]!;
-    const missing: Mutant = { ...base, edits: [{ file: 'src/db/log-writer.ts', find: 'no such text in the engine', replace: '' }] };
+    const missing: Mutant = {
+      ...base,
+      edits: [{ file: 'src/db/log-writer.ts', find: 'no such text in the engine', replace: '' }],
+    };
     expect(() => applyEdits(sources, missing)).toThrow(PatchError);
     expect(() => applyEdits(sources, missing)).toThrow(/occurs 0 times in src\/db\/log-writer\.ts/);
-    const ambiguous: Mutant = { ...base, edits: [{ file: 'src/db/log-writer.ts', find: 'await', replace: '' }] };
-    expect(() => applyEdits(sources, ambiguous)).toThrow(new RegExp(`mutant ${base.name}: edit 0: the text to replace occurs \\d+ times`));
+    const ambiguous: Mutant = {
+      ...base,
+      edits: [{ file: 'src/db/log-writer.ts', find: 'await', replace: '' }],
+    };
+    expect(() => applyEdits(sources, ambiguous)).toThrow(
+      new RegExp(`mutant ${base.name}: edit 0: the text to replace occurs \\d+ times`),
+    );
     const noFile: Mutant = { ...base, edits: [{ file: 'src/nope.ts', find: 'x', replace: 'y' }] };
     expect(() => applyEdits(sources, noFile)).toThrow(/src\/nope\.ts does not exist/);
   });
 
   it('selects variants by name, the correct engine last, and refuses unknown names', () => {
     expect(selectVariants().map((v) => v.name)).toEqual([...MUTANTS.map((m) => m.name), 'correct']);
-    expect(selectVariants(['correct', MUTANTS[1]!.name]).map((v) => v.name)).toEqual([MUTANTS[1]!.name, 'correct']);
+    expect(selectVariants(['correct', MUTANTS[1]!.name]).map((v) => v.name)).toEqual([
+      MUTANTS[1]!.name,
+      'correct',
+    ]);
     expect(() => selectVariants(['no-such-mutant'])).toThrow(/unknown variant no-such-mutant/);
   });
 });
@@ -64,24 +87,36 @@ describe('patched copies', () => {
   });
 
   it('live under the project, in .tmp/mutants/<name>/', () => {
-    for (const [i, dir] of dirs.entries()) expect(dir.startsWith(join(PROJECT_ROOT, '.tmp', 'mutants', MUTANTS[i]!.name))).toBe(true);
+    for (const [i, dir] of dirs.entries())
+      expect(dir.startsWith(join(PROJECT_ROOT, '.tmp', 'mutants', MUTANTS[i]!.name))).toBe(true);
   });
 
   it('typecheck (strict, as the project), all in one program', async () => {
     const roots: string[] = [];
     for (const dir of dirs) roots.push(...(await filesUnder(join(dir, 'src'))));
-    const config = ts.getParsedCommandLineOfConfigFile(join(PROJECT_ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(PROJECT_ROOT, 'tsconfig.json'),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+    );
     expect(config).toBeDefined();
     // A patch may leave code it bypassed unused: that is the bug, not a type error.
     const program = ts.createProgram(roots, { ...config!.options, noUnusedLocals: false });
-    const errors = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+    const errors = ts
+      .getPreEmitDiagnostics(program)
+      .map(
+        (d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
+      );
     expect(errors).toEqual([]);
   });
 
-  it.each(MUTANTS.map((m) => [m.name, m] as const))('%s imports as an engine module', async (_name, mutant) => {
-    const engine = await loadMutantEngine(mutant);
-    expect(typeof engine.Database.open).toBe('function');
-  });
+  it.each(MUTANTS.map((m) => [m.name, m] as const))(
+    '%s imports as an engine module',
+    async (_name, mutant) => {
+      const engine = await loadMutantEngine(mutant);
+      expect(typeof engine.Database.open).toBe('function');
+    },
+  );
 });
 
 describe('runMutants', () => {
@@ -98,7 +133,13 @@ describe('runMutants', () => {
       expect(row.report).toContain(`VIOLATION rule ${row.rule}`);
     }
     const json = mutantsJson(rows);
-    expect(json).toMatchObject({ mutants: 2, caught: 2, escaped: [], correctEngine: null, ok: true });
+    expect(json).toMatchObject({
+      mutants: 2,
+      caught: 2,
+      escaped: [],
+      correctEngine: null,
+      ok: true,
+    });
     expect(JSON.stringify(json)).not.toContain('VIOLATION'); // reports stay out of the JSON rows
     expect(mutantsTable(rows)).toHaveLength(2 + rows.length);
   });

@@ -27,7 +27,7 @@ describe('NodeFileSystem', () => {
     const dir = await makeTempDir('node-fs-write');
     const path = join(dir, 'f');
     await fs.writeFile(path, Buffer.from('first, longer content'));
-    expect((await readFile(path, 'utf8'))).toBe('first, longer content');
+    expect(await readFile(path, 'utf8')).toBe('first, longer content');
     await fs.writeFile(path, Buffer.from('second'));
     expect(Buffer.from(await fs.readFile(path)).toString()).toBe('second'); // replaced, not overwritten in place
     expect(await fs.stat(path)).toEqual({ size: 6, isDirectory: false });

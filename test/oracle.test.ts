@@ -33,7 +33,11 @@ import {
 // ---- helpers ----
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const put = (key: string, value: string): BatchOp => ({ type: 'put', key: text(key), value: text(value) });
+const put = (key: string, value: string): BatchOp => ({
+  type: 'put',
+  key: text(key),
+  value: text(value),
+});
 const del = (key: string): BatchOp => ({ type: 'del', key: text(key) });
 const SEED = Number(process.env.WALCHECK_SEED ?? 20240611);
 const DIR = '/db';
@@ -41,7 +45,11 @@ const SEG1 = '00000000000000000001.wal';
 const SEG2 = '00000000000000000002.wal';
 
 /** One record per spec sections 2-3: crc, length, type 1, flags 0, reserved 0, seqStart, count, payload. */
-function encodeRecord(seqStart: number, ops: readonly BatchOp[], patch: { type?: number; count?: number } = {}): Buffer {
+function encodeRecord(
+  seqStart: number,
+  ops: readonly BatchOp[],
+  patch: { type?: number; count?: number } = {},
+): Buffer {
   const payload = Buffer.concat(
     ops.map((op) => {
       const value = op.type === 'put' ? op.value : new Uint8Array(0);
@@ -95,7 +103,12 @@ function fourBatches(): History {
 type Opened = Extract<Observed, { opened: true }>;
 
 function observedAt(history: History, k: number, extra: Partial<Opened> = {}): Opened {
-  return { opened: true, lastSeq: history.model.endSeq(k), entries: history.entriesAt(k), ...extra };
+  return {
+    opened: true,
+    lastSeq: history.model.endSeq(k),
+    entries: history.entriesAt(k),
+    ...extra,
+  };
 }
 
 function expectPass(verdict: Verdict | RecoveryVerdict): void {
@@ -119,11 +132,14 @@ describe('wal-decode', () => {
 
   it('agrees with every golden vector', async () => {
     const root = join(import.meta.dirname, 'vectors');
-    const names = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    const names = (await readdir(root, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(names.length).toBeGreaterThanOrEqual(6);
     for (const name of names) {
       const segments = new Map<string, Uint8Array>();
-      for (const file of await readdir(join(root, name))) segments.set(file, await readFile(join(root, name, file)));
+      for (const file of await readdir(join(root, name)))
+        segments.set(file, await readFile(join(root, name, file)));
       const expected = JSON.parse(await readFile(join(root, `${name}.expected.json`), 'utf8'));
       const log = decodeLog(segments);
       const state = new Map<string, string>();
@@ -134,7 +150,15 @@ describe('wal-decode', () => {
           else state.delete(key);
         }
       }
-      expect({ status: log.status, records: log.records.length, lastSeq: log.lastSeq, firstInvalid: log.firstInvalid }, name).toEqual({
+      expect(
+        {
+          status: log.status,
+          records: log.records.length,
+          lastSeq: log.lastSeq,
+          firstInvalid: log.firstInvalid,
+        },
+        name,
+      ).toEqual({
         status: expected.status,
         records: expected.records,
         lastSeq: expected.lastSeq,
@@ -149,10 +173,26 @@ describe('wal-decode', () => {
   const cases: [string, Uint8Array, string][] = [
     ['truncated-header', good.subarray(0, good.length - second + 23), 'truncated-header'],
     ['truncated-payload', good.subarray(0, good.length - 1), 'truncated-payload'],
-    ['checksum-mismatch', Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([good[good.length - 1]! ^ 1])]), 'checksum-mismatch'],
-    ['bad-header', Buffer.concat([encodeRecord(1, B1), encodeRecord(3, B2, { type: 2 })]), 'bad-header'],
-    ['bad-payload', Buffer.concat([encodeRecord(1, B1), encodeRecord(3, B2, { count: 2 })]), 'bad-payload'],
-    ['sequence-mismatch', Buffer.concat([encodeRecord(1, B1), encodeRecord(4, B2)]), 'sequence-mismatch'],
+    [
+      'checksum-mismatch',
+      Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([good[good.length - 1]! ^ 1])]),
+      'checksum-mismatch',
+    ],
+    [
+      'bad-header',
+      Buffer.concat([encodeRecord(1, B1), encodeRecord(3, B2, { type: 2 })]),
+      'bad-header',
+    ],
+    [
+      'bad-payload',
+      Buffer.concat([encodeRecord(1, B1), encodeRecord(3, B2, { count: 2 })]),
+      'bad-payload',
+    ],
+    [
+      'sequence-mismatch',
+      Buffer.concat([encodeRecord(1, B1), encodeRecord(4, B2)]),
+      'sequence-mismatch',
+    ],
   ];
   it.each(cases)('names %s at the second record, keeping the first', (_, bytes, reason) => {
     const log = decodeLog(new Map([[SEG1, bytes]]));
@@ -163,15 +203,34 @@ describe('wal-decode', () => {
   });
 
   it('names a missing segment, a corrupt earlier segment and finds the first damaged record', () => {
-    const gap = decodeLog(new Map([[SEG1, segmentOf([B1])], ['00000000000000000003.wal', segmentOf([B2], 3)]]));
-    expect(gap.firstInvalid).toEqual({ segment: '00000000000000000003.wal', offset: 0, reason: 'missing-segment' });
+    const gap = decodeLog(
+      new Map([
+        [SEG1, segmentOf([B1])],
+        ['00000000000000000003.wal', segmentOf([B2], 3)],
+      ]),
+    );
+    expect(gap.firstInvalid).toEqual({
+      segment: '00000000000000000003.wal',
+      offset: 0,
+      reason: 'missing-segment',
+    });
     expect(gap.status).toBe('corrupt');
     const noFirst = decodeLog(new Map([[SEG2, segmentOf([B1])]]));
     expect(noFirst.firstInvalid?.reason).toBe('missing-segment');
-    const earlier = decodeLog(new Map([[SEG1, cases[2]![1]], [SEG2, segmentOf([B3], 6)]]));
+    const earlier = decodeLog(
+      new Map([
+        [SEG1, cases[2]![1]],
+        [SEG2, segmentOf([B3], 6)],
+      ]),
+    );
     expect(earlier.status).toBe('corrupt');
     const files = new Map([[SEG1, segmentOf([B1, B2])]]);
-    expect(firstDamagedRecord(files, [{ segment: SEG1, offset: 90 }, { segment: SEG1, offset: 50 }])?.seqStart).toBe(3);
+    expect(
+      firstDamagedRecord(files, [
+        { segment: SEG1, offset: 90 },
+        { segment: SEG1, offset: 50 },
+      ])?.seqStart,
+    ).toBe(3);
     expect(firstDamagedRecord(files, [{ segment: SEG1, offset: 500 }])).toBeNull();
   });
 
@@ -183,10 +242,34 @@ describe('wal-decode', () => {
       | { kind: 'flip'; segment: number; at: number }
       | { kind: 'drop'; segment: number };
     const changeArb: fc.Arbitrary<Change> = fc.oneof(
-      { weight: 6, arbitrary: fc.record({ kind: fc.constant('append' as const), segment: fc.nat(2), batch: fc.nat(3) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('cut' as const), segment: fc.nat(2), bytes: fc.nat(60) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('flip' as const), segment: fc.nat(2), at: fc.nat(400) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('drop' as const), segment: fc.nat(2) }) },
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant('append' as const),
+          segment: fc.nat(2),
+          batch: fc.nat(3),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('cut' as const),
+          segment: fc.nat(2),
+          bytes: fc.nat(60),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('flip' as const),
+          segment: fc.nat(2),
+          at: fc.nat(400),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('drop' as const), segment: fc.nat(2) }),
+      },
     );
     const batches = [B1, B2, B3, B4];
     fc.assert(
@@ -198,7 +281,13 @@ describe('wal-decode', () => {
           const s = change.segment;
           if (change.kind === 'append') {
             // Usually the next sequence number, so that long valid logs occur.
-            const seq = decodeLog(new Map([[SEG1, segments[0]!], [SEG2, segments[1]!]])).lastSeq + 1;
+            const seq =
+              decodeLog(
+                new Map([
+                  [SEG1, segments[0]!],
+                  [SEG2, segments[1]!],
+                ]),
+              ).lastSeq + 1;
             segments[s] = Buffer.concat([segments[s]!, encodeRecord(seq, batches[change.batch]!)]);
             present[s] = true;
           } else if (change.kind === 'cut') {
@@ -245,7 +334,14 @@ describe('rule 1: acknowledged means durable', () => {
     const history = fourBatches();
     expectPass(checkAckDurable(history, 2, dirFiles({ [SEG1]: segmentOf([B1, B2]) }), DIR));
     expectPass(checkAckDurable(history, 2, dirFiles({ [SEG1]: segmentOf([B1, B2, B3]) }), DIR));
-    expectPass(checkAckDurable(history, 3, dirFiles({ [SEG1]: segmentOf([B1, B2]), [SEG2]: segmentOf([B3], 6) }), DIR));
+    expectPass(
+      checkAckDurable(
+        history,
+        3,
+        dirFiles({ [SEG1]: segmentOf([B1, B2]), [SEG2]: segmentOf([B3], 6) }),
+        DIR,
+      ),
+    );
   });
 
   it('flags an acked batch whose record is not durable yet', () => {
@@ -306,11 +402,35 @@ describe('rule 2: prefix', () => {
 
   it('flags a state that is no prefix, a failed default open, a get that disagrees and an unsorted scan', () => {
     const history = fourBatches();
-    const alien = observedAt(history, 2, { entries: [[text('a'), text('2')], [text('zz'), text('?')]] });
+    const alien = observedAt(history, 2, {
+      entries: [
+        [text('a'), text('2')],
+        [text('zz'), text('?')],
+      ],
+    });
     expectRule(checkRecovery(history, alien), 2);
-    expectRule(checkRecovery(history, { opened: false, error: { code: 'CORRUPT', segment: SEG1, offset: 46, reason: 'checksum-mismatch' } }), 2);
-    expectRule(checkRecovery(history, observedAt(history, 2, { gets: [[text('b'), text('1')]] })), 2);
-    expectPass(checkRecovery(history, observedAt(history, 2, { gets: [[text('b'), undefined], [text('c'), text('3')]] })));
+    expectRule(
+      checkRecovery(history, {
+        opened: false,
+        error: { code: 'CORRUPT', segment: SEG1, offset: 46, reason: 'checksum-mismatch' },
+      }),
+      2,
+    );
+    expectRule(
+      checkRecovery(history, observedAt(history, 2, { gets: [[text('b'), text('1')]] })),
+      2,
+    );
+    expectPass(
+      checkRecovery(
+        history,
+        observedAt(history, 2, {
+          gets: [
+            [text('b'), undefined],
+            [text('c'), text('3')],
+          ],
+        }),
+      ),
+    );
     const reversed = [...history.entriesAt(2)].reverse();
     expectRule(checkRecovery(history, observedAt(history, 2, { entries: reversed })), 2);
   });
@@ -352,14 +472,20 @@ describe('rule 4: versions', () => {
     const history = fourBatches();
     // At seq 4 (inside b2, seq 3..5) a read must show b1 only; this one saw "a=2, del b".
     const partOfB2 = [[text('a'), text('2')]] as const;
-    const verdict = checkRecovery(history, observedAt(history, 3, { snapshots: [{ seq: 4, entries: partOfB2 }] }));
+    const verdict = checkRecovery(
+      history,
+      observedAt(history, 3, { snapshots: [{ seq: 4, entries: partOfB2 }] }),
+    );
     expectRule(verdict, 4);
     expect(verdict.ok || verdict.message).toContain('part of batch b2');
   });
 
   it('flags a snapshot read that sees a later batch', () => {
     const history = fourBatches();
-    const verdict = checkRecovery(history, observedAt(history, 3, { snapshots: [{ seq: 2, entries: history.entriesAt(2) }] }));
+    const verdict = checkRecovery(
+      history,
+      observedAt(history, 3, { snapshots: [{ seq: 2, entries: history.entriesAt(2) }] }),
+    );
     expectRule(verdict, 4);
     expect(verdict.ok || verdict.expectedK).toEqual([1, 1]);
   });
@@ -405,7 +531,10 @@ describe('rule 5: going on', () => {
     expectRule(checkRecovery(history, observedAt(history, 3)), 2); // the new acked batch lost
     const withLost = new History();
     for (const ops of [B1, B2, B3, B4]) withLost.issue(ops);
-    expectRule(checkRecovery(history, { opened: true, lastSeq: 8, entries: withLost.entriesAt(4) }), 2); // lost b4 resurrected
+    expectRule(
+      checkRecovery(history, { opened: true, lastSeq: 8, entries: withLost.entriesAt(4) }),
+      2,
+    ); // lost b4 resurrected
   });
 });
 
@@ -417,13 +546,23 @@ describe('rule 6: corruption is detected, never served', () => {
   it('passes an open that fails naming the damaged segment, offset and reason', () => {
     const history = fourBatches();
     const error = { code: 'CORRUPT', segment: SEG1, offset: 46, reason: 'checksum-mismatch' };
-    expect(checkRecovery(history, { opened: false, error }, { bitRot })).toEqual({ ok: true, k: null, line: null, lastSeq: null });
+    expect(checkRecovery(history, { opened: false, error }, { bitRot })).toEqual({
+      ok: true,
+      k: null,
+      line: null,
+      lastSeq: null,
+    });
   });
 
   it('passes the state before the damaged batch when the report names the damage', () => {
     const history = fourBatches();
-    const report = { status: 'torn-tail', firstInvalid: { segment: SEG1, offset: 46, reason: 'checksum-mismatch' } };
-    const verdict = checkRecovery(history, observedAt(history, 1, { report }), { bitRot: { batch: 2 } });
+    const report = {
+      status: 'torn-tail',
+      firstInvalid: { segment: SEG1, offset: 46, reason: 'checksum-mismatch' },
+    };
+    const verdict = checkRecovery(history, observedAt(history, 1, { report }), {
+      bitRot: { batch: 2 },
+    });
     expect(verdict).toEqual({ ok: true, k: 1, line: 'main', lastSeq: 2 });
   });
 
@@ -437,7 +576,10 @@ describe('rule 6: corruption is detected, never served', () => {
 
   it('flags a silent recovery, an open failure naming nothing, and one naming the wrong place', () => {
     const history = fourBatches();
-    expectRule(checkRecovery(history, observedAt(history, 1, { report: { status: 'clean' } }), { bitRot }), 6);
+    expectRule(
+      checkRecovery(history, observedAt(history, 1, { report: { status: 'clean' } }), { bitRot }),
+      6,
+    );
     expectRule(checkRecovery(history, observedAt(history, 1), { bitRot }), 6);
     expectRule(checkRecovery(history, { opened: false, error: { code: 'IO' } }, { bitRot }), 6);
     const elsewhere = { code: 'CORRUPT', segment: SEG1, offset: 0, reason: 'checksum-mismatch' };
@@ -475,7 +617,13 @@ describe('rule 7: failures fail closed', () => {
   it('passes an engine that goes on with the failed batch wholly absent', () => {
     const history = failedSecond();
     const id = history.issue(B3);
-    expectPass(checkRecovery(history, { opened: true, lastSeq: 3, entries: [...history.entriesAt(1), [text('d'), text('4')]] }));
+    expectPass(
+      checkRecovery(history, {
+        opened: true,
+        lastSeq: 3,
+        entries: [...history.entriesAt(1), [text('d'), text('4')]],
+      }),
+    );
     history.ack(id, 3);
     expectPass(checkFailClosed(history.events));
     expectPass(checkAckDurable(history, id, dirFiles({ [SEG1]: segmentOf([B1, B3]) }), DIR));
@@ -512,7 +660,11 @@ describe('rule 7: failures fail closed', () => {
     const onDisk = failedSecond();
     const id2 = onDisk.issue(B3);
     onDisk.ack(id2);
-    const failedBytesKept = Buffer.concat([segmentOf([B1]), encodeRecord(3, B2), encodeRecord(6, B3)]);
+    const failedBytesKept = Buffer.concat([
+      segmentOf([B1]),
+      encodeRecord(3, B2),
+      encodeRecord(6, B3),
+    ]);
     expectRule(checkAckDurable(onDisk, id2, dirFiles({ [SEG1]: failedBytesKept }), DIR), 7);
   });
 
@@ -523,7 +675,11 @@ describe('rule 7: failures fail closed', () => {
     const resurrected = new History();
     resurrected.issue(B1);
     resurrected.issue(B2);
-    const verdict = checkRecovery(history, { opened: true, lastSeq: 5, entries: resurrected.entriesAt(2) });
+    const verdict = checkRecovery(history, {
+      opened: true,
+      lastSeq: 5,
+      entries: resurrected.entriesAt(2),
+    });
     expectRule(verdict, 7);
   });
 
@@ -544,9 +700,21 @@ describe('rule 8: nothing deleted', () => {
   const tail = original.subarray(102);
 
   it('passes a tail moved to quarantine/ byte for byte, and whole segments moved', () => {
-    expectPass(checkQuarantine(new Map([[SEG1, original]]), new Map([[SEG1, kept]]), new Map([[`${SEG1}.102.tail`, tail]]), tail.length));
-    const before = new Map([[SEG1, kept], [SEG2, segmentOf([B3], 6)]]);
-    expectPass(checkQuarantine(before, new Map([[SEG1, kept]]), new Map([[SEG2, segmentOf([B3], 6)]])));
+    expectPass(
+      checkQuarantine(
+        new Map([[SEG1, original]]),
+        new Map([[SEG1, kept]]),
+        new Map([[`${SEG1}.102.tail`, tail]]),
+        tail.length,
+      ),
+    );
+    const before = new Map([
+      [SEG1, kept],
+      [SEG2, segmentOf([B3], 6)],
+    ]);
+    expectPass(
+      checkQuarantine(before, new Map([[SEG1, kept]]), new Map([[SEG2, segmentOf([B3], 6)]])),
+    );
     expectPass(checkQuarantine(new Map([[SEG1, kept]]), new Map([[SEG1, kept]]), new Map()));
   });
 
@@ -554,12 +722,44 @@ describe('rule 8: nothing deleted', () => {
     expectRule(checkQuarantine(new Map([[SEG1, original]]), new Map([[SEG1, kept]]), new Map()), 8);
     const different = Buffer.from(tail);
     different[0] = different[0]! ^ 0xff;
-    expectRule(checkQuarantine(new Map([[SEG1, original]]), new Map([[SEG1, kept]]), new Map([['t', different]])), 8);
+    expectRule(
+      checkQuarantine(
+        new Map([[SEG1, original]]),
+        new Map([[SEG1, kept]]),
+        new Map([['t', different]]),
+      ),
+      8,
+    );
     const rewritten = Buffer.from(kept);
     rewritten[3] = rewritten[3]! ^ 1;
-    expectRule(checkQuarantine(new Map([[SEG1, original]]), new Map([[SEG1, rewritten]]), new Map([['t', tail]])), 8);
-    expectRule(checkQuarantine(new Map([[SEG1, original]]), new Map([[SEG1, kept]]), new Map([['t', tail]]), 3), 8);
-    expectRule(checkQuarantine(new Map([[SEG1, kept], [SEG2, segmentOf([B3], 6)]]), new Map([[SEG1, kept]]), new Map()), 8);
+    expectRule(
+      checkQuarantine(
+        new Map([[SEG1, original]]),
+        new Map([[SEG1, rewritten]]),
+        new Map([['t', tail]]),
+      ),
+      8,
+    );
+    expectRule(
+      checkQuarantine(
+        new Map([[SEG1, original]]),
+        new Map([[SEG1, kept]]),
+        new Map([['t', tail]]),
+        3,
+      ),
+      8,
+    );
+    expectRule(
+      checkQuarantine(
+        new Map([
+          [SEG1, kept],
+          [SEG2, segmentOf([B3], 6)],
+        ]),
+        new Map([[SEG1, kept]]),
+        new Map(),
+      ),
+      8,
+    );
   });
 
   it('checkUnchanged: a read-only or failed open changes nothing', () => {
@@ -575,24 +775,34 @@ describe('rule 8: nothing deleted', () => {
 describe(`property: checkRecovery passes exactly when a naive replay finds an allowed k (seed ${SEED})`, () => {
   const keyArb = fc.constantFrom('a', 'b', 'c');
   const opArb: fc.Arbitrary<BatchOp> = fc.oneof(
-    fc.record({ key: keyArb, value: fc.constantFrom('0', '1') }).map(({ key, value }) => put(key, value)),
+    fc
+      .record({ key: keyArb, value: fc.constantFrom('0', '1') })
+      .map(({ key, value }) => put(key, value)),
     keyArb.map((key) => del(key)),
   );
   const scenarioArb = fc.record({
-    batches: fc.array(fc.array(opArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 }),
+    batches: fc.array(fc.array(opArb, { minLength: 1, maxLength: 3 }), {
+      minLength: 1,
+      maxLength: 8,
+    }),
     acked: fc.nat(8),
     k: fc.nat(8),
     dropOp: fc.option(fc.nat(30), { nil: undefined }),
     lastSeqDelta: fc.constantFrom(0, 0, 0, -1, 1),
   });
 
-  function naiveEntries(batches: readonly (readonly BatchOp[])[], count: number, skipOp?: number): [string, string][] {
+  function naiveEntries(
+    batches: readonly (readonly BatchOp[])[],
+    count: number,
+    skipOp?: number,
+  ): [string, string][] {
     const state = new Map<string, string>();
     let index = 0;
     for (const ops of batches.slice(0, count)) {
       for (const op of ops) {
         if (index++ === skipOp) continue;
-        if (op.type === 'put') state.set(Buffer.from(op.key).toString(), Buffer.from(op.value).toString());
+        if (op.type === 'put')
+          state.set(Buffer.from(op.key).toString(), Buffer.from(op.value).toString());
         else state.delete(Buffer.from(op.key).toString());
       }
     }
@@ -612,13 +822,22 @@ describe(`property: checkRecovery passes exactly when a naive replay finds an al
         const skip = dropOp === undefined || ops === 0 ? undefined : dropOp % ops;
         const found = naiveEntries(batches, k, skip);
         const lastSeq = ops + lastSeqDelta;
-        const observed: Observed = { opened: true, lastSeq, entries: found.map(([key, value]) => [text(key), text(value)]) };
+        const observed: Observed = {
+          opened: true,
+          lastSeq,
+          entries: found.map(([key, value]) => [text(key), text(value)]),
+        };
         // Naive: some whole prefix c >= ackedCount ending at lastSeq has exactly this state.
         let seq = 0;
         let naiveOk = false;
         for (let c = 0; c <= batches.length; c++) {
           if (c > 0) seq += batches[c - 1]!.length;
-          if (c >= ackedCount && seq === lastSeq && JSON.stringify(naiveEntries(batches, c)) === JSON.stringify(found)) naiveOk = true;
+          if (
+            c >= ackedCount &&
+            seq === lastSeq &&
+            JSON.stringify(naiveEntries(batches, c)) === JSON.stringify(found)
+          )
+            naiveOk = true;
         }
         const verdict = checkRecovery(history, observed);
         expect(verdict.ok, formatVerdict(verdict)).toBe(naiveOk);
@@ -635,13 +854,17 @@ describe('formatVerdict', () => {
     const history = fourBatches();
     const verdict = checkRecovery(history, observedAt(history, 1));
     const printed = formatVerdict(verdict);
-    expect(printed).toMatch(/^VIOLATION rule 2 \(prefix\): acknowledged batch b2 \(seq 3\.\.5\) is missing/);
+    expect(printed).toMatch(
+      /^VIOLATION rule 2 \(prefix\): acknowledged batch b2 \(seq 3\.\.5\) is missing/,
+    );
     expect(printed).toContain('expected: k in [2, 4]');
     expect(printed).toContain('found:    lastSeq 2, 2 keys; equals the model after k=1');
     expect(printed).toContain('~ "a": expected "2", found "1"');
     expect(printed).toContain('+ "b" = "1"');
     expect(printed).toContain('- "c" = "3"');
     expect(printed.split('\n').length).toBeLessThan(15);
-    expect(formatVerdict(checkRecovery(history, observedAt(history, 2)))).toBe('ok: recovered k=2 (lastSeq 5, line main)');
+    expect(formatVerdict(checkRecovery(history, observedAt(history, 2)))).toBe(
+      'ok: recovered k=2 (lastSeq 5, line main)',
+    );
   });
 });

@@ -36,12 +36,18 @@ describe('PowerLossFileSystem: errors', () => {
   const calls: [string, (fs: FileSystem, dir: string) => Promise<unknown>][] = [
     ['open a directory for writing', (fs, dir) => fs.open(join(dir, 'd'), 'write')],
     ['open a missing file for writing', (fs, dir) => fs.open(join(dir, 'missing'), 'write')],
-    ['create a file in a missing directory', (fs, dir) => fs.open(join(dir, 'missing', 'x'), 'create')],
+    [
+      'create a file in a missing directory',
+      (fs, dir) => fs.open(join(dir, 'missing', 'x'), 'create'),
+    ],
     ['readFile a directory', (fs, dir) => fs.readFile(join(dir, 'd'))],
     ['readFile a missing file', (fs, dir) => fs.readFile(join(dir, 'missing'))],
     ['writeFile onto a directory', (fs, dir) => fs.writeFile(join(dir, 'd'), bytes('x'))],
     ['rename a missing file', (fs, dir) => fs.rename(join(dir, 'missing'), join(dir, 'x'))],
-    ['rename into a missing directory', (fs, dir) => fs.rename(join(dir, 'f'), join(dir, 'missing', 'f'))],
+    [
+      'rename into a missing directory',
+      (fs, dir) => fs.rename(join(dir, 'f'), join(dir, 'missing', 'f')),
+    ],
     ['rename a file onto a directory', (fs, dir) => fs.rename(join(dir, 'f'), join(dir, 'd'))],
     ['unlink a missing file', (fs, dir) => fs.unlink(join(dir, 'missing'))],
     ['unlink a directory', (fs, dir) => fs.unlink(join(dir, 'd'))],
@@ -77,7 +83,13 @@ describe('PowerLossFileSystem: errors', () => {
     const closed = await fs.open(join(dir, 'f'), 'write');
     await closed.close();
     const buffer = new Uint8Array(4);
-    for (const call of [closed.read(buffer, 0, 4, 0), closed.write(bytes('x'), 0), closed.datasync(), closed.size(), closed.truncate(0)]) {
+    for (const call of [
+      closed.read(buffer, 0, 4, 0),
+      closed.write(bytes('x'), 0),
+      closed.datasync(),
+      closed.size(),
+      closed.truncate(0),
+    ]) {
       expect(await codeOf(call)).toBe('EBADF');
     }
     const unnamed = await fs.open(join(dir, 'new'), 'create'); // no disk path yet: the error still names something
@@ -102,7 +114,7 @@ describe('PowerLossFileSystem: data and names', () => {
     expect(await readFile(join(dir, 'f'), 'utf8')).toBe('disk');
   });
 
-  it('writeFile is not synced: a new file\'s name needs syncDir, its bytes a datasync', async () => {
+  it("writeFile is not synced: a new file's name needs syncDir, its bytes a datasync", async () => {
     const dir = await tree('plfs-writefile');
     const fs = new PowerLossFileSystem();
     await fs.writeFile(join(dir, 'new'), bytes('fresh'));
@@ -164,7 +176,9 @@ describe('PowerLossFileSystem: data and names', () => {
     await file.datasync();
     expect(log).toEqual(['write 0 1']);
     log.length = 0;
-    const calm = new PowerLossFileSystem(new WriteLogFs(log), { tear: { seed: 7, probability: 0 } });
+    const calm = new PowerLossFileSystem(new WriteLogFs(log), {
+      tear: { seed: 7, probability: 0 },
+    });
     const other = await calm.open(join(dir, 'f'), 'write');
     await other.write(bytes('0123456789'), 0);
     await other.datasync();
@@ -184,7 +198,11 @@ describe('PowerLossFileSystem: data and names', () => {
   });
 
   it('splitUnits: a truncate is one unit; ops after the cut go to the rest whole', () => {
-    const ops = [{ kind: 'truncate', size: 0 }, { kind: 'write', offset: 0, data: bytes('abc') }, { kind: 'write', offset: 3, data: bytes('de') }] as const;
+    const ops = [
+      { kind: 'truncate', size: 0 },
+      { kind: 'write', offset: 0, data: bytes('abc') },
+      { kind: 'write', offset: 3, data: bytes('de') },
+    ] as const;
     expect(splitUnits(ops, 1)).toEqual([[ops[0]], [ops[1], ops[2]]]);
     expect(splitUnits(ops, 4)).toEqual([[ops[0], ops[1]], [ops[2]]]);
     expect(splitUnits(ops, 6)).toEqual([[...ops], []]);
@@ -206,7 +224,9 @@ class WriteLogFs extends NodeFileSystem {
       read: (...args) => handle.read(...args),
       write: async (data, position) => {
         this.log.push(`write ${position} ${data.length}`);
-        return this.writeBytes === Infinity ? handle.write(data, position) : Math.min(this.writeBytes, data.length);
+        return this.writeBytes === Infinity
+          ? handle.write(data, position)
+          : Math.min(this.writeBytes, data.length);
       },
       datasync: () => handle.datasync(),
       truncate: (size) => handle.truncate(size),

@@ -136,15 +136,25 @@ describe('PowerLossFileSystem: the disk holds only what was synced', () => {
   });
 
   it('splitUnits cuts a write inside and keeps issue order', () => {
-    const [first, rest] = splitUnits([{ kind: 'write', offset: 4, data: bytes('abcd') }, { kind: 'truncate', size: 2 }], 2);
+    const [first, rest] = splitUnits(
+      [
+        { kind: 'write', offset: 4, data: bytes('abcd') },
+        { kind: 'truncate', size: 2 },
+      ],
+      2,
+    );
     expect(first).toEqual([{ kind: 'write', offset: 4, data: bytes('ab') }]);
-    expect(rest).toEqual([{ kind: 'write', offset: 6, data: bytes('cd') }, { kind: 'truncate', size: 2 }]);
+    expect(rest).toEqual([
+      { kind: 'write', offset: 6, data: bytes('cd') },
+      { kind: 'truncate', size: 2 },
+    ]);
   });
 
   it('the engine on it: acknowledged batches are on disk, readable by a plain read-only open', async () => {
     const dir = join(await makeTempDir('plfs-engine'), 'db');
     const db = await Database.open(dir, { fs: new PowerLossFileSystem() });
-    for (let i = 0; i < 20; i++) await db.write([{ type: 'put', key: bytes(`k${i % 7}`), value: bytes(`v${i}`) }]);
+    for (let i = 0; i < 20; i++)
+      await db.write([{ type: 'put', key: bytes(`k${i % 7}`), value: bytes(`v${i}`) }]);
     // No close: the process "dies" here. What the disk holds is what a power cut leaves.
     const after = await Database.open(dir, { readOnly: true });
     expect(after.lastSeq).toBe(20);
@@ -166,28 +176,81 @@ describe('checkBlackBoxRecovery', () => {
   }
 
   it('infers k from the state: every acked batch, pending ones optional', () => {
-    expect(checkBlackBoxRecovery(history(), { opened: true, entries: [entry('a', '1'), entry('b', '2'), entry('c', '3')] }, { kind: 'none' })).toMatchObject({ ok: true, k: 2, lastSeq: 3 });
-    expect(checkBlackBoxRecovery(history(), { opened: true, entries: [entry('a', '4'), entry('b', '2'), entry('c', '3')] }, { kind: 'none' })).toMatchObject({ ok: true, k: 3 });
-    expect(checkBlackBoxRecovery(history(), { opened: true, entries: [entry('a', '1')] }, { kind: 'none' })).toMatchObject({ ok: false, rule: 2 });
+    expect(
+      checkBlackBoxRecovery(
+        history(),
+        { opened: true, entries: [entry('a', '1'), entry('b', '2'), entry('c', '3')] },
+        { kind: 'none' },
+      ),
+    ).toMatchObject({ ok: true, k: 2, lastSeq: 3 });
+    expect(
+      checkBlackBoxRecovery(
+        history(),
+        { opened: true, entries: [entry('a', '4'), entry('b', '2'), entry('c', '3')] },
+        { kind: 'none' },
+      ),
+    ).toMatchObject({ ok: true, k: 3 });
+    expect(
+      checkBlackBoxRecovery(
+        history(),
+        { opened: true, entries: [entry('a', '1')] },
+        { kind: 'none' },
+      ),
+    ).toMatchObject({ ok: false, rule: 2 });
   });
 
   it('known damage at batch j allows losing j and after, never serving it', () => {
     const damaged = { kind: 'known', bitRot: { seqStart: 2 } } as const;
-    expect(checkBlackBoxRecovery(history(), { opened: true, entries: [entry('a', '1')] }, damaged)).toMatchObject({ ok: true, k: 1 });
-    expect(checkBlackBoxRecovery(history(), { opened: true, entries: [entry('a', '1'), entry('b', '2'), entry('c', '3')] }, damaged)).toMatchObject({ ok: false, rule: 6 });
+    expect(
+      checkBlackBoxRecovery(history(), { opened: true, entries: [entry('a', '1')] }, damaged),
+    ).toMatchObject({ ok: true, k: 1 });
+    expect(
+      checkBlackBoxRecovery(
+        history(),
+        { opened: true, entries: [entry('a', '1'), entry('b', '2'), entry('c', '3')] },
+        damaged,
+      ),
+    ).toMatchObject({ ok: false, rule: 6 });
   });
 
   it('unknown damage allows any whole prefix or a refused open, never part of a batch', () => {
-    expect(checkBlackBoxRecovery(history(), { opened: true, entries: [] }, { kind: 'unknown' })).toMatchObject({ ok: true, k: 0 });
-    expect(checkBlackBoxRecovery(history(), { opened: false, error: { code: 'CORRUPT' } }, { kind: 'unknown' })).toMatchObject({ ok: true, k: null });
-    expect(checkBlackBoxRecovery(history(), { opened: true, entries: [entry('a', '1'), entry('b', '2')] }, { kind: 'unknown' })).toMatchObject({ ok: false, rule: 3 });
-    expect(checkBlackBoxRecovery(history(), { opened: true, entries: [entry('a', '9')] }, { kind: 'unknown' })).toMatchObject({ ok: false, rule: 6 });
+    expect(
+      checkBlackBoxRecovery(history(), { opened: true, entries: [] }, { kind: 'unknown' }),
+    ).toMatchObject({ ok: true, k: 0 });
+    expect(
+      checkBlackBoxRecovery(
+        history(),
+        { opened: false, error: { code: 'CORRUPT' } },
+        { kind: 'unknown' },
+      ),
+    ).toMatchObject({ ok: true, k: null });
+    expect(
+      checkBlackBoxRecovery(
+        history(),
+        { opened: true, entries: [entry('a', '1'), entry('b', '2')] },
+        { kind: 'unknown' },
+      ),
+    ).toMatchObject({ ok: false, rule: 3 });
+    expect(
+      checkBlackBoxRecovery(
+        history(),
+        { opened: true, entries: [entry('a', '9')] },
+        { kind: 'unknown' },
+      ),
+    ).toMatchObject({ ok: false, rule: 6 });
   });
 });
 
 describe('engine commands', () => {
   it('splitCommand reads quotes and escapes; quoteCommand writes what it reads back', () => {
-    expect(splitCommand(`node --import tsx 'my dir/a.ts' "x \\"y\\"" z\\ w`)).toEqual(['node', '--import', 'tsx', 'my dir/a.ts', 'x "y"', 'z w']);
+    expect(splitCommand(`node --import tsx 'my dir/a.ts' "x \\"y\\"" z\\ w`)).toEqual([
+      'node',
+      '--import',
+      'tsx',
+      'my dir/a.ts',
+      'x "y"',
+      'z w',
+    ]);
     const words = ['node', "it's here", 'plain'];
     expect(splitCommand(quoteCommand(words))).toEqual(words);
   });
@@ -208,12 +271,15 @@ function options(overrides: Partial<RealOptions>): RealOptions {
 }
 
 describe(`walcheck real on our engine (seed ${SEED})`, () => {
-  it.concurrent('plain SIGKILLs: every recovery is a whole prefix with every acked batch', async ({ expect }) => {
-    const summary = await runRealSuite(options({ kills: 3 }));
-    expect(summary.failure).toBeNull();
-    expect(summary).toMatchObject({ kills: 3, recovered: 3, violations: 0, lostAcked: 0 });
-    expect(summary.acked).toBeGreaterThan(0);
-  });
+  it.concurrent(
+    'plain SIGKILLs: every recovery is a whole prefix with every acked batch',
+    async ({ expect }) => {
+      const summary = await runRealSuite(options({ kills: 3 }));
+      expect(summary.failure).toBeNull();
+      expect(summary).toMatchObject({ kills: 3, recovered: 3, violations: 0, lostAcked: 0 });
+      expect(summary.acked).toBeGreaterThan(0);
+    },
+  );
 
   it.concurrent('power-loss emulation: unsynced data dies with the process', async ({ expect }) => {
     const summary = await runRealSuite(options({ kills: 3, seed: SEED + 1, powerLoss: true }));
@@ -221,11 +287,21 @@ describe(`walcheck real on our engine (seed ${SEED})`, () => {
     expect(summary).toMatchObject({ kills: 3, recovered: 3, violations: 0, lostAcked: 0 });
   });
 
-  it.concurrent('damage to the last segment: only batches from the damaged one on are lost', async ({ expect }) => {
-    const summary = await runRealSuite(options({ kills: 3, seed: SEED + 2, powerLoss: true, damage: ['truncate', 'tear', 'flip'] }));
-    expect(summary.failure).toBeNull();
-    expect(summary).toMatchObject({ kills: 3, recovered: 3, violations: 0, damageApplied: 3 });
-  });
+  it.concurrent(
+    'damage to the last segment: only batches from the damaged one on are lost',
+    async ({ expect }) => {
+      const summary = await runRealSuite(
+        options({
+          kills: 3,
+          seed: SEED + 2,
+          powerLoss: true,
+          damage: ['truncate', 'tear', 'flip'],
+        }),
+      );
+      expect(summary.failure).toBeNull();
+      expect(summary).toMatchObject({ kills: 3, recovered: 3, violations: 0, damageApplied: 3 });
+    },
+  );
 });
 
 // A black-box engine in plain JavaScript: state in one JSON file, rewritten durably
@@ -266,32 +342,60 @@ async function fakeEngine(mode: 'lazy' | 'renumber'): Promise<string> {
 }
 
 describe('walcheck real catches broken black-box engines', () => {
-  it.concurrent('acks before durable: an acknowledged batch is missing (rule 2)', async ({ expect }) => {
-    const summary = await runRealSuite(options({ kills: 6, seed: 7, engine: await fakeEngine('lazy') }));
-    expect(summary.violations).toBe(1);
-    expect(summary.failure).toMatch(/VIOLATION rule 2 .*acknowledged batch b\d+ .* is missing/);
-    expect(summary.failure).toMatch(/reproduce: npx tsx scripts\/walcheck.ts real --seed 7 --kills \d+ --engine /);
-  });
+  it.concurrent(
+    'acks before durable: an acknowledged batch is missing (rule 2)',
+    async ({ expect }) => {
+      const summary = await runRealSuite(
+        options({ kills: 6, seed: 7, engine: await fakeEngine('lazy') }),
+      );
+      expect(summary.violations).toBe(1);
+      expect(summary.failure).toMatch(/VIOLATION rule 2 .*acknowledged batch b\d+ .* is missing/);
+      expect(summary.failure).toMatch(
+        /reproduce: npx tsx scripts\/walcheck.ts real --seed 7 --kills \d+ --engine /,
+      );
+    },
+  );
 
   it.concurrent('sequence numbers restarted after recovery (rule 5)', async ({ expect }) => {
-    const summary = await runRealSuite(options({ kills: 3, seed: 8, engine: await fakeEngine('renumber') }));
+    const summary = await runRealSuite(
+      options({ kills: 3, seed: 8, engine: await fakeEngine('renumber') }),
+    );
     expect(summary.violations).toBe(1);
     expect(summary.failure).toMatch(/VIOLATION rule 5 .*starts at seq 1, not at lastSeq \+ 1/);
   });
 });
 
-
 describe('walcheck real: the command', () => {
-  it.concurrent('--json: exit 0, progress on stderr, the summary as the last stdout line', async ({ expect }) => {
-    const dir = join(await makeTempDir('real-cli'), 'work');
-    const run = await walcheck(['real', '--kills', '2', '--seed', String(SEED), '--dir', dir, '--damage', 'flip', '--json']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/walcheck real: 2 kills, seed \d+, our engine, damage flip/);
-    const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-    expect(summary).toMatchObject({ kills: 2, recovered: 2, damageApplied: 2, violations: 0, workDir: dir });
-    for (const field of ['acked', 'inFlightAtKill']) expect(typeof summary[field]).toBe('number');
-    expect(await readdir(dir)).toEqual(['db-1']); // --dir is kept
-  });
+  it.concurrent(
+    '--json: exit 0, progress on stderr, the summary as the last stdout line',
+    async ({ expect }) => {
+      const dir = join(await makeTempDir('real-cli'), 'work');
+      const run = await walcheck([
+        'real',
+        '--kills',
+        '2',
+        '--seed',
+        String(SEED),
+        '--dir',
+        dir,
+        '--damage',
+        'flip',
+        '--json',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/walcheck real: 2 kills, seed \d+, our engine, damage flip/);
+      const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      expect(summary).toMatchObject({
+        kills: 2,
+        recovered: 2,
+        damageApplied: 2,
+        violations: 0,
+        workDir: dir,
+      });
+      for (const field of ['acked', 'inFlightAtKill']) expect(typeof summary[field]).toBe('number');
+      expect(await readdir(dir)).toEqual(['db-1']); // --dir is kept
+    },
+  );
 
   it.concurrent('usage errors exit 3', async ({ expect }) => {
     const both = await walcheck(['real', '--power-loss', '--engine', 'x']);

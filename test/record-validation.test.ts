@@ -19,7 +19,8 @@ import { listVectorNames, VECTORS_DIR } from './support/vectors.ts';
 afterAll(removeTempDirs);
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
-const put = (key: string, value: string) => ({ type: 'put', key: bytes(key), value: bytes(value) }) as const;
+const put = (key: string, value: string) =>
+  ({ type: 'put', key: bytes(key), value: bytes(value) }) as const;
 const del = (key: string) => ({ type: 'del', key: bytes(key) }) as const;
 
 function encode(batch: Batch, seqStart = 1): Buffer {
@@ -41,8 +42,15 @@ function reasonOf(segment: Buffer, expectedSeq = 1): string {
 }
 
 // Offsets inside a record; the payload's first logical record starts at 24.
-const LENGTH = 4, TYPE = 8, FLAGS = 9, RESERVED = 10, SEQ_START = 12, COUNT = 20;
-const KEY_LEN = 24, VAL_LEN = 28, KIND = 32;
+const LENGTH = 4,
+  TYPE = 8,
+  FLAGS = 9,
+  RESERVED = 10,
+  SEQ_START = 12,
+  COUNT = 20;
+const KEY_LEN = 24,
+  VAL_LEN = 28,
+  KIND = 32;
 
 describe('CRC-32C and the encoder', () => {
   it('CRC-32C("123456789") is the check value 0xE3069283', () => {
@@ -63,11 +71,25 @@ describe('CRC-32C and the encoder', () => {
         const segment = await readFile(join(VECTORS_DIR, name, file));
         const scan = scanSegment(segment, nextSeq, (record) => {
           const ops: Batch[number][] = [];
-          forEachLogical(segment, record, (kind, keyOffset, keyLength, valueOffset, valueLength) => {
-            const key = segment.subarray(keyOffset, keyOffset + keyLength);
-            ops.push(kind === 1 ? { type: 'put', key, value: segment.subarray(valueOffset, valueOffset + valueLength) } : { type: 'del', key });
-          });
-          expect(encode(ops, record.seqStart).equals(segment.subarray(record.offset, record.end))).toBe(true);
+          forEachLogical(
+            segment,
+            record,
+            (kind, keyOffset, keyLength, valueOffset, valueLength) => {
+              const key = segment.subarray(keyOffset, keyOffset + keyLength);
+              ops.push(
+                kind === 1
+                  ? {
+                      type: 'put',
+                      key,
+                      value: segment.subarray(valueOffset, valueOffset + valueLength),
+                    }
+                  : { type: 'del', key },
+              );
+            },
+          );
+          expect(
+            encode(ops, record.seqStart).equals(segment.subarray(record.offset, record.end)),
+          ).toBe(true);
           recordsChecked++;
         });
         nextSeq = scan.lastSeq + 1;
@@ -94,7 +116,10 @@ describe('validation reasons (spec section 6), in check order', () => {
     expect(reasonOf(record.subarray(0, 23))).toBe('truncated-header');
     expect(reasonOf(record.subarray(0, 1))).toBe('truncated-header');
     const twoRecords = Buffer.concat([record, record.subarray(0, 10)]);
-    expect(scanSegment(twoRecords, 1).invalid).toEqual({ offset: record.length, reason: 'truncated-header' });
+    expect(scanSegment(twoRecords, 1).invalid).toEqual({
+      offset: record.length,
+      reason: 'truncated-header',
+    });
   });
 
   it('truncated-payload: length runs past the end of the segment', () => {
@@ -204,8 +229,14 @@ describe('validation reasons (spec section 6), in check order', () => {
       record.writeUInt32LE(2, SEQ_START);
       expect(reasonOf(fixCrc(record), 1)).toBe('sequence-mismatch');
       expect(reasonOf(record, 2)).toBe('valid');
-      const pair = Buffer.concat([encode([put('a', '1'), put('b', '2')], 1), encode([put('c', '3')], 2)]);
-      expect(scanSegment(pair, 1).invalid).toEqual({ offset: recordBytes([put('a', '1'), put('b', '2')]), reason: 'sequence-mismatch' });
+      const pair = Buffer.concat([
+        encode([put('a', '1'), put('b', '2')], 1),
+        encode([put('c', '3')], 2),
+      ]);
+      expect(scanSegment(pair, 1).invalid).toEqual({
+        offset: recordBytes([put('a', '1'), put('b', '2')]),
+        reason: 'sequence-mismatch',
+      });
     });
 
     it('sequence-mismatch: seqStart + count - 1 past 2^53 - 1', () => {
@@ -236,7 +267,11 @@ describe('validation reasons (spec section 6), in check order', () => {
     it('missing-segment: a gap in the segment numbers', async () => {
       const scan = await scanLog(fs, await logOf([1, 2, 4, 5]));
       expect(scan.status).toBe('corrupt');
-      expect(scan.firstInvalid).toMatchObject({ segment: segmentName(4), offset: 0, reason: 'missing-segment' });
+      expect(scan.firstInvalid).toMatchObject({
+        segment: segmentName(4),
+        offset: 0,
+        reason: 'missing-segment',
+      });
       expect(scan.records).toBe(2);
       expect(scan.lastSeq).toBe(2);
     });
@@ -244,7 +279,11 @@ describe('validation reasons (spec section 6), in check order', () => {
     it('missing-segment: a log whose lowest segment is not number 1', async () => {
       const scan = await scanLog(fs, await logOf([2, 3]));
       expect(scan.status).toBe('corrupt');
-      expect(scan.firstInvalid).toMatchObject({ segment: segmentName(2), offset: 0, reason: 'missing-segment' });
+      expect(scan.firstInvalid).toMatchObject({
+        segment: segmentName(2),
+        offset: 0,
+        reason: 'missing-segment',
+      });
       expect(scan.records).toBe(0);
       expect(scan.lastSeq).toBe(0);
     });
@@ -252,7 +291,11 @@ describe('validation reasons (spec section 6), in check order', () => {
     it('missing-segment: also when the gap is right before the last segment', async () => {
       const scan = await scanLog(fs, await logOf([1, 3]));
       expect(scan.status).toBe('corrupt'); // not a torn tail: a segment is missing
-      expect(scan.firstInvalid).toMatchObject({ segment: segmentName(3), offset: 0, reason: 'missing-segment' });
+      expect(scan.firstInvalid).toMatchObject({
+        segment: segmentName(3),
+        offset: 0,
+        reason: 'missing-segment',
+      });
     });
 
     it('segment names parse to their exact number, never to a rounded one', () => {
@@ -262,7 +305,12 @@ describe('validation reasons (spec section 6), in check order', () => {
       // 20 digits past 2^53 - 1 cannot be held exactly: not taken as a (wrong) segment number.
       expect(parseSegmentName('00009007199254740992.wal')).toBeNull();
       expect(parseSegmentName('99999999999999999999.wal')).toBeNull();
-      for (const name of ['1.wal', '000000000000000000001.wal', '00000000000000000001.wal.0.tail', '0000000000000000000a.wal']) {
+      for (const name of [
+        '1.wal',
+        '000000000000000000001.wal',
+        '00000000000000000001.wal.0.tail',
+        '0000000000000000000a.wal',
+      ]) {
         expect(parseSegmentName(name), name).toBeNull();
       }
     });

@@ -7,7 +7,14 @@ import { readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SimFs } from '../faults/sim-fs.ts';
-import { Database, NodeFileSystem, type RecoveryMode, scanLog, segmentName, WalError } from '../src/index.ts';
+import {
+  Database,
+  NodeFileSystem,
+  type RecoveryMode,
+  scanLog,
+  segmentName,
+  WalError,
+} from '../src/index.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
 
 afterAll(removeTempDirs);
@@ -24,10 +31,13 @@ const value = (i: number) => Buffer.from(`v${i}`);
 async function writeLog(label: string): Promise<string> {
   const dir = await makeTempDir(label);
   const db = await Database.open(dir, { segmentBytesMax: RECORD_BYTES * PER_SEGMENT });
-  for (let i = 1; i <= BATCHES; i++) await db.write([{ type: 'put', key: key(i), value: value(i) }]);
+  for (let i = 1; i <= BATCHES; i++)
+    await db.write([{ type: 'put', key: key(i), value: value(i) }]);
   await db.close();
   const scan = await scanLog(fs, dir);
-  expect(scan.segments.map((s) => [s.name, s.bytes])).toEqual([1, 2, 3].map((n) => [segmentName(n), RECORD_BYTES * PER_SEGMENT]));
+  expect(scan.segments.map((s) => [s.name, s.bytes])).toEqual(
+    [1, 2, 3].map((n) => [segmentName(n), RECORD_BYTES * PER_SEGMENT]),
+  );
   return dir;
 }
 
@@ -87,7 +97,12 @@ async function damagedLog(damage: Damage): Promise<string> {
   return dir;
 }
 
-async function expectOpenRefused(dir: string, mode: RecoveryMode, damage: Damage, readOnly: boolean): Promise<void> {
+async function expectOpenRefused(
+  dir: string,
+  mode: RecoveryMode,
+  damage: Damage,
+  readOnly: boolean,
+): Promise<void> {
   const before = await snapshotTree(dir);
   const error = await Database.open(dir, { recovery: mode, readOnly }).then(
     async (db) => {
@@ -148,7 +163,9 @@ const repairs: Repair[] = [
       [segmentName(2), RECORD_BYTES * 3],
       [segmentName(3), TORN_AT],
     ] as [string, number][],
-    quarantined: [{ name: `${segmentName(3)}.${TORN_AT}.tail`, from: segmentName(3), start: TORN_AT }],
+    quarantined: [
+      { name: `${segmentName(3)}.${TORN_AT}.tail`, from: segmentName(3), start: TORN_AT },
+    ],
   })),
   {
     mode: 'point-in-time',
@@ -168,71 +185,89 @@ const repairs: Repair[] = [
   },
 ];
 
-describe.each(repairs)('$mode repairs $damage.name', ({ mode, damage, segmentsAfter, quarantined }) => {
-  it('a read-only open reports the planned actions with applied=false and touches no byte', async () => {
-    const dir = await damagedLog(damage);
-    const before = await snapshotTree(dir);
-    const db = await Database.open(dir, { recovery: mode, readOnly: true });
-    try {
-      expect(db.recovery.applied).toBe(false);
-      expect(db.recovery.status).toBe(damage.status);
-      expect(db.recovery.firstInvalid).toMatchObject(damage.firstInvalid);
-      expect(db.recovery.actions.map((a) => a.to).sort()).toEqual(quarantined.map((q) => q.name).sort());
-      expect(db.lastSeq).toBe(damage.lastSeq);
-      expect(stateOf(db)).toEqual(stateUpTo(damage.lastSeq));
-      await expect(db.write([{ type: 'put', key: key(0), value: value(0) }])).rejects.toMatchObject({ code: 'READ_ONLY' });
-    } finally {
-      await db.close();
-    }
-    expect(await snapshotTree(dir)).toEqual(before);
-  });
+describe.each(repairs)(
+  '$mode repairs $damage.name',
+  ({ mode, damage, segmentsAfter, quarantined }) => {
+    it('a read-only open reports the planned actions with applied=false and touches no byte', async () => {
+      const dir = await damagedLog(damage);
+      const before = await snapshotTree(dir);
+      const db = await Database.open(dir, { recovery: mode, readOnly: true });
+      try {
+        expect(db.recovery.applied).toBe(false);
+        expect(db.recovery.status).toBe(damage.status);
+        expect(db.recovery.firstInvalid).toMatchObject(damage.firstInvalid);
+        expect(db.recovery.actions.map((a) => a.to).sort()).toEqual(
+          quarantined.map((q) => q.name).sort(),
+        );
+        expect(db.lastSeq).toBe(damage.lastSeq);
+        expect(stateOf(db)).toEqual(stateUpTo(damage.lastSeq));
+        await expect(
+          db.write([{ type: 'put', key: key(0), value: value(0) }]),
+        ).rejects.toMatchObject({ code: 'READ_ONLY' });
+      } finally {
+        await db.close();
+      }
+      expect(await snapshotTree(dir)).toEqual(before);
+    });
 
-  it('a writable open sets the damage aside in quarantine/, then writes continue and survive reopen', async () => {
-    const dir = await damagedLog(damage);
-    const damaged = await snapshotTree(dir);
-    const planned = await Database.open(dir, { recovery: mode, readOnly: true });
-    await planned.close();
+    it('a writable open sets the damage aside in quarantine/, then writes continue and survive reopen', async () => {
+      const dir = await damagedLog(damage);
+      const damaged = await snapshotTree(dir);
+      const planned = await Database.open(dir, { recovery: mode, readOnly: true });
+      await planned.close();
 
-    const db = await Database.open(dir, { recovery: mode });
-    let next: number;
-    try {
-      expect(db.recovery.applied).toBe(true);
-      expect(db.recovery.actions).toEqual(planned.recovery.actions);
-      expect(db.lastSeq).toBe(damage.lastSeq);
-      expect(stateOf(db)).toEqual(stateUpTo(damage.lastSeq));
-      const result = await db.write([{ type: 'put', key: Buffer.from('after'), value: Buffer.from('repair') }, { type: 'del', key: key(1) }]);
-      expect(result).toEqual({ seqStart: damage.lastSeq + 1, count: 2 });
-      next = result.seqStart + result.count;
-    } finally {
-      await db.close();
-    }
+      const db = await Database.open(dir, { recovery: mode });
+      let next: number;
+      try {
+        expect(db.recovery.applied).toBe(true);
+        expect(db.recovery.actions).toEqual(planned.recovery.actions);
+        expect(db.lastSeq).toBe(damage.lastSeq);
+        expect(stateOf(db)).toEqual(stateUpTo(damage.lastSeq));
+        const result = await db.write([
+          { type: 'put', key: Buffer.from('after'), value: Buffer.from('repair') },
+          { type: 'del', key: key(1) },
+        ]);
+        expect(result).toEqual({ seqStart: damage.lastSeq + 1, count: 2 });
+        next = result.seqStart + result.count;
+      } finally {
+        await db.close();
+      }
 
-    const after = await snapshotTree(dir);
-    for (const { name, from, start } of quarantined) {
-      expect(after[`quarantine/${name}`], name).toBe(damaged[from]!.slice(start * 2));
-    }
-    for (const [name, bytes] of segmentsAfter) {
-      expect(after[name]!.startsWith(damaged[name]!.slice(0, bytes * 2)), `${name} keeps its first ${bytes} bytes`).toBe(true);
-    }
+      const after = await snapshotTree(dir);
+      for (const { name, from, start } of quarantined) {
+        expect(after[`quarantine/${name}`], name).toBe(damaged[from]!.slice(start * 2));
+      }
+      for (const [name, bytes] of segmentsAfter) {
+        expect(
+          after[name]!.startsWith(damaged[name]!.slice(0, bytes * 2)),
+          `${name} keeps its first ${bytes} bytes`,
+        ).toBe(true);
+      }
 
-    const reopened = await Database.open(dir, { recovery: 'strict' });
-    try {
-      expect(reopened.recovery.status).toBe('clean');
-      expect(reopened.lastSeq).toBe(next - 1);
-      const expected = [...stateUpTo(damage.lastSeq).filter((e) => !e.startsWith('k1=')), 'after=repair'].sort();
-      expect(stateOf(reopened)).toEqual(expected);
-      expect(reopened.get(key(1), { at: damage.lastSeq })?.toString()).toBe('v1'); // older snapshot still readable
-    } finally {
-      await reopened.close();
-    }
-    const scan = await scanLog(fs, dir);
-    expect(scan.status).toBe('clean');
-    // The segments kept are a prefix of the damaged ones (byte for byte up to the cut);
-    // the new batch went into the last of them or a new one after it.
-    expect(scan.segments.slice(0, segmentsAfter.length - 1).map((s) => [s.name, s.bytes])).toEqual(segmentsAfter.slice(0, -1));
-    expect(scan.segments[segmentsAfter.length - 1]!.name).toBe(segmentsAfter.at(-1)![0]);
-  });
-});
+      const reopened = await Database.open(dir, { recovery: 'strict' });
+      try {
+        expect(reopened.recovery.status).toBe('clean');
+        expect(reopened.lastSeq).toBe(next - 1);
+        const expected = [
+          ...stateUpTo(damage.lastSeq).filter((e) => !e.startsWith('k1=')),
+          'after=repair',
+        ].sort();
+        expect(stateOf(reopened)).toEqual(expected);
+        expect(reopened.get(key(1), { at: damage.lastSeq })?.toString()).toBe('v1'); // older snapshot still readable
+      } finally {
+        await reopened.close();
+      }
+      const scan = await scanLog(fs, dir);
+      expect(scan.status).toBe('clean');
+      // The segments kept are a prefix of the damaged ones (byte for byte up to the cut);
+      // the new batch went into the last of them or a new one after it.
+      expect(
+        scan.segments.slice(0, segmentsAfter.length - 1).map((s) => [s.name, s.bytes]),
+      ).toEqual(segmentsAfter.slice(0, -1));
+      expect(scan.segments[segmentsAfter.length - 1]!.name).toBe(segmentsAfter.at(-1)![0]);
+    });
+  },
+);
 
 describe('other repairs and clean edge cases', () => {
   it('point-in-time with the very first record damaged keeps nothing, and the log restarts at seq 1', async () => {
@@ -245,7 +280,10 @@ describe('other repairs and clean edge cases', () => {
     try {
       expect(db.lastSeq).toBe(0);
       expect(stateOf(db)).toEqual([]);
-      expect(await db.write([{ type: 'put', key: key(1), value: value(1) }])).toEqual({ seqStart: 1, count: 1 });
+      expect(await db.write([{ type: 'put', key: key(1), value: value(1) }])).toEqual({
+        seqStart: 1,
+        count: 1,
+      });
     } finally {
       await db.close();
     }
@@ -255,18 +293,37 @@ describe('other repairs and clean edge cases', () => {
   it('point-in-time on a log whose lowest segment is not 1 moves every segment aside', async () => {
     const dir = await writeLog('no-first');
     await unlink(join(dir, segmentName(1)));
-    await expectOpenRefused(dir, 'tolerate-tail', { ...missingSegment, firstInvalid: { segment: segmentName(2), offset: 0, reason: 'missing-segment' } }, false);
+    await expectOpenRefused(
+      dir,
+      'tolerate-tail',
+      {
+        ...missingSegment,
+        firstInvalid: { segment: segmentName(2), offset: 0, reason: 'missing-segment' },
+      },
+      false,
+    );
     const db = await Database.open(dir, { recovery: 'point-in-time' });
     try {
-      expect(db.recovery.actions.map((a) => a.kind)).toEqual(['quarantine-segment', 'quarantine-segment']);
+      expect(db.recovery.actions.map((a) => a.kind)).toEqual([
+        'quarantine-segment',
+        'quarantine-segment',
+      ]);
       expect(db.lastSeq).toBe(0);
-      expect(await db.write([{ type: 'put', key: key(1), value: value(1) }])).toEqual({ seqStart: 1, count: 1 });
+      expect(await db.write([{ type: 'put', key: key(1), value: value(1) }])).toEqual({
+        seqStart: 1,
+        count: 1,
+      });
     } finally {
       await db.close();
     }
     const tree = await snapshotTree(dir);
     expect(Object.keys(tree).sort()).toEqual(
-      ['quarantine/', `quarantine/${segmentName(2)}`, `quarantine/${segmentName(3)}`, segmentName(1)].sort(),
+      [
+        'quarantine/',
+        `quarantine/${segmentName(2)}`,
+        `quarantine/${segmentName(3)}`,
+        segmentName(1),
+      ].sort(),
     );
   });
 
@@ -274,18 +331,32 @@ describe('other repairs and clean edge cases', () => {
     const dir = await damagedLog(tornTail);
     const garbage = Buffer.from('torn twice, not the same bytes');
     await (await Database.open(dir)).close();
-    await writeFile(join(dir, segmentName(3)), Buffer.concat([await readFile(join(dir, segmentName(3))), garbage]));
+    await writeFile(
+      join(dir, segmentName(3)),
+      Buffer.concat([await readFile(join(dir, segmentName(3))), garbage]),
+    );
     const db = await Database.open(dir);
     await db.close();
     const name = `${segmentName(3)}.${TORN_AT}.tail`;
-    expect(db.recovery.actions).toEqual([{ kind: 'quarantine-tail', segment: segmentName(3), offset: TORN_AT, bytes: garbage.length, to: `${name}.1` }]);
+    expect(db.recovery.actions).toEqual([
+      {
+        kind: 'quarantine-tail',
+        segment: segmentName(3),
+        offset: TORN_AT,
+        bytes: garbage.length,
+        to: `${name}.1`,
+      },
+    ]);
     expect((await readFile(join(dir, 'quarantine', `${name}.1`))).equals(garbage)).toBe(true);
     expect((await readFile(join(dir, 'quarantine', name))).length).toBe(30);
   });
 
   it('a torn tail with every quarantine name for it taken (1,000) fails the open with IO and changes nothing', async () => {
     const name = `${segmentName(1)}.0.tail`;
-    const taken = Array.from({ length: 1000 }, (_, n) => [`/db/quarantine/${n === 0 ? name : `${name}.${n}`}`, new Uint8Array(0)] as const);
+    const taken = Array.from(
+      { length: 1000 },
+      (_, n) => [`/db/quarantine/${n === 0 ? name : `${name}.${n}`}`, new Uint8Array(0)] as const,
+    );
     // 'not a record' is a truncated-header at offset 0 of the last segment: a torn tail.
     const sim = SimFs.fromFiles([[`/db/${segmentName(1)}`, Buffer.from('not a record')], ...taken]);
     const error = await Database.open('/db', { fs: sim }).then(
@@ -296,14 +367,25 @@ describe('other repairs and clean edge cases', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(WalError);
-    expect(error).toMatchObject({ code: 'IO', message: expect.stringContaining(`no free name in quarantine/ for ${name}`) });
+    expect(error).toMatchObject({
+      code: 'IO',
+      message: expect.stringContaining(`no free name in quarantine/ for ${name}`),
+    });
     const changing = ['write', 'truncate', 'writeFile', 'rename', 'unlink', 'mkdir'];
-    expect(sim.trace.filter((e) => changing.includes(e.op) || (e.op === 'open' && e.path.includes('quarantine')))).toEqual([]);
+    expect(
+      sim.trace.filter(
+        (e) => changing.includes(e.op) || (e.op === 'open' && e.path.includes('quarantine')),
+      ),
+    ).toEqual([]);
     await sim.unlink(`/db/quarantine/${name}.999`); // one name free again: the repair goes through
     const db = await Database.open('/db', { fs: sim });
     await db.close();
-    expect(db.recovery.actions).toEqual([{ kind: 'quarantine-tail', segment: segmentName(1), offset: 0, bytes: 12, to: `${name}.999` }]);
-    expect(Buffer.from(await sim.readFile(`/db/quarantine/${name}.999`)).toString()).toBe('not a record');
+    expect(db.recovery.actions).toEqual([
+      { kind: 'quarantine-tail', segment: segmentName(1), offset: 0, bytes: 12, to: `${name}.999` },
+    ]);
+    expect(Buffer.from(await sim.readFile(`/db/quarantine/${name}.999`)).toString()).toBe(
+      'not a record',
+    );
   });
 
   it('a log with no segments is clean in every mode', async () => {
@@ -312,13 +394,22 @@ describe('other repairs and clean edge cases', () => {
     const before = await snapshotTree(dir);
     for (const recovery of ['strict', 'tolerate-tail', 'point-in-time'] as const) {
       const db = await Database.open(dir, { recovery, readOnly: true });
-      expect(db.recovery).toMatchObject({ status: 'clean', records: 0, lastSeq: 0, firstInvalid: null, actions: [] });
+      expect(db.recovery).toMatchObject({
+        status: 'clean',
+        records: 0,
+        lastSeq: 0,
+        firstInvalid: null,
+        actions: [],
+      });
       await db.close();
     }
     expect(await snapshotTree(dir)).toEqual(before);
     const db = await Database.open(dir, { recovery: 'strict' });
     try {
-      expect(await db.write([{ type: 'put', key: key(1), value: value(1) }])).toEqual({ seqStart: 1, count: 1 });
+      expect(await db.write([{ type: 'put', key: key(1), value: value(1) }])).toEqual({
+        seqStart: 1,
+        count: 1,
+      });
     } finally {
       await db.close();
     }
@@ -331,11 +422,16 @@ describe('other repairs and clean edge cases', () => {
     const db = await Database.open(alone, { recovery: 'strict' });
     try {
       expect(db.recovery).toMatchObject({ status: 'clean', lastSeq: 0, actions: [] });
-      expect(await db.write([{ type: 'put', key: key(1), value: value(1) }])).toEqual({ seqStart: 1, count: 1 });
+      expect(await db.write([{ type: 'put', key: key(1), value: value(1) }])).toEqual({
+        seqStart: 1,
+        count: 1,
+      });
     } finally {
       await db.close();
     }
-    expect((await scanLog(fs, alone)).segments.map((s) => [s.name, s.bytes])).toEqual([[segmentName(1), RECORD_BYTES]]);
+    expect((await scanLog(fs, alone)).segments.map((s) => [s.name, s.bytes])).toEqual([
+      [segmentName(1), RECORD_BYTES],
+    ]);
 
     // Segment 2 emptied and its records moved to segment 3; an empty segment 4 last.
     const middle = await writeLog('zero-middle');
@@ -349,12 +445,20 @@ describe('other repairs and clean edge cases', () => {
     const reopened = await Database.open(middle, { recovery: 'strict' });
     try {
       expect(reopened.recovery.status).toBe('clean');
-      expect(await reopened.write([{ type: 'put', key: key(7), value: value(7) }])).toEqual({ seqStart: 7, count: 1 });
+      expect(await reopened.write([{ type: 'put', key: key(7), value: value(7) }])).toEqual({
+        seqStart: 7,
+        count: 1,
+      });
     } finally {
       await reopened.close();
     }
     scan = await scanLog(fs, middle);
     expect(scan).toMatchObject({ status: 'clean', records: 7, lastSeq: 7 });
-    expect(scan.segments.map((s) => s.bytes)).toEqual([RECORD_BYTES * 3, 0, RECORD_BYTES * 3, RECORD_BYTES]);
+    expect(scan.segments.map((s) => s.bytes)).toEqual([
+      RECORD_BYTES * 3,
+      0,
+      RECORD_BYTES * 3,
+      RECORD_BYTES,
+    ]);
   });
 });

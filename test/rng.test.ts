@@ -22,7 +22,8 @@ describe(`Rng (seed ${SEED}, WALCHECK_SEED to change)`, () => {
   });
 
   it('refuses a seed that is not a safe integer', () => {
-    for (const seed of [1.5, Number.NaN, 2 ** 53, -Infinity]) expect(() => new Rng(seed), String(seed)).toThrow(RangeError);
+    for (const seed of [1.5, Number.NaN, 2 ** 53, -Infinity])
+      expect(() => new Rng(seed), String(seed)).toThrow(RangeError);
   });
 
   it('float is in [0, 1) and spread over it', () => {
@@ -45,7 +46,8 @@ describe(`Rng (seed ${SEED}, WALCHECK_SEED to change)`, () => {
     expect(large.some((v) => v >= 2 ** 32)).toBe(true);
     expect(rng.int(1)).toBe(0);
     expect(rng.int(2 ** 53 - 1)).toBeLessThan(2 ** 53 - 1);
-    for (const bound of [0, -1, 0.5, 2 ** 53]) expect(() => rng.int(bound), String(bound)).toThrow(RangeError);
+    for (const bound of [0, -1, 0.5, 2 ** 53])
+      expect(() => rng.int(bound), String(bound)).toThrow(RangeError);
   });
 
   it('bool follows its probability; pick takes any item and refuses an empty list', () => {
@@ -54,7 +56,9 @@ describe(`Rng (seed ${SEED}, WALCHECK_SEED to change)`, () => {
     expect(Array.from({ length: 100 }, () => rng.bool(1)).every(Boolean)).toBe(true);
     const heads = Array.from({ length: DRAWS }, () => rng.bool()).filter(Boolean).length;
     expect(Math.abs(heads - DRAWS / 2)).toBeLessThan(200);
-    expect(new Set(Array.from({ length: 200 }, () => rng.pick(['a', 'b', 'c'])))).toEqual(new Set(['a', 'b', 'c']));
+    expect(new Set(Array.from({ length: 200 }, () => rng.pick(['a', 'b', 'c'])))).toEqual(
+      new Set(['a', 'b', 'c']),
+    );
     expect(() => rng.pick([])).toThrow(RangeError);
   });
 });

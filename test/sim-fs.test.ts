@@ -5,7 +5,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countOutcomes, describeOutcome, enumerateOutcomes, randomOutcome } from '../faults/crash-outcome.ts';
+import {
+  countOutcomes,
+  describeOutcome,
+  enumerateOutcomes,
+  randomOutcome,
+} from '../faults/crash-outcome.ts';
 import type { CrashOutcome, OutcomeKind } from '../faults/crash-outcome.ts';
 import { validateFaultPlan } from '../faults/fault-plan.ts';
 import type { FaultPlan } from '../faults/fault-plan.ts';
@@ -311,7 +316,9 @@ describe('crash outcomes', () => {
       [1, 2, 3, 4, 5, 6],
       [9, 2, 3, 4, 5, 6],
     ]);
-    expect(describeOutcome(outcomes[3]!)).toBe('keep-prefix: /db/a keeps 3 units; directory ops kept');
+    expect(describeOutcome(outcomes[3]!)).toBe(
+      'keep-prefix: /db/a keeps 3 units; directory ops kept',
+    );
   });
 
   it('keep-prefix enumerates the product of every file cut, and keeps every directory op', async () => {
@@ -321,7 +328,10 @@ describe('crash outcomes', () => {
     expect(countOutcomes(fs, 'keep-prefix')).toBe(12);
     expect(enumerateOutcomes(fs, 'keep-prefix')).toHaveLength(12);
     expect(enumerateOutcomes(fs, 'keep-prefix', 5)).toHaveLength(5);
-    expect(imageOf(fs, { kind: 'keep-prefix', cuts: { '/db/a': 1, '/db/b': 0 } })).toEqual({ '/db/a': [1], '/db/b': [] });
+    expect(imageOf(fs, { kind: 'keep-prefix', cuts: { '/db/a': 1, '/db/b': 0 } })).toEqual({
+      '/db/a': [1],
+      '/db/b': [],
+    });
   });
 
   it('tear-sectors mixes old and new 512-byte sectors and any length in between, zeros past the data', async () => {
@@ -330,15 +340,34 @@ describe('crash outcomes', () => {
     const h = await fs.open('/db/a', 'write');
     await h.write(filled(800, 0xbb), 500); // sectors 0, 1, 2; extends to 1300
     const state = fs.crashState();
-    expect(state.files).toEqual([{ path: '/db/a', durableSize: 1024, newSize: 1300, units: 800, sectors: [0, 1, 2], writeEnds: [1300] }]);
+    expect(state.files).toEqual([
+      {
+        path: '/db/a',
+        durableSize: 1024,
+        newSize: 1300,
+        units: 800,
+        sectors: [0, 1, 2],
+        writeEnds: [1300],
+      },
+    ]);
 
-    const a = fs.crashImage({ kind: 'tear-sectors', sectors: { '/db/a': [1] }, lengths: { '/db/a': 1100 } }).volatileView().get('/db/a')!;
+    const a = fs
+      .crashImage({ kind: 'tear-sectors', sectors: { '/db/a': [1] }, lengths: { '/db/a': 1100 } })
+      .volatileView()
+      .get('/db/a')!;
     expect(a.length).toBe(1100);
     expect(a.subarray(0, 512).every((b) => b === 0xaa)).toBe(true);
     expect(a.subarray(512, 1024).every((b) => b === 0xbb)).toBe(true);
     expect(a.subarray(1024).every((b) => b === 0)).toBe(true); // sector 2 old: past the old end
 
-    const b = fs.crashImage({ kind: 'tear-sectors', sectors: { '/db/a': [0, 2] }, lengths: { '/db/a': 1300 } }).volatileView().get('/db/a')!;
+    const b = fs
+      .crashImage({
+        kind: 'tear-sectors',
+        sectors: { '/db/a': [0, 2] },
+        lengths: { '/db/a': 1300 },
+      })
+      .volatileView()
+      .get('/db/a')!;
     expect(b.subarray(0, 500).every((x) => x === 0xaa)).toBe(true);
     expect(b.subarray(500, 512).every((x) => x === 0xbb)).toBe(true);
     expect(b.subarray(512, 1024).every((x) => x === 0xaa)).toBe(true);
@@ -365,10 +394,22 @@ describe('crash outcomes', () => {
     const h = await fs.open('/db/a', 'write');
     await h.truncate(0);
     await h.write(bytes(7), 512); // new content: 512 zeros, then 7
-    expect(fs.crashState().files[0]).toMatchObject({ sectors: [0, 1], durableSize: 600, newSize: 513 });
-    const allNew = imageOf(fs, { kind: 'tear-sectors', sectors: { '/db/a': [0, 1] }, lengths: { '/db/a': 513 } });
+    expect(fs.crashState().files[0]).toMatchObject({
+      sectors: [0, 1],
+      durableSize: 600,
+      newSize: 513,
+    });
+    const allNew = imageOf(fs, {
+      kind: 'tear-sectors',
+      sectors: { '/db/a': [0, 1] },
+      lengths: { '/db/a': 513 },
+    });
     expect(allNew).toEqual(view(fs.volatileView()));
-    const oldFirst = imageOf(fs, { kind: 'tear-sectors', sectors: { '/db/a': [1] }, lengths: { '/db/a': 513 } })['/db/a']!;
+    const oldFirst = imageOf(fs, {
+      kind: 'tear-sectors',
+      sectors: { '/db/a': [1] },
+      lengths: { '/db/a': 513 },
+    })['/db/a']!;
     expect(oldFirst.slice(0, 512).every((b) => b === 1)).toBe(true); // the truncate's zeros never reached sector 0
     expect(oldFirst[512]).toBe(7);
   });
@@ -381,7 +422,11 @@ describe('crash outcomes', () => {
     await h.write(filled(900, 2), 300); // new file: lengths 0..1200; sectors 0,1,2
     // lengths: 0, 300 (write end), 512, 1024, 1200
     expect(countOutcomes(fs, 'tear-sectors')).toBe(8 * 5);
-    const lengths = new Set(enumerateOutcomes(fs, 'tear-sectors').map((o) => (o.kind === 'tear-sectors' ? (o.lengths['/db/a'] ?? -1) : -1)));
+    const lengths = new Set(
+      enumerateOutcomes(fs, 'tear-sectors').map((o) =>
+        o.kind === 'tear-sectors' ? (o.lengths['/db/a'] ?? -1) : -1,
+      ),
+    );
     expect([...lengths].sort((x, y) => x - y)).toEqual([0, 300, 512, 1024, 1200]);
   });
 
@@ -402,11 +447,13 @@ describe('crash outcomes', () => {
     expect(imageOf(fs, { kind: 'reorder-metadata', keep: [1] })).toEqual({ '/db/b': [2] });
     expect(imageOf(fs, { kind: 'reorder-metadata', keep: [0] })).toEqual({ '/db/a': [1] });
     expect(imageOf(fs, { kind: 'reorder-metadata', keep: [0, 2] })).toEqual({ '/db/c': [1] });
-    expect(imageOf(fs, { kind: 'reorder-metadata', keep: [0, 1, 2] })).toEqual(view(fs.volatileView()));
+    expect(imageOf(fs, { kind: 'reorder-metadata', keep: [0, 1, 2] })).toEqual(
+      view(fs.volatileView()),
+    );
     expect(enumerateOutcomes(fs, 'reorder-metadata', 3)).toHaveLength(3);
   });
 
-  it('syncDir removes only that directory\'s part of a cross-directory rename from the unsynced ops', async () => {
+  it("syncDir removes only that directory's part of a cross-directory rename from the unsynced ops", async () => {
     const fs = new SimFs();
     await fs.mkdir('/a');
     await fs.mkdir('/b');
@@ -416,14 +463,25 @@ describe('crash outcomes', () => {
     await fs.syncDir('/b');
     expect(fs.crashState().dirOps).toEqual([{ op: 'rename', path: '/a/f', to: '/b/g' }]);
     expect(imageOf(fs, { kind: 'reorder-metadata', keep: [0] })).toEqual({ '/b/g': [1] });
-    expect(imageOf(fs, { kind: 'reorder-metadata', keep: [] })).toEqual({ '/a/f': [1], '/b/g': [1] });
+    expect(imageOf(fs, { kind: 'reorder-metadata', keep: [] })).toEqual({
+      '/a/f': [1],
+      '/b/g': [1],
+    });
   });
 
   it('bit-rot flips the given bits of durable data only', async () => {
     const fs = await withDb();
     await durableFile(fs, '/db/a', bytes(0, 0xff));
     await fs.writeFile('/db/unsynced', bytes(1));
-    expect(imageOf(fs, { kind: 'bit-rot', flips: [{ path: '/db/a', bit: 0 }, { path: '/db/a', bit: 15 }] })).toEqual({ '/db/a': [1, 0x7f] });
+    expect(
+      imageOf(fs, {
+        kind: 'bit-rot',
+        flips: [
+          { path: '/db/a', bit: 0 },
+          { path: '/db/a', bit: 15 },
+        ],
+      }),
+    ).toEqual({ '/db/a': [1, 0x7f] });
     expect(countOutcomes(fs, 'bit-rot')).toBe(16);
     const all = enumerateOutcomes(fs, 'bit-rot');
     expect(all).toHaveLength(16);
@@ -441,8 +499,12 @@ describe('crash outcomes', () => {
     expect(() => fs.crashImage({ kind: 'keep-prefix', cuts: { '/db/a': 3 } })).toThrow(RangeError);
     expect(() => fs.crashImage({ kind: 'keep-prefix', cuts: { '/db/zz': 0 } })).toThrow(RangeError);
     expect(() => fs.crashImage({ kind: 'reorder-metadata', keep: [1] })).toThrow(RangeError);
-    expect(() => fs.crashImage({ kind: 'tear-sectors', sectors: {}, lengths: { '/db/a': 3 } })).toThrow(RangeError);
-    expect(() => fs.crashImage({ kind: 'bit-rot', flips: [{ path: '/db/a', bit: 0 }] })).toThrow(RangeError); // not durable
+    expect(() =>
+      fs.crashImage({ kind: 'tear-sectors', sectors: {}, lengths: { '/db/a': 3 } }),
+    ).toThrow(RangeError);
+    expect(() => fs.crashImage({ kind: 'bit-rot', flips: [{ path: '/db/a', bit: 0 }] })).toThrow(
+      RangeError,
+    ); // not durable
   });
 
   it('outcomes are plain JSON that replays to the same image', async () => {
@@ -468,7 +530,11 @@ describe('injected failures', () => {
     await h.datasync(); // succeeds, but does not bring back byte 1
     expect(view(fs.durableView())).toEqual({ '/db/a': [1, 0, 3] });
     expect(imageOf(fs, LOSE)).toEqual({ '/db/a': [1, 0, 3] });
-    expect(fs.trace.filter((e) => e.op === 'datasync').map((e) => e.result)).toEqual([undefined, 'EIO', undefined]);
+    expect(fs.trace.filter((e) => e.op === 'datasync').map((e) => e.result)).toEqual([
+      undefined,
+      'EIO',
+      undefined,
+    ]);
   });
 
   it('write ENOSPC and EIO write nothing; a short write writes a prefix and returns its length', async () => {
@@ -485,7 +551,12 @@ describe('injected failures', () => {
     expect(await h.write(bytes(1, 2, 3, 4), 0)).toBe(2);
     expect([...(await fs.readFile('/db/a'))]).toEqual([1, 2]);
     expect(await h.write(bytes(3, 4), 2)).toBe(2);
-    expect(fs.trace.filter((e) => e.op === 'write').map((e) => e.result)).toEqual(['ENOSPC', 'EIO', 2, 2]);
+    expect(fs.trace.filter((e) => e.op === 'write').map((e) => e.result)).toEqual([
+      'ENOSPC',
+      'EIO',
+      2,
+      2,
+    ]);
   });
 
   it('a seeded short write is deterministic and strictly short', async () => {
@@ -522,7 +593,12 @@ describe('injected failures', () => {
   });
 
   it('matches rules by global op index, by occurrence, or always', async () => {
-    const fs = new SimFs({ faults: [{ op: 'mkdir', index: 2, fault: 'EIO' }, { op: 'stat', fault: 'EIO' }] });
+    const fs = new SimFs({
+      faults: [
+        { op: 'mkdir', index: 2, fault: 'EIO' },
+        { op: 'stat', fault: 'EIO' },
+      ],
+    });
     await fs.mkdir('/a'); // #0
     await fs.mkdir('/b'); // #1
     expect(await code(fs.mkdir('/c'))).toBe('EIO'); // #2
@@ -533,7 +609,12 @@ describe('injected failures', () => {
   });
 
   it('counts the faults that actually fired, and syncDir EIO leaves the directory unsynced', async () => {
-    const fs = new SimFs({ faults: [{ op: 'syncDir', nth: 0, fault: 'EIO' }, { op: 'datasync', nth: 5, fault: 'EIO' }] });
+    const fs = new SimFs({
+      faults: [
+        { op: 'syncDir', nth: 0, fault: 'EIO' },
+        { op: 'datasync', nth: 5, fault: 'EIO' },
+      ],
+    });
     expect(fs.faultsFired).toBe(0);
     expect(fs.hasDir('/db')).toBe(false);
     await fs.mkdir('/db');
@@ -552,11 +633,24 @@ describe('injected failures', () => {
 
   it('rejects malformed plans', () => {
     expect(() => validateFaultPlan([{ op: 'datasync', fault: 'short' }])).toThrow(RangeError);
-    expect(() => validateFaultPlan([{ op: 'fsync' as 'datasync', fault: 'EIO' }])).toThrow(/unknown op fsync/);
-    expect(() => validateFaultPlan([{ op: 'write', fault: 'EPERM' as 'EIO' }])).toThrow(/unknown fault EPERM/);
-    expect(() => validateFaultPlan([{ op: 'write', fault: 'short', bytes: 1.5 }])).toThrow(/bad number 1.5/);
-    expect(() => validateFaultPlan([{ op: 'write', fault: 'short', bytes: 0 }, { op: 'stat', index: 3, nth: 0, fault: 'ENOSPC' }])).not.toThrow();
-    expect(() => new SimFs({ faults: [{ op: 'write', nth: -1, fault: 'EIO' }] })).toThrow(RangeError);
+    expect(() => validateFaultPlan([{ op: 'fsync' as 'datasync', fault: 'EIO' }])).toThrow(
+      /unknown op fsync/,
+    );
+    expect(() => validateFaultPlan([{ op: 'write', fault: 'EPERM' as 'EIO' }])).toThrow(
+      /unknown fault EPERM/,
+    );
+    expect(() => validateFaultPlan([{ op: 'write', fault: 'short', bytes: 1.5 }])).toThrow(
+      /bad number 1.5/,
+    );
+    expect(() =>
+      validateFaultPlan([
+        { op: 'write', fault: 'short', bytes: 0 },
+        { op: 'stat', index: 3, nth: 0, fault: 'ENOSPC' },
+      ]),
+    ).not.toThrow();
+    expect(() => new SimFs({ faults: [{ op: 'write', nth: -1, fault: 'EIO' }] })).toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -590,7 +684,14 @@ describe('crash points', () => {
   it("'after' lets that operation complete, then rejects the next", async () => {
     const fs = new SimFs({ crashAt: { opIndex: 5, when: 'after' } });
     expect(await script(fs)).toBe('ECRASHED');
-    expect(fs.trace.map((e) => e.op)).toEqual(['mkdir', 'syncDir', 'open', 'syncDir', 'write', 'datasync']);
+    expect(fs.trace.map((e) => e.op)).toEqual([
+      'mkdir',
+      'syncDir',
+      'open',
+      'syncDir',
+      'write',
+      'datasync',
+    ]);
     expect(imageOf(fs, LOSE)).toEqual({ '/db/a': [1, 2] });
   });
 
@@ -601,7 +702,9 @@ describe('crash points', () => {
     fs.crashNow();
     expect(fs.crashed).toBe(true);
     expect(await code(fs.list('/'))).toBe('ECRASHED');
-    expect(imageOf(fs, { kind: 'keep-prefix', cuts: { '/db/a': 1 } })).toEqual({ '/db/a': [1, 2, 3] });
+    expect(imageOf(fs, { kind: 'keep-prefix', cuts: { '/db/a': 1 } })).toEqual({
+      '/db/a': [1, 2, 3],
+    });
   });
 
   it('trace off still counts operations and honours crash points', async () => {
@@ -634,15 +737,46 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('mkdir' as const), dir: dirIx }) },
   {
     weight: 6,
-    arbitrary: fc.record({ op: fc.constant('write' as const), file: fileIx, offset: fc.nat(1500), len: fc.integer({ min: 1, max: 700 }), byte: fc.nat(255) }),
+    arbitrary: fc.record({
+      op: fc.constant('write' as const),
+      file: fileIx,
+      offset: fc.nat(1500),
+      len: fc.integer({ min: 1, max: 700 }),
+      byte: fc.nat(255),
+    }),
   },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('sync' as const), file: fileIx }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), file: fileIx, size: fc.nat(1600) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('rename' as const), from: fileIx, to: fileIx }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('renameDir' as const), from: fc.integer({ min: 3, max: 4 }), to: fc.integer({ min: 3, max: 4 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('truncate' as const),
+      file: fileIx,
+      size: fc.nat(1600),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('rename' as const), from: fileIx, to: fileIx }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('renameDir' as const),
+      from: fc.integer({ min: 3, max: 4 }),
+      to: fc.integer({ min: 3, max: 4 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('unlink' as const), file: fileIx }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('syncDir' as const), dir: dirIx }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('writeFile' as const), file: fileIx, len: fc.nat(600), byte: fc.nat(255) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('writeFile' as const),
+      file: fileIx,
+      len: fc.nat(600),
+      byte: fc.nat(255),
+    }),
+  },
 );
 
 /** Runs the commands after a fixed prologue: /d, /d/x, /e made and synced, /d/a durable. */
@@ -698,7 +832,13 @@ async function runScript(fs: SimFs, cmds: readonly Cmd[]): Promise<void> {
   }
 }
 
-const KINDS: OutcomeKind[] = ['lose-unsynced', 'keep-prefix', 'tear-sectors', 'reorder-metadata', 'bit-rot'];
+const KINDS: OutcomeKind[] = [
+  'lose-unsynced',
+  'keep-prefix',
+  'tear-sectors',
+  'reorder-metadata',
+  'bit-rot',
+];
 
 describe(`random scripts (seed ${SEED}, ${NUM_RUNS} runs; set WALCHECK_SEED to vary)`, () => {
   it('same script and seed give the same trace and the same images', async () => {
@@ -708,19 +848,24 @@ describe(`random scripts (seed ${SEED}, ${NUM_RUNS} runs; set WALCHECK_SEED to v
       { op: 'write', nth: 3, fault: 'short' },
     ];
     await fc.assert(
-      fc.asyncProperty(fc.array(cmdArb, { maxLength: 40 }), fc.nat(60), fc.integer(), async (cmds, crashIndex, seed) => {
-        const once = async () => {
-          const fs = new SimFs({ seed, faults, crashAt: { opIndex: crashIndex, when: 'after' } });
-          await runScript(fs, cmds);
-          const rng = new Rng(seed);
-          const images = KINDS.map((kind) => {
-            const o = randomOutcome(fs, kind, rng);
-            return { o, image: imageOf(fs, o) };
-          });
-          return JSON.stringify({ trace: fs.trace, images });
-        };
-        expect(await once()).toBe(await once());
-      }),
+      fc.asyncProperty(
+        fc.array(cmdArb, { maxLength: 40 }),
+        fc.nat(60),
+        fc.integer(),
+        async (cmds, crashIndex, seed) => {
+          const once = async () => {
+            const fs = new SimFs({ seed, faults, crashAt: { opIndex: crashIndex, when: 'after' } });
+            await runScript(fs, cmds);
+            const rng = new Rng(seed);
+            const images = KINDS.map((kind) => {
+              const o = randomOutcome(fs, kind, rng);
+              return { o, image: imageOf(fs, o) };
+            });
+            return JSON.stringify({ trace: fs.trace, images });
+          };
+          expect(await once()).toBe(await once());
+        },
+      ),
       { seed: SEED, numRuns: NUM_RUNS },
     );
   });
@@ -740,8 +885,12 @@ describe(`random scripts (seed ${SEED}, ${NUM_RUNS} runs; set WALCHECK_SEED to v
         expect(imageOf(fs, { kind: 'keep-prefix', cuts: allCuts })).toEqual(volatile);
         const allNew = Object.fromEntries(state.files.map((f) => [f.path, f.sectors]));
         const newLengths = Object.fromEntries(state.files.map((f) => [f.path, f.newSize]));
-        expect(imageOf(fs, { kind: 'tear-sectors', sectors: allNew, lengths: newLengths })).toEqual(volatile);
-        expect(imageOf(fs, { kind: 'reorder-metadata', keep: state.dirOps.map((_, i) => i) })).toEqual(volatile);
+        expect(imageOf(fs, { kind: 'tear-sectors', sectors: allNew, lengths: newLengths })).toEqual(
+          volatile,
+        );
+        expect(
+          imageOf(fs, { kind: 'reorder-metadata', keep: state.dirOps.map((_, i) => i) }),
+        ).toEqual(volatile);
         expect(imageOf(fs, LOSE)).toEqual(view(fs.durableView()));
         // every enumerated variant builds; an image of an image under lose-unsynced is itself
         for (const kind of KINDS) {
@@ -754,7 +903,9 @@ describe(`random scripts (seed ${SEED}, ${NUM_RUNS} runs; set WALCHECK_SEED to v
       { seed: SEED, numRuns: NUM_RUNS },
     );
     // the scripts must reach the states the property is about, not just fail
-    console.log(`sim-fs keep-all property: seed ${SEED}, states reached ${JSON.stringify(seen)} of ${NUM_RUNS}`);
+    console.log(
+      `sim-fs keep-all property: seed ${SEED}, states reached ${JSON.stringify(seen)} of ${NUM_RUNS}`,
+    );
     expect(seen.unsyncedData).toBeGreaterThan(NUM_RUNS / 3);
     expect(seen.unsyncedDirOps).toBeGreaterThan(NUM_RUNS / 3);
     expect(seen.durableFiles).toBeGreaterThan(NUM_RUNS / 3);

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Database, NodeFileSystem, scanLog } from '../src/index.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
-import { copyVector, entriesHex, expectedEntries, listVectorNames, readExpectation } from './support/vectors.ts';
+import {
+  copyVector,
+  entriesHex,
+  expectedEntries,
+  listVectorNames,
+  readExpectation,
+} from './support/vectors.ts';
 
 const fs = new NodeFileSystem();
 const names = await listVectorNames();
@@ -21,7 +27,16 @@ async function vectorCopy(name: string): Promise<string> {
 }
 
 it('finds the golden vectors', () => {
-  expect(names).toEqual(expect.arrayContaining(['binary', 'empty', 'mixed', 'multi-segment', 'single-put', 'torn-tail']));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'binary',
+      'empty',
+      'mixed',
+      'multi-segment',
+      'single-put',
+      'torn-tail',
+    ]),
+  );
 });
 
 describe.each(names)('vector %s', (name) => {
@@ -47,7 +62,9 @@ describe.each(names)('vector %s', (name) => {
     const db = await Database.open(dir, { readOnly: true });
     try {
       expect(entriesHex(db.scan())).toEqual(expectedEntries(expected.state));
-      expect(entriesHex(db.scan({ reverse: true }))).toEqual(expectedEntries(expected.state).reverse());
+      expect(entriesHex(db.scan({ reverse: true }))).toEqual(
+        expectedEntries(expected.state).reverse(),
+      );
       for (const [key, value] of Object.entries(expected.state)) {
         expect(db.get(Buffer.from(key, 'hex'))?.toString('hex')).toBe(value);
       }
@@ -88,7 +105,9 @@ describe('vector torn-tail, writable open of a copy', () => {
 
     const segment = await readFile(join(dir, invalid.segment));
     expect(segment.equals(original.subarray(0, invalid.offset))).toBe(true);
-    const tail = await readFile(join(dir, 'quarantine', `${invalid.segment}.${invalid.offset}.tail`));
+    const tail = await readFile(
+      join(dir, 'quarantine', `${invalid.segment}.${invalid.offset}.tail`),
+    );
     expect(tail.equals(original.subarray(invalid.offset))).toBe(true);
 
     const scan = await scanLog(fs, dir);

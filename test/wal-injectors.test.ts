@@ -76,8 +76,10 @@ function validate(bytes: Uint8Array): Verdict {
     if (bytes.length - o < 24) return fail('truncated-header');
     const length = v.getUint32(o + 4, true);
     if (length > bytes.length - o - 24) return fail('truncated-payload');
-    if ((crc32c(bytes.subarray(o + 4, o + 24 + length)) >>> 0) !== v.getUint32(o, true)) return fail('checksum-mismatch');
-    if (v.getUint8(o + 8) !== 1 || v.getUint8(o + 9) !== 0 || v.getUint16(o + 10, true) !== 0) return fail('bad-header');
+    if (crc32c(bytes.subarray(o + 4, o + 24 + length)) >>> 0 !== v.getUint32(o, true))
+      return fail('checksum-mismatch');
+    if (v.getUint8(o + 8) !== 1 || v.getUint8(o + 9) !== 0 || v.getUint16(o + 10, true) !== 0)
+      return fail('bad-header');
     const count = v.getUint32(o + 20, true);
     let p = o + 24;
     const end = o + 24 + length;
@@ -91,14 +93,21 @@ function validate(bytes: Uint8Array): Verdict {
     }
     if (count < 1 || parsed !== count || p !== end) return fail('bad-payload');
     const seqStart = v.getUint32(o + 12, true) + v.getUint32(o + 16, true) * 0x1_0000_0000;
-    if (seqStart !== expected || seqStart + count - 1 > Number.MAX_SAFE_INTEGER) return fail('sequence-mismatch');
+    if (seqStart !== expected || seqStart + count - 1 > Number.MAX_SAFE_INTEGER)
+      return fail('sequence-mismatch');
     expected = seqStart + count;
     o = end;
   }
   return 'clean';
 }
 
-const rec0Field = (field: RecordField, bit: number, recrc: boolean): Injection => ({ kind: 'record-field', record: 0, field, bit, recrc });
+const rec0Field = (field: RecordField, bit: number, recrc: boolean): Injection => ({
+  kind: 'record-field',
+  record: 0,
+  field,
+  bit,
+  recrc,
+});
 
 describe('the hand-built segment and the walker', () => {
   it('uses the CRC-32C of the spec and validates clean', () => {
@@ -119,7 +128,14 @@ describe('the hand-built segment and the walker', () => {
           { offset: 37, keyLen: 2, valLen: 0, kind: 0 },
         ],
       },
-      { offset: REC0.length, length: 17, seqStart: 3, count: 1, complete: true, logical: [{ offset: REC0.length + 24, keyLen: 3, valLen: 5, kind: 1 }] },
+      {
+        offset: REC0.length,
+        length: 17,
+        seqStart: 3,
+        count: 1,
+        complete: true,
+        logical: [{ offset: REC0.length + 24, keyLen: 3, valLen: 5, kind: 1 }],
+      },
     ]);
   });
 
@@ -166,11 +182,22 @@ describe('structure-aware flips', () => {
   it('any header flip without re-CRC is a checksum mismatch', () => {
     for (const field of Object.keys(RECORD_FIELDS) as RecordField[]) {
       if (field === 'length') continue; // changes where the CRC span ends: covered below
-      expect(validate(applyInjection(SEGMENT, rec0Field(field, 0, false))), field).toBe('0:checksum-mismatch');
-      expect(validate(applyInjection(SEGMENT, { kind: 'record-field', record: 1, field, bit: 0, recrc: false })), field).toBe('1:checksum-mismatch');
+      expect(validate(applyInjection(SEGMENT, rec0Field(field, 0, false))), field).toBe(
+        '0:checksum-mismatch',
+      );
+      expect(
+        validate(
+          applyInjection(SEGMENT, { kind: 'record-field', record: 1, field, bit: 0, recrc: false }),
+        ),
+        field,
+      ).toBe('1:checksum-mismatch');
     }
-    expect(validate(applyInjection(SEGMENT, rec0Field('length', 1, false)))).toBe('0:checksum-mismatch');
-    expect(validate(applyInjection(SEGMENT, rec0Field('length', 31, false)))).toBe('0:truncated-payload');
+    expect(validate(applyInjection(SEGMENT, rec0Field('length', 1, false)))).toBe(
+      '0:checksum-mismatch',
+    );
+    expect(validate(applyInjection(SEGMENT, rec0Field('length', 31, false)))).toBe(
+      '0:truncated-payload',
+    );
   });
 
   it('with the CRC recomputed, each field reaches the check after the checksum', () => {
@@ -179,13 +206,32 @@ describe('structure-aware flips', () => {
     expect(validate(applyInjection(SEGMENT, rec0Field('reserved', 15, true)))).toBe('0:bad-header');
     expect(validate(applyInjection(SEGMENT, rec0Field('count', 0, true)))).toBe('0:bad-payload');
     expect(validate(applyInjection(SEGMENT, rec0Field('length', 0, true)))).toBe('0:bad-payload');
-    expect(validate(applyInjection(SEGMENT, rec0Field('seqStart', 3, true)))).toBe('0:sequence-mismatch');
-    expect(validate(applyInjection(SEGMENT, { kind: 'record-field', record: 1, field: 'seqStart', bit: 0, recrc: true }))).toBe('1:sequence-mismatch');
-    expect(validate(applyInjection(SEGMENT, rec0Field('seqStart', 63, true)))).toBe('0:sequence-mismatch');
+    expect(validate(applyInjection(SEGMENT, rec0Field('seqStart', 3, true)))).toBe(
+      '0:sequence-mismatch',
+    );
+    expect(
+      validate(
+        applyInjection(SEGMENT, {
+          kind: 'record-field',
+          record: 1,
+          field: 'seqStart',
+          bit: 0,
+          recrc: true,
+        }),
+      ),
+    ).toBe('1:sequence-mismatch');
+    expect(validate(applyInjection(SEGMENT, rec0Field('seqStart', 63, true)))).toBe(
+      '0:sequence-mismatch',
+    );
   });
 
   it('logical record fields: lengths and kinds break the payload, key and value bytes only the CRC', () => {
-    const logical = (j: number, field: 'keyLen' | 'valLen' | 'kind' | 'key' | 'value', bit: number, recrc: boolean): Injection => ({
+    const logical = (
+      j: number,
+      field: 'keyLen' | 'valLen' | 'kind' | 'key' | 'value',
+      bit: number,
+      recrc: boolean,
+    ): Injection => ({
       kind: 'logical-field',
       record: 0,
       logical: j,
@@ -202,19 +248,47 @@ describe('structure-aware flips', () => {
       const flipped = applyInjection(SEGMENT, logical(0, field, 9, true));
       expect(validate(flipped), field).toBe('clean');
       expect(flipped).not.toEqual(SEGMENT);
-      expect(validate(applyInjection(SEGMENT, logical(0, field, 9, false))), field).toBe('0:checksum-mismatch');
+      expect(validate(applyInjection(SEGMENT, logical(0, field, 9, false))), field).toBe(
+        '0:checksum-mismatch',
+      );
     }
     const keyBit = applyInjection(SEGMENT, logical(0, 'key', 9, false));
     expect(keyBit[24 + 9 + 1]).toBe(SEGMENT[24 + 9 + 1]! ^ 2); // byte 1 of 'k1', bit 1
   });
 
   it('refuses targets that do not exist or that re-CRC cannot honour', () => {
-    expect(() => applyInjection(SEGMENT, { kind: 'record-field', record: 2, field: 'crc', bit: 0, recrc: false })).toThrow(RangeError);
+    expect(() =>
+      applyInjection(SEGMENT, {
+        kind: 'record-field',
+        record: 2,
+        field: 'crc',
+        bit: 0,
+        recrc: false,
+      }),
+    ).toThrow(RangeError);
     expect(() => applyInjection(SEGMENT, rec0Field('crc', 0, true))).toThrow(RangeError);
     expect(() => applyInjection(SEGMENT, rec0Field('type', 8, false))).toThrow(RangeError); // a u8 has bits 0..7
     expect(() => applyInjection(SEGMENT, rec0Field('length', 31, true))).toThrow(RangeError); // runs past the end
-    expect(() => applyInjection(SEGMENT, { kind: 'logical-field', record: 0, logical: 1, field: 'value', bit: 0, recrc: false })).toThrow(RangeError); // empty value
-    expect(() => applyInjection(SEGMENT, { kind: 'logical-field', record: 1, logical: 1, field: 'key', bit: 0, recrc: false })).toThrow(RangeError);
+    expect(() =>
+      applyInjection(SEGMENT, {
+        kind: 'logical-field',
+        record: 0,
+        logical: 1,
+        field: 'value',
+        bit: 0,
+        recrc: false,
+      }),
+    ).toThrow(RangeError); // empty value
+    expect(() =>
+      applyInjection(SEGMENT, {
+        kind: 'logical-field',
+        record: 1,
+        logical: 1,
+        field: 'key',
+        bit: 0,
+        recrc: false,
+      }),
+    ).toThrow(RangeError);
   });
 
   it('recomputeCrc repairs a flipped payload byte', () => {
@@ -225,12 +299,23 @@ describe('structure-aware flips', () => {
 
   it('describes each injection in words', () => {
     expect(describeInjection({ kind: 'truncate', offset: 40 })).toBe('truncate at byte 40');
-    expect(describeInjection({ kind: 'tear', start: 1, end: 9, fill: 'random', seed: 3 })).toBe('tear bytes [1, 9) with random bytes (seed 3)');
-    expect(describeInjection({ kind: 'flip', bits: [17] })).toBe('flip bits 2.1 (byte.bit)');
-    expect(describeInjection(rec0Field('count', 2, true))).toBe("flip bit 2 of record 0's count, CRC recomputed");
-    expect(describeInjection({ kind: 'logical-field', record: 1, logical: 0, field: 'key', bit: 4, recrc: false })).toBe(
-      "flip bit 4 of record 1 logical 0's key",
+    expect(describeInjection({ kind: 'tear', start: 1, end: 9, fill: 'random', seed: 3 })).toBe(
+      'tear bytes [1, 9) with random bytes (seed 3)',
     );
+    expect(describeInjection({ kind: 'flip', bits: [17] })).toBe('flip bits 2.1 (byte.bit)');
+    expect(describeInjection(rec0Field('count', 2, true))).toBe(
+      "flip bit 2 of record 0's count, CRC recomputed",
+    );
+    expect(
+      describeInjection({
+        kind: 'logical-field',
+        record: 1,
+        logical: 0,
+        field: 'key',
+        bit: 4,
+        recrc: false,
+      }),
+    ).toBe("flip bit 4 of record 1 logical 0's key");
   });
 });
 
@@ -244,11 +329,16 @@ describe('injectFile through a FileSystem', () => {
     const writes = fs.trace.filter((e) => e.op === 'write');
     expect(writes.map((e) => [e.offset, e.length])).toEqual([[0, 13]]); // crc .. seqStart's first byte
     await injectFile(fs, path, { kind: 'truncate', offset: REC0.length + 5 });
-    expect(fs.crashImage({ kind: 'lose-unsynced' }).volatileView().get(path)!.length).toBe(REC0.length + 5);
+    expect(fs.crashImage({ kind: 'lose-unsynced' }).volatileView().get(path)!.length).toBe(
+      REC0.length + 5,
+    );
   });
 
   it('retries short writes', async () => {
-    const fs = SimFs.fromFiles({ '/seg': SEGMENT }, { faults: [{ op: 'write', nth: 0, fault: 'short', bytes: 1 }] });
+    const fs = SimFs.fromFiles(
+      { '/seg': SEGMENT },
+      { faults: [{ op: 'write', nth: 0, fault: 'short', bytes: 1 }] },
+    );
     const out = await injectFile(fs, '/seg', { kind: 'tear', start: 0, end: 8, fill: 'zero' });
     expect(fs.durableView().get('/seg')).toEqual(out);
     // bytes 0..4 change (the crc and the low byte of length; length's upper bytes are zeros already)

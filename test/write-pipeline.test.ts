@@ -39,7 +39,9 @@ describe('a leader that never goes idle', () => {
     const db = await Database.open(DIR, { fs, groupBytesMax: 2 * bytes });
     const opsBefore = fs.opCount;
     const results = await Promise.all(batches.map((batch) => db.write(batch)));
-    results.forEach((result, i) => expect(result, `batch ${i}`).toEqual({ seqStart: i + 1, count: 1 }));
+    results.forEach((result, i) =>
+      expect(result, `batch ${i}`).toEqual({ seqStart: i + 1, count: 1 }),
+    );
     expect(db.lastSeq).toBe(1500);
 
     // One write + one datasync a group: the first submit finds the writer idle and goes alone,
@@ -60,30 +62,49 @@ describe('a leader that never goes idle', () => {
 
 describe('sequence numbers near 2^53 - 1', () => {
   /** A pipeline over a fresh log whose next sequence number is SEQ_MAX - 2 (three numbers left). */
-  async function nearTheEnd(): Promise<{ pipeline: WritePipeline; memtable: Memtable; boundaries: BatchBoundaries }> {
+  async function nearTheEnd(): Promise<{
+    pipeline: WritePipeline;
+    memtable: Memtable;
+    boundaries: BatchBoundaries;
+  }> {
     const fs = new SimFs({ trace: false });
     await fs.mkdir(DIR);
     const log = await LogWriter.open(fs, DIR, null, 1 << 20);
     const memtable = new Memtable();
     const boundaries = new BatchBoundaries();
-    const pipeline = new WritePipeline(log, memtable, boundaries, { groupBytesMax: 1 << 20, queueBatchesMax: 100 }, SEQ_MAX - 3);
+    const pipeline = new WritePipeline(
+      log,
+      memtable,
+      boundaries,
+      { groupBytesMax: 1 << 20, queueBatchesMax: 100 },
+      SEQ_MAX - 3,
+    );
     return { pipeline, memtable, boundaries };
   }
   const batchOf = (n: number, tag: string): Batch =>
-    Array.from({ length: n }, (_, i) => ({ type: 'put', key: text(`${tag}${i}`), value: text(tag) }) as const);
-  const submit = (pipeline: WritePipeline, batch: Batch) => pipeline.submit(batch, recordBytes(batch));
+    Array.from(
+      { length: n },
+      (_, i) => ({ type: 'put', key: text(`${tag}${i}`), value: text(tag) }) as const,
+    );
+  const submit = (pipeline: WritePipeline, batch: Batch) =>
+    pipeline.submit(batch, recordBytes(batch));
 
   it('a batch needing more numbers than are left is refused with INVALID_ARGUMENT, and the writer stays healthy', async () => {
     const { pipeline, memtable, boundaries } = await nearTheEnd();
     const error = await outcome(submit(pipeline, batchOf(4, 'a')));
     expect(error).toBeInstanceOf(WalError);
-    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('2^53 - 1') });
+    expect(error).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('2^53 - 1'),
+    });
     // Exactly the numbers left still fit, the last one being SEQ_MAX itself.
     expect(await submit(pipeline, batchOf(3, 'b'))).toEqual({ seqStart: SEQ_MAX - 2, count: 3 });
     expect(boundaries.lastSeq).toBe(SEQ_MAX);
     expect(memtable.get(text('b2'), SEQ_MAX)?.toString()).toBe('b');
     expect(memtable.get(text('a0'), SEQ_MAX)).toBeUndefined();
-    expect(await outcome(submit(pipeline, batchOf(1, 'c')))).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await outcome(submit(pipeline, batchOf(1, 'c')))).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   // The group in flight counts too: it is neither queued nor committed while it is being written.
@@ -92,14 +113,20 @@ describe('sequence numbers near 2^53 - 1', () => {
     const first = submit(pipeline, batchOf(2, 'a')); // taken at once: in flight
     const second = outcome(submit(pipeline, batchOf(2, 'b'))); // needs SEQ_MAX .. SEQ_MAX + 1
     expect(await first).toEqual({ seqStart: SEQ_MAX - 2, count: 2 });
-    expect(await second).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'sequence numbers would pass 2^53 - 1' });
+    expect(await second).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'sequence numbers would pass 2^53 - 1',
+    });
     expect(await submit(pipeline, batchOf(1, 'c'))).toEqual({ seqStart: SEQ_MAX, count: 1 });
   });
 });
 
 /** ES2024 resizable ArrayBuffer (Node 20 has it; the ES2022 lib types do not). */
 type ResizableBuffer = ArrayBuffer & { resize(byteLength: number): void };
-const ResizableArrayBuffer = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableBuffer;
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (
+  byteLength: number,
+  options: { maxByteLength: number },
+) => ResizableBuffer;
 
 describe('a batch changed by its caller after write() accepted it', () => {
   it('a value that shrank (a resizable ArrayBuffer) is refused alone; a group left empty writes nothing', async () => {
@@ -114,7 +141,10 @@ describe('a batch changed by its caller after write() accepted it', () => {
     expect(await first).toEqual({ seqStart: 1, count: 1 });
     const error = await shrunk;
     expect(error).toBeInstanceOf(WalError);
-    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('changed size after write() accepted it') });
+    expect(error).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('changed size after write() accepted it'),
+    });
     expect(await db.write(putBatch(3))).toEqual({ seqStart: 2, count: 1 }); // the refused batch took no seq
     const writes = fs.trace.slice(opsBefore).filter((e) => e.op === 'write' || e.op === 'datasync');
     expect(writes.map((e) => e.op)).toEqual(['write', 'datasync', 'write', 'datasync']); // none for the empty group
@@ -125,11 +155,17 @@ describe('a batch changed by its caller after write() accepted it', () => {
 });
 
 /** `fs` with every handle's write or datasync replaced (a broken device or driver). */
-function withBrokenHandle(fs: FileSystem, broken: Partial<Pick<FileHandle, 'write' | 'datasync'>>): FileSystem {
+function withBrokenHandle(
+  fs: FileSystem,
+  broken: Partial<Pick<FileHandle, 'write' | 'datasync'>>,
+): FileSystem {
   return new Proxy(fs, {
     get(target, property) {
       if (property === 'open') {
-        return async (path: string, mode: Parameters<FileSystem['open']>[1]): Promise<FileHandle> => {
+        return async (
+          path: string,
+          mode: Parameters<FileSystem['open']>[1],
+        ): Promise<FileHandle> => {
           const handle = await target.open(path, mode);
           return {
             read: (...args) => handle.read(...args),
@@ -142,7 +178,9 @@ function withBrokenHandle(fs: FileSystem, broken: Partial<Pick<FileHandle, 'writ
         };
       }
       const value = Reflect.get(target, property) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
 }
@@ -159,7 +197,7 @@ describe('a failed group reports what the filesystem threw', () => {
     survives: number;
   }[] = [
     {
-      name: 'a write that makes no progress (returns 0): the engine\'s own IO error, not wrapped',
+      name: "a write that makes no progress (returns 0): the engine's own IO error, not wrapped",
       broken: { write: async () => 0 },
       message: 'write made no progress at byte 0',
       cause: (cause) => expect(cause).toBeUndefined(),
@@ -184,7 +222,10 @@ describe('a failed group reports what the filesystem threw', () => {
   it.each(cases)('$name', async ({ broken, message, cause, survives }) => {
     const sim = new SimFs({ trace: false });
     const db = await Database.open(DIR, { fs: withBrokenHandle(sim, broken) });
-    const [first, queued] = await Promise.all([outcome(db.write(putBatch(1))), outcome(db.write(putBatch(2)))]);
+    const [first, queued] = await Promise.all([
+      outcome(db.write(putBatch(1))),
+      outcome(db.write(putBatch(2))),
+    ]);
     expect(first).toBeInstanceOf(WalError);
     expect(first).toMatchObject({ code: 'IO', message });
     cause((first as WalError).cause);

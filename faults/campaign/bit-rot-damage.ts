@@ -16,7 +16,10 @@ export interface Damage {
   record: { segment: string; offset: number; bytes: Uint8Array };
 }
 
-export function damagedBatch(fs: SimFs, outcome: Extract<CrashOutcome, { kind: 'bit-rot' }>): Damage | undefined {
+export function damagedBatch(
+  fs: SimFs,
+  outcome: Extract<CrashOutcome, { kind: 'bit-rot' }>,
+): Damage | undefined {
   const segments = segmentFiles(fs.durableView(), DB_DIR); // views that never change
   const masks = new Map<string, { segment: string; offset: number; mask: number }>();
   for (const flip of outcome.flips) {
@@ -24,7 +27,7 @@ export function damagedBatch(fs: SimFs, outcome: Extract<CrashOutcome, { kind: '
     const segment = flip.path.slice(DB_DIR.length + 1);
     const offset = Math.floor(flip.bit / 8);
     const key = `${segment}@${offset}`;
-    const mask = (masks.get(key)?.mask ?? 0) ^ (1 << flip.bit % 8);
+    const mask = (masks.get(key)?.mask ?? 0) ^ (1 << (flip.bit % 8));
     masks.set(key, { segment, offset, mask });
   }
   const damage = [...masks.values()].filter((d) => d.mask !== 0);
@@ -32,10 +35,18 @@ export function damagedBatch(fs: SimFs, outcome: Extract<CrashOutcome, { kind: '
   if (record === null) return undefined;
   const bytes = damage.flatMap((d) => {
     const original = segments.get(d.segment)?.[d.offset];
-    return original === undefined ? [] : [{ segment: d.segment, offset: d.offset, original, flipped: original ^ d.mask }];
+    return original === undefined
+      ? []
+      : [{ segment: d.segment, offset: d.offset, original, flipped: original ^ d.mask }];
   });
-  const recordBytes = segments.get(record.segment)!.subarray(record.offset, record.offset + record.size);
-  return { context: { seqStart: record.seqStart, segment: record.segment, offset: record.offset }, bytes, record: { segment: record.segment, offset: record.offset, bytes: recordBytes } };
+  const recordBytes = segments
+    .get(record.segment)!
+    .subarray(record.offset, record.offset + record.size);
+  return {
+    context: { seqStart: record.seqStart, segment: record.segment, offset: record.offset },
+    bytes,
+    record: { segment: record.segment, offset: record.offset, bytes: recordBytes },
+  };
 }
 
 /**
@@ -44,11 +55,17 @@ export function damagedBatch(fs: SimFs, outcome: Extract<CrashOutcome, { kind: '
  * the same bit restored them); otherwise set aside (a recovery that died cut the bytes away,
  * or a torn truncation left other bytes there, which may even equal the original ones).
  */
-export function damageNow(damage: Damage, segments: ReadonlyMap<string, Uint8Array>): Damage | undefined {
+export function damageNow(
+  damage: Damage,
+  segments: ReadonlyMap<string, Uint8Array>,
+): Damage | undefined {
   const now = damage.bytes.map((d) => segments.get(d.segment)?.[d.offset]);
   if (damage.bytes.every((d, i) => now[i] === d.flipped)) return damage;
   const { segment, offset, bytes } = damage.record;
   const held = segments.get(segment)?.subarray(offset, offset + bytes.byteLength);
-  const restored = damage.bytes.every((d, i) => now[i] === d.original) && held !== undefined && bytesEqual(held, bytes);
+  const restored =
+    damage.bytes.every((d, i) => now[i] === d.original) &&
+    held !== undefined &&
+    bytesEqual(held, bytes);
   return restored ? undefined : { ...damage, context: { ...damage.context, setAside: true } };
 }

@@ -8,7 +8,13 @@ import { performance } from 'node:perf_hooks';
 import { type EngineModule, shippedEngine } from './engine-under-test.ts';
 import { encodeToken } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
-import { batchCount, DEFAULT_SHAPE, type Scenario, scenarioArb, type ScenarioShape } from './scenario.ts';
+import {
+  batchCount,
+  DEFAULT_SHAPE,
+  type Scenario,
+  scenarioArb,
+  type ScenarioShape,
+} from './scenario.ts';
 import { emptyStats, type ScenarioStats } from './stats.ts';
 import { formatViolation } from './violation-report.ts';
 
@@ -74,7 +80,8 @@ export function runSeedOf(seed: number, runIndex: number): number {
 
 export function runIndices(runs: number, shard?: { index: number; count: number }): number[] {
   const indices: number[] = [];
-  for (let i = 0; i < runs; i++) if (shard === undefined || i % shard.count === shard.index) indices.push(i);
+  for (let i = 0; i < runs; i++)
+    if (shard === undefined || i % shard.count === shard.index) indices.push(i);
   return indices;
 }
 
@@ -91,13 +98,30 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     const found = await runOne(engine, shape, options.seed, runIndex, stats, options.shrinkMs);
     done++;
     if (found !== null) {
-      violations.push({ ...found, scenariosUntilCaught: done, secondsUntilCaught: (performance.now() - start) / 1000 - found.secondsShrinking });
+      violations.push({
+        ...found,
+        scenariosUntilCaught: done,
+        secondsUntilCaught: (performance.now() - start) / 1000 - found.secondsShrinking,
+      });
     }
-    options.onProgress?.({ done, total: indices.length, violations: violations.length, elapsedMs: performance.now() - start });
+    options.onProgress?.({
+      done,
+      total: indices.length,
+      violations: violations.length,
+      elapsedMs: performance.now() - start,
+    });
     if (found !== null && options.stopOnViolation !== false) break;
   }
   const seconds = (performance.now() - start) / 1000;
-  return { seed: options.seed, runs: done, runsPlanned: indices.length, stats, violations, seconds, scenariosPerSec: done / seconds };
+  return {
+    seed: options.seed,
+    runs: done,
+    runsPlanned: indices.length,
+    stats,
+    violations,
+    seconds,
+    scenariosPerSec: done / seconds,
+  };
 }
 
 type Found = Omit<CampaignViolation, 'scenariosUntilCaught' | 'secondsUntilCaught'>;
@@ -150,6 +174,9 @@ export async function runOne(
 /** Re-runs a failing scenario with traces on, for the report (runs are deterministic). */
 export async function traced(engine: EngineModule, scenario: Scenario): Promise<ScenarioViolation> {
   const violation = await runScenario(engine, scenario, emptyStats(), { trace: true });
-  if (violation === null) throw new Error('a failing scenario passed when re-run with traces: the run is not deterministic');
+  if (violation === null)
+    throw new Error(
+      'a failing scenario passed when re-run with traces: the run is not deterministic',
+    );
   return violation;
 }

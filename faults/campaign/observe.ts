@@ -3,7 +3,16 @@
 // after a recovery, for rule 8.
 
 import { bytesEqual, showBytes } from '../../model/bytes.ts';
-import { checkQuarantine, decodeLog, type Entry, type Observed, quarantineFiles, segmentFiles, type SnapshotRead, type Verdict } from '../../model/oracle.ts';
+import {
+  checkQuarantine,
+  decodeLog,
+  type Entry,
+  type Observed,
+  quarantineFiles,
+  segmentFiles,
+  type SnapshotRead,
+  type Verdict,
+} from '../../model/oracle.ts';
 import { PASS, violation } from '../../model/verdict.ts';
 import type { SimFs } from '../sim-fs.ts';
 import type { EngineDatabase } from './engine-under-test.ts';
@@ -15,7 +24,9 @@ export const DB_DIR = '/db';
 const SNAPSHOTS_MAX = 24;
 
 /** Everything a recovered engine shows: full scan, a get per key, snapshot reads, report. */
-export function observe(db: EngineDatabase): Extract<Observed, { opened: true }> & { snapshots: SnapshotRead[] } {
+export function observe(
+  db: EngineDatabase,
+): Extract<Observed, { opened: true }> & { snapshots: SnapshotRead[] } {
   const lastSeq = db.lastSeq;
   const gets: [Uint8Array, Uint8Array | undefined][] = [];
   for (let k = 0; k < KEY_SPACE; k++) gets.push([keyOf(k), db.get(keyOf(k))]);
@@ -25,8 +36,15 @@ export function observe(db: EngineDatabase): Extract<Observed, { opened: true }>
     lastSeq,
     entries: scanAll(db, undefined),
     gets,
-    snapshots: snapshotSeqs(lastSeq).map((seq): SnapshotRead => ({ seq, entries: scanAll(db, seq) })),
-    report: { status: db.recovery.status, quarantinedBytes, firstInvalid: db.recovery.firstInvalid },
+    snapshots: snapshotSeqs(lastSeq).map((seq): SnapshotRead => ({
+      seq,
+      entries: scanAll(db, seq),
+    })),
+    report: {
+      status: db.recovery.status,
+      quarantinedBytes,
+      firstInvalid: db.recovery.firstInvalid,
+    },
   };
 }
 
@@ -36,15 +54,22 @@ export function observe(db: EngineDatabase): Extract<Observed, { opened: true }>
  */
 export function checkSnapshotGets(db: EngineDatabase, snapshots: readonly SnapshotRead[]): Verdict {
   for (const { seq, entries } of snapshots) {
-    const scanned = new Map(entries.map(([key, value]) => [Buffer.from(key).toString('latin1'), value]));
+    const scanned = new Map(
+      entries.map(([key, value]) => [Buffer.from(key).toString('latin1'), value]),
+    );
     for (let k = 0; k < KEY_SPACE; k++) {
       const key = keyOf(k);
       const got = db.get(key, { at: seq });
       const want = scanned.get(Buffer.from(key).toString('latin1'));
-      if (got === undefined ? want === undefined : want !== undefined && bytesEqual(got, want)) continue;
-      return violation(4, `get(${showBytes(key)}, { at: ${seq} }) disagrees with the scan at snapshot ${seq}`, {
-        found: `get returned ${showBytes(got)}, the scan at ${seq} shows ${showBytes(want)}`,
-      });
+      if (got === undefined ? want === undefined : want !== undefined && bytesEqual(got, want))
+        continue;
+      return violation(
+        4,
+        `get(${showBytes(key)}, { at: ${seq} }) disagrees with the scan at snapshot ${seq}`,
+        {
+          found: `get returned ${showBytes(got)}, the scan at ${seq} shows ${showBytes(want)}`,
+        },
+      );
     }
   }
   return PASS;
@@ -52,14 +77,17 @@ export function checkSnapshotGets(db: EngineDatabase, snapshots: readonly Snapsh
 
 export function scanAll(db: EngineDatabase, at: number | undefined): Entry[] {
   const entries: Entry[] = [];
-  for (const entry of db.scan(at === undefined ? {} : { at })) entries.push([entry.key, entry.value]);
+  for (const entry of db.scan(at === undefined ? {} : { at }))
+    entries.push([entry.key, entry.value]);
   return entries;
 }
 
 /** Every seq when there are few, else an even spread that includes 0 and lastSeq. */
 function snapshotSeqs(lastSeq: number): number[] {
   if (lastSeq < SNAPSHOTS_MAX) return Array.from({ length: lastSeq }, (_, i) => i);
-  return Array.from({ length: SNAPSHOTS_MAX }, (_, i) => Math.round((i * lastSeq) / (SNAPSHOTS_MAX - 1)));
+  return Array.from({ length: SNAPSHOTS_MAX }, (_, i) =>
+    Math.round((i * lastSeq) / (SNAPSHOTS_MAX - 1)),
+  );
 }
 
 export interface FilesNow {
@@ -70,7 +98,8 @@ export interface FilesNow {
 /** Copies of every file under the database directory as reads see them now (path -> bytes). */
 export function dirFiles(fs: SimFs): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
-  for (const [path, bytes] of fs.volatileView()) if (path.startsWith(`${DB_DIR}/`)) files.set(path, new Uint8Array(bytes));
+  for (const [path, bytes] of fs.volatileView())
+    if (path.startsWith(`${DB_DIR}/`)) files.set(path, new Uint8Array(bytes));
   return files;
 }
 
@@ -113,18 +142,29 @@ export function checkSetAsideSince(before: FilesNow, after: FilesNow, reported?:
   const kept = checkQuarantineKept(before.quarantined, after.quarantined);
   if (!kept.ok) return kept;
   const added = new Map<string, Uint8Array>();
-  for (const [name, bytes] of after.quarantined) if (!before.quarantined.has(name)) added.set(name, bytes);
+  for (const [name, bytes] of after.quarantined)
+    if (!before.quarantined.has(name)) added.set(name, bytes);
   return checkQuarantine(before.segments, after.segments, added, reported);
 }
 
 /** Rule 8: every quarantined file of `before` is still in quarantine/, byte for byte. */
-export function checkQuarantineKept(before: ReadonlyMap<string, Uint8Array>, now: ReadonlyMap<string, Uint8Array>): Verdict {
+export function checkQuarantineKept(
+  before: ReadonlyMap<string, Uint8Array>,
+  now: ReadonlyMap<string, Uint8Array>,
+): Verdict {
   for (const [name, bytes] of before) {
     const still = now.get(name);
     if (still !== undefined && bytesEqual(still, bytes)) continue;
-    return violation(8, `quarantine/${name} was ${still === undefined ? 'deleted' : 'changed'}: nothing may leave quarantine/`, {
-      found: still === undefined ? `${bytes.byteLength} bytes before, the file is gone` : `${bytes.byteLength} bytes before, ${still.byteLength} now, not the same bytes`,
-    });
+    return violation(
+      8,
+      `quarantine/${name} was ${still === undefined ? 'deleted' : 'changed'}: nothing may leave quarantine/`,
+      {
+        found:
+          still === undefined
+            ? `${bytes.byteLength} bytes before, the file is gone`
+            : `${bytes.byteLength} bytes before, ${still.byteLength} now, not the same bytes`,
+      },
+    );
   }
   return PASS;
 }
@@ -134,15 +174,27 @@ export function checkQuarantineKept(before: ReadonlyMap<string, Uint8Array>, now
  * the independent decoder finds it in the files the open read: a refusal of a valid log, or
  * one naming another place, is a default-mode-like failure (rule 2).
  */
-export function checkRefusalNamesInvalid(error: { code: string; segment?: string; offset?: number; reason?: string }, segments: ReadonlyMap<string, Uint8Array>): Verdict {
+export function checkRefusalNamesInvalid(
+  error: { code: string; segment?: string; offset?: number; reason?: string },
+  segments: ReadonlyMap<string, Uint8Array>,
+): Verdict {
   const invalid = decodeLog(segments).firstInvalid;
   const found = `open failed: ${error.code} ${error.segment ?? '(no segment)'} offset ${error.offset ?? '?'} ${error.reason ?? '(no reason)'}`;
-  if (invalid === null) return violation(2, 'the open refused a log in which every record is valid', { found });
-  if (invalid.segment === error.segment && invalid.offset === error.offset && invalid.reason === error.reason) return PASS;
-  return violation(2, `the open refused the log naming the wrong place: its first invalid record is ${invalid.segment} offset ${invalid.offset} (${invalid.reason})`, { found });
+  if (invalid === null)
+    return violation(2, 'the open refused a log in which every record is valid', { found });
+  if (
+    invalid.segment === error.segment &&
+    invalid.offset === error.offset &&
+    invalid.reason === error.reason
+  )
+    return PASS;
+  return violation(
+    2,
+    `the open refused the log naming the wrong place: its first invalid record is ${invalid.segment} offset ${invalid.offset} (${invalid.reason})`,
+    { found },
+  );
 }
 
 export function reportedBytes(db: EngineDatabase): number {
   return db.recovery.actions.reduce((sum, a) => sum + a.bytes, 0);
 }
-

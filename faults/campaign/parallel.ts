@@ -3,7 +3,13 @@
 
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { type CampaignOptions, type CampaignSummary, type CampaignViolation, runCampaign, runIndices } from './campaign.ts';
+import {
+  type CampaignOptions,
+  type CampaignSummary,
+  type CampaignViolation,
+  runCampaign,
+  runIndices,
+} from './campaign.ts';
 import type { WorkerInput } from './campaign-worker.ts';
 import { DEFAULT_SHAPE } from './scenario.ts';
 import { addStats, emptyStats, type ScenarioStats } from './stats.ts';
@@ -16,7 +22,9 @@ const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/a
 type Found = Omit<CampaignViolation, 'scenariosUntilCaught' | 'secondsUntilCaught'>;
 type Message = { runIndex: number; stats: ScenarioStats; found: Found | null } | { finished: true };
 
-export async function runCampaignParallel(options: CampaignOptions & { workers: number }): Promise<CampaignSummary> {
+export async function runCampaignParallel(
+  options: CampaignOptions & { workers: number },
+): Promise<CampaignSummary> {
   if (options.workers <= 1 || options.engine !== undefined) return runCampaign(options);
   const indices = runIndices(options.runs, options.shard);
   const shape = options.shape ?? DEFAULT_SHAPE;
@@ -26,7 +34,12 @@ export async function runCampaignParallel(options: CampaignOptions & { workers: 
   let done = 0;
   const workers: Worker[] = [];
   const finished = Array.from({ length: options.workers }, (_, w) => {
-    const input: WorkerInput = { seed: options.seed, shape, indices: indices.filter((_, i) => i % options.workers === w), shrinkMs: options.shrinkMs ?? 10_000 };
+    const input: WorkerInput = {
+      seed: options.seed,
+      shape,
+      indices: indices.filter((_, i) => i % options.workers === w),
+      shrinkMs: options.shrinkMs ?? 10_000,
+    };
     const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: input });
     workers.push(worker);
     return new Promise<void>((resolve, reject) => {
@@ -35,10 +48,20 @@ export async function runCampaignParallel(options: CampaignOptions & { workers: 
         done++;
         addStats(stats, message.stats);
         if (message.found !== null) {
-          violations.push({ ...message.found, scenariosUntilCaught: done, secondsUntilCaught: (performance.now() - start) / 1000 - message.found.secondsShrinking });
-          if (options.stopOnViolation !== false) for (const other of workers) void other.terminate();
+          violations.push({
+            ...message.found,
+            scenariosUntilCaught: done,
+            secondsUntilCaught: (performance.now() - start) / 1000 - message.found.secondsShrinking,
+          });
+          if (options.stopOnViolation !== false)
+            for (const other of workers) void other.terminate();
         }
-        options.onProgress?.({ done, total: indices.length, violations: violations.length, elapsedMs: performance.now() - start });
+        options.onProgress?.({
+          done,
+          total: indices.length,
+          violations: violations.length,
+          elapsedMs: performance.now() - start,
+        });
       });
       worker.on('error', reject);
       worker.on('exit', () => resolve());
@@ -47,5 +70,13 @@ export async function runCampaignParallel(options: CampaignOptions & { workers: 
   await Promise.all(finished);
   violations.sort((a, b) => a.runIndex - b.runIndex);
   const seconds = (performance.now() - start) / 1000;
-  return { seed: options.seed, runs: done, runsPlanned: indices.length, stats, violations, seconds, scenariosPerSec: done / seconds };
+  return {
+    seed: options.seed,
+    runs: done,
+    runsPlanned: indices.length,
+    stats,
+    violations,
+    seconds,
+    scenariosPerSec: done / seconds,
+  };
 }

@@ -26,9 +26,16 @@ export async function reproduce(token: string, engine?: EngineModule): Promise<R
   const details = await fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
   const scenario = details.counterexample?.[0] ?? last;
   if (!details.failed || scenario === null) {
-    return { scenario, violation: null, report: `the scenario of ${token} passes on this code: no violation` };
+    return {
+      scenario,
+      violation: null,
+      report: `the scenario of ${token} passes on this code: no violation`,
+    };
   }
   const violation = await runScenario(underTest, scenario, emptyStats(), { trace: true });
-  if (violation === null) throw new Error(`the scenario of ${token} failed once and passed when traced: not deterministic`);
+  if (violation === null)
+    throw new Error(
+      `the scenario of ${token} failed once and passed when traced: not deterministic`,
+    );
   return { scenario, violation, report: formatViolation(violation, scenario, token) };
 }

@@ -40,7 +40,12 @@ import {
   type Violation,
 } from '../../model/oracle.ts';
 import { diffStates, keysText, violation } from '../../model/verdict.ts';
-import { type CrashOutcome, describeOutcome, type OutcomeKind, randomOutcome } from '../crash-outcome.ts';
+import {
+  type CrashOutcome,
+  describeOutcome,
+  type OutcomeKind,
+  randomOutcome,
+} from '../crash-outcome.ts';
 import { Rng } from '../rng.ts';
 import { SimFs } from '../sim-fs.ts';
 import type { TraceEntry } from '../op-trace.ts';
@@ -137,8 +142,14 @@ class ScenarioRun {
       const cycle = this.scenario.cycles[c]!;
       this.cycleIndex = c;
       this.mode = cycle.recovery;
-      const options = { crashAt: { opIndex: cycle.crash.opIndex, when: cycle.crash.when }, faults: cycle.fault === null ? [] : [cycle.fault], trace: this.traced, seed: cycle.crash.outcomeSeed };
-      this.fs = previous === null ? new SimFs(options) : previous.fs.crashImage(previous.outcome, options);
+      const options = {
+        crashAt: { opIndex: cycle.crash.opIndex, when: cycle.crash.when },
+        faults: cycle.fault === null ? [] : [cycle.fault],
+        trace: this.traced,
+        seed: cycle.crash.outcomeSeed,
+      };
+      this.fs =
+        previous === null ? new SimFs(options) : previous.fs.crashImage(previous.outcome, options);
       if (cycle.fault !== null) this.stats.faultsInjected++;
       const reopenable = await this.runCycle(cycle);
       this.stats.faultsFired += this.fs.faultsFired;
@@ -199,16 +210,26 @@ class ScenarioRun {
         if (this.found !== null) return;
         if (this.firstAckOfEpoch) {
           this.firstAckOfEpoch = false;
-          this.judge(checkContinuation(this.history, this.history.lastSeqAtRecovery, result.seqStart), 'first ack after recovery');
+          this.judge(
+            checkContinuation(this.history, this.history.lastSeqAtRecovery, result.seqStart),
+            'first ack after recovery',
+          );
         }
-        if (this.found === null) this.judge(checkAckDurable(this.history, id, this.fs.durableView(), DB_DIR), 'ack');
+        if (this.found === null)
+          this.judge(checkAckDurable(this.history, id, this.fs.durableView(), DB_DIR), 'ack');
       },
       (error: unknown) => {
         if (this.fs.crashed) return; // the process died: the batch is simply unacknowledged
         this.history.fail(id, errorCode(error));
         if (this.fs.faultsFired === this.faultsAtOpen) {
           // Nothing failed underneath this database: an engine that refuses to go on breaks rule 5.
-          this.judge(violation(5, `the engine refused a write with no injected failure and no crash: ${errorCode(error)}: ${(error as Error).message}`), 'write');
+          this.judge(
+            violation(
+              5,
+              `the engine refused a write with no injected failure and no crash: ${errorCode(error)}: ${(error as Error).message}`,
+            ),
+            'write',
+          );
         }
       },
     );
@@ -225,10 +246,16 @@ class ScenarioRun {
   }
 
   /** One open attempt; `label` names it in reports ('recovery', 'reopen retried after ...'). */
-  private async openOnce(phase: string, label: string): Promise<EngineDatabase | null | typeof INJECTED> {
+  private async openOnce(
+    phase: string,
+    label: string,
+  ): Promise<EngineDatabase | null | typeof INJECTED> {
     if (this.fs.crashed) return null;
     const before = filesNow(this.fs);
-    this.judge(checkQuarantineKept(this.quarantineLedger, before.quarantined), `${label}: quarantine kept`);
+    this.judge(
+      checkQuarantineKept(this.quarantineLedger, before.quarantined),
+      `${label}: quarantine kept`,
+    );
     if (this.found !== null) return null;
     this.base ??= { files: before, durable: sameFiles(before, durableFiles(this.fs)), attempts: 0 };
     this.base.attempts++;
@@ -263,10 +290,18 @@ class ScenarioRun {
     this.base = null;
     const after = filesNow(this.fs);
     this.judge(checkSetAside(before, after, db), `${phase}: quarantine`);
-    if (base.files !== before) this.judge(checkSetAsideSince(base.files, after), `${phase}: quarantine, over ${base.attempts} open attempts since the log was as the first found it`);
+    if (base.files !== before)
+      this.judge(
+        checkSetAsideSince(base.files, after),
+        `${phase}: quarantine, over ${base.attempts} open attempts since the log was as the first found it`,
+      );
     const durable = durableFiles(this.fs);
     // As a crash right now would leave it: what was cut from a segment durably is durable in quarantine/.
-    if (base.durable) this.judge(checkSetAsideSince(base.files, durable), `${phase}: quarantine, as a crash right after this open would leave it`);
+    if (base.durable)
+      this.judge(
+        checkSetAsideSince(base.files, durable),
+        `${phase}: quarantine, as a crash right after this open would leave it`,
+      );
     // Files wholly durable now (a failed fsync can leave reads showing bytes a crash would lose).
     for (const [name, bytes] of durable.quarantined) {
       const now = after.quarantined.get(name);
@@ -280,8 +315,13 @@ class ScenarioRun {
     const failure = openError(error);
     this.judge(checkRecovery(this.history, { opened: false, error: failure }, context), phase);
     if (this.found === null) this.stats.openRefusals++;
-    if (this.found === null && context.bitRot === undefined) this.judge(checkRefusalNamesInvalid(failure, before.segments), phase);
-    if (this.found === null) this.judge(checkUnchanged(logFiles(before), logFiles(filesNow(this.fs))), `${phase}: a refused open changes nothing`);
+    if (this.found === null && context.bitRot === undefined)
+      this.judge(checkRefusalNamesInvalid(failure, before.segments), phase);
+    if (this.found === null)
+      this.judge(
+        checkUnchanged(logFiles(before), logFiles(filesNow(this.fs))),
+        `${phase}: a refused open changes nothing`,
+      );
   }
 
   /** A read-only open of the state the writable open will find: judged like a recovery, and nothing may change. */
@@ -290,7 +330,10 @@ class ScenarioRun {
     const existed = this.fs.hasDir(DB_DIR);
     const before = dirFiles(this.fs);
     const segments = segmentFiles(before, DB_DIR);
-    this.judge(checkQuarantineKept(this.quarantineLedger, quarantineFiles(before, DB_DIR)), `${phase}: quarantine kept`);
+    this.judge(
+      checkQuarantineKept(this.quarantineLedger, quarantineFiles(before, DB_DIR)),
+      `${phase}: quarantine kept`,
+    );
     if (this.bitRot !== undefined) this.bitRot = damageNow(this.bitRot, segments);
     const faultsBefore = this.fs.faultsFired;
     try {
@@ -298,24 +341,41 @@ class ScenarioRun {
       this.stats.readOnlyOpens++;
       const observed = observe(db);
       this.judge(checkRecovery(this.history, observed, this.context()), phase);
-      if (this.found === null) this.judge(checkSnapshotGets(db, observed.snapshots), `${phase}: gets at snapshots`);
+      if (this.found === null)
+        this.judge(checkSnapshotGets(db, observed.snapshots), `${phase}: gets at snapshots`);
       await closeQuietly(db);
     } catch (error) {
-      const excused = this.fs.crashed || (isInjected(error) && this.fs.faultsFired > faultsBefore) || (!existed && errorCode(error) === 'NOT_FOUND');
+      const excused =
+        this.fs.crashed ||
+        (isInjected(error) && this.fs.faultsFired > faultsBefore) ||
+        (!existed && errorCode(error) === 'NOT_FOUND');
       if (!excused) {
         const context = this.context();
         const failure = openError(error);
         this.judge(checkRecovery(this.history, { opened: false, error: failure }, context), phase);
-        if (context.bitRot === undefined) this.judge(checkRefusalNamesInvalid(failure, segments), phase);
+        if (context.bitRot === undefined)
+          this.judge(checkRefusalNamesInvalid(failure, segments), phase);
       }
     }
     // Even an open the crash cut short must not have written anything.
-    if (!existed && this.fs.hasDir(DB_DIR)) this.judge(violation(8, `the read-only open created ${DB_DIR}, although it must change nothing on disk`), phase);
+    if (!existed && this.fs.hasDir(DB_DIR))
+      this.judge(
+        violation(
+          8,
+          `the read-only open created ${DB_DIR}, although it must change nothing on disk`,
+        ),
+        phase,
+      );
     this.judge(checkUnchanged(before, dirFiles(this.fs)), `${phase}: nothing on disk may change`);
   }
 
   private openOptions(readOnly: boolean): OpenOptions {
-    const options: OpenOptions = { fs: this.fs, segmentBytesMax: this.scenario.segmentBytesMax, groupBytesMax: this.scenario.groupBytesMax, recovery: this.mode };
+    const options: OpenOptions = {
+      fs: this.fs,
+      segmentBytesMax: this.scenario.segmentBytesMax,
+      groupBytesMax: this.scenario.groupBytesMax,
+      recovery: this.mode,
+    };
     return readOnly ? { ...options, readOnly } : options;
   }
 
@@ -324,8 +384,19 @@ class ScenarioRun {
     const entries = scanAll(db, undefined);
     const k = this.history.length;
     if (this.history.model.equalsAt(entries, k)) return;
-    const diff = diffStates(`model after all k=${k} batches → read at the latest state`, this.history.stateAt(k), entries);
-    this.judge(violation(4, `a read at the latest state does not show the model after all ${k} batches`, { expectedK: [k, k], found: keysText(entries), diff }), 'read');
+    const diff = diffStates(
+      `model after all k=${k} batches → read at the latest state`,
+      this.history.stateAt(k),
+      entries,
+    );
+    this.judge(
+      violation(4, `a read at the latest state does not show the model after all ${k} batches`, {
+        expectedK: [k, k],
+        found: keysText(entries),
+        diff,
+      }),
+      'read',
+    );
   }
 
   /** Crashes the cycle (if its crash point was not reached, after everything) and picks the outcome. */
@@ -337,15 +408,24 @@ class ScenarioRun {
     this.stats.crashes++;
     if (this.crashOpIndex !== null) this.stats.crashesMidCycle++;
     this.stats.outcomes[cycle.crash.outcome as OutcomeKind]++;
-    const where = this.crashOpIndex === null ? 'after the last operation' : `${cycle.crash.when} op #${cycle.crash.opIndex}`;
+    const where =
+      this.crashOpIndex === null
+        ? 'after the last operation'
+        : `${cycle.crash.when} op #${cycle.crash.opIndex}`;
     this.crashText = `cycle ${this.cycleIndex} crashed ${where}; outcome ${describeOutcome(outcome)}`;
     // Damage stays until a recovery sets it aside (an open that died may or may not have).
     const damage = outcome.kind === 'bit-rot' ? damagedBatch(this.fs, outcome) : undefined;
-    if (damage !== undefined && (this.bitRot === undefined || damage.context.seqStart! < this.bitRot.context.seqStart!)) this.bitRot = damage;
+    if (
+      damage !== undefined &&
+      (this.bitRot === undefined || damage.context.seqStart! < this.bitRot.context.seqStart!)
+    )
+      this.bitRot = damage;
     // A base survives a crash only when the crash cannot have changed it: all of it was durable, and no bits flipped.
     if (this.base !== null && (!this.base.durable || outcome.kind === 'bit-rot')) this.base = null;
     if (outcome.kind === 'bit-rot') {
-      for (const flip of outcome.flips) if (flip.path.startsWith(QUARANTINE_PREFIX)) this.quarantineLedger.delete(flip.path.slice(QUARANTINE_PREFIX.length));
+      for (const flip of outcome.flips)
+        if (flip.path.startsWith(QUARANTINE_PREFIX))
+          this.quarantineLedger.delete(flip.path.slice(QUARANTINE_PREFIX.length));
     }
     return outcome;
   }
@@ -400,9 +480,16 @@ function isInjected(error: unknown): boolean {
   return code === 'IO' && cause !== undefined && isInjected(cause);
 }
 
-function openError(error: unknown): { code: string; segment?: string; offset?: number; reason?: string } {
+function openError(error: unknown): {
+  code: string;
+  segment?: string;
+  offset?: number;
+  reason?: string;
+} {
   const e = error as { segment?: unknown; offset?: unknown; reason?: unknown };
-  const out: { code: string; segment?: string; offset?: number; reason?: string } = { code: errorCode(error) };
+  const out: { code: string; segment?: string; offset?: number; reason?: string } = {
+    code: errorCode(error),
+  };
   if (typeof e.segment === 'string') out.segment = e.segment;
   if (typeof e.offset === 'number') out.offset = e.offset;
   if (typeof e.reason === 'string') out.reason = e.reason;

@@ -77,18 +77,36 @@ export function keyOf(index: number): Uint8Array {
 const valueArb = fc.oneof(
   { weight: 6, arbitrary: fc.uint8Array({ maxLength: 24 }) },
   // Now and then a value large enough for records to span 512-byte sectors and segments.
-  { weight: 1, arbitrary: fc.integer({ min: 200, max: 700 }).map((n) => new Uint8Array(n).fill(n & 0xff)) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 200, max: 700 }).map((n) => new Uint8Array(n).fill(n & 0xff)),
+  },
 );
 
 const opArb: fc.Arbitrary<BatchOp> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('put' as const), key: fc.nat(KEY_SPACE - 1).map(keyOf), value: valueArb }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('del' as const), key: fc.nat(KEY_SPACE - 1).map(keyOf) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      type: fc.constant('put' as const),
+      key: fc.nat(KEY_SPACE - 1).map(keyOf),
+      value: valueArb,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('del' as const),
+      key: fc.nat(KEY_SPACE - 1).map(keyOf),
+    }),
+  },
 );
 
 const batchArb: fc.Arbitrary<Batch> = fc.array(opArb, { minLength: 1, maxLength: 4 });
 
 function stepsArb(batchesMax: number): fc.Arbitrary<Step[]> {
-  const wave = fc.record({ batches: fc.array(batchArb, { minLength: 1, maxLength: 4 }), settle: fc.boolean() }).map((w) => ({ wave: w }));
+  const wave = fc
+    .record({ batches: fc.array(batchArb, { minLength: 1, maxLength: 4 }), settle: fc.boolean() })
+    .map((w) => ({ wave: w }));
   const step: fc.Arbitrary<Step> = fc.oneof(
     { weight: 12, arbitrary: wave },
     { weight: 1, arbitrary: fc.constant({ reopen: true as const }) },
@@ -98,15 +116,41 @@ function stepsArb(batchesMax: number): fc.Arbitrary<Step[]> {
 }
 
 const faultArb: fc.Arbitrary<FaultRule> = fc.oneof(
-  fc.record({ op: fc.constant('datasync' as const), nth: fc.nat(6), fault: fc.constantFrom('EIO' as const, 'ENOSPC' as const) }),
-  fc.record({ op: fc.constant('write' as const), nth: fc.nat(6), fault: fc.constantFrom('EIO' as const, 'ENOSPC' as const) }),
-  fc.record({ op: fc.constant('write' as const), nth: fc.nat(6), fault: fc.constant('short' as const) }),
-  fc.record({ op: fc.constantFrom('open' as const, 'rename' as const, 'truncate' as const, 'syncDir' as const), nth: fc.nat(2), fault: fc.constant('EIO' as const) }),
+  fc.record({
+    op: fc.constant('datasync' as const),
+    nth: fc.nat(6),
+    fault: fc.constantFrom('EIO' as const, 'ENOSPC' as const),
+  }),
+  fc.record({
+    op: fc.constant('write' as const),
+    nth: fc.nat(6),
+    fault: fc.constantFrom('EIO' as const, 'ENOSPC' as const),
+  }),
+  fc.record({
+    op: fc.constant('write' as const),
+    nth: fc.nat(6),
+    fault: fc.constant('short' as const),
+  }),
+  fc.record({
+    op: fc.constantFrom(
+      'open' as const,
+      'rename' as const,
+      'truncate' as const,
+      'syncDir' as const,
+    ),
+    nth: fc.nat(2),
+    fault: fc.constant('EIO' as const),
+  }),
 );
 
 /** Plain weighted choice that shrinks towards the first (the most common, simplest) value. */
-function weighted<T>(...choices: readonly (readonly [weight: number, value: T])[]): fc.Arbitrary<T> {
-  return fc.oneof({ withCrossShrink: true }, ...choices.map(([weight, value]) => ({ weight, arbitrary: fc.constant(value) })));
+function weighted<T>(
+  ...choices: readonly (readonly [weight: number, value: T])[]
+): fc.Arbitrary<T> {
+  return fc.oneof(
+    { withCrossShrink: true },
+    ...choices.map(([weight, value]) => ({ weight, arbitrary: fc.constant(value) })),
+  );
 }
 
 function cycleArb(shape: ScenarioShape): fc.Arbitrary<Cycle> {
@@ -126,8 +170,18 @@ function cycleArb(shape: ScenarioShape): fc.Arbitrary<Cycle> {
     outcomeSeed: fc.nat(),
   });
   // A fault in one cycle in four (shrinks to none).
-  const fault = shape.faults ? fc.oneof({ withCrossShrink: true }, { weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: faultArb }) : fc.constant(null);
-  const recovery = weighted<RecoveryMode>([12, 'tolerate-tail'], [3, 'point-in-time'], [1, 'strict']);
+  const fault = shape.faults
+    ? fc.oneof(
+        { withCrossShrink: true },
+        { weight: 3, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: faultArb },
+      )
+    : fc.constant(null);
+  const recovery = weighted<RecoveryMode>(
+    [12, 'tolerate-tail'],
+    [3, 'point-in-time'],
+    [1, 'strict'],
+  );
   const readOnlyFirst = weighted([3, false], [1, true]);
   return fc.record({ recovery, readOnlyFirst, steps: stepsArb(shape.batchesMax), crash, fault });
 }
@@ -142,6 +196,7 @@ export function scenarioArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<
 
 export function batchCount(scenario: Scenario): number {
   let count = 0;
-  for (const cycle of scenario.cycles) for (const step of cycle.steps) if ('wave' in step) count += step.wave.batches.length;
+  for (const cycle of scenario.cycles)
+    for (const step of cycle.steps) if ('wave' in step) count += step.wave.batches.length;
   return count;
 }

@@ -23,8 +23,24 @@ export interface ScenarioStats {
 }
 
 export function emptyStats(): ScenarioStats {
-  const outcomes = Object.fromEntries(OUTCOME_KINDS.map((kind) => [kind, 0])) as Record<OutcomeKind, number>;
-  return { scenarios: 0, crashes: 0, crashesMidCycle: 0, recoveries: 0, batches: 0, acks: 0, faultsInjected: 0, faultsFired: 0, openRetries: 0, openRefusals: 0, readOnlyOpens: 0, outcomes };
+  const outcomes = Object.fromEntries(OUTCOME_KINDS.map((kind) => [kind, 0])) as Record<
+    OutcomeKind,
+    number
+  >;
+  return {
+    scenarios: 0,
+    crashes: 0,
+    crashesMidCycle: 0,
+    recoveries: 0,
+    batches: 0,
+    acks: 0,
+    faultsInjected: 0,
+    faultsFired: 0,
+    openRetries: 0,
+    openRefusals: 0,
+    readOnlyOpens: 0,
+    outcomes,
+  };
 }
 
 export function addStats(into: ScenarioStats, from: ScenarioStats): void {

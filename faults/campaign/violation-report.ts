@@ -9,11 +9,17 @@ import { batchCount, type Scenario } from './scenario.ts';
 /** Operations shown before and after the crash point. */
 const TRACE_CONTEXT_OPS = 8;
 
-export function formatViolation(violation: ScenarioViolation, scenario: Scenario, token: string): string {
+export function formatViolation(
+  violation: ScenarioViolation,
+  scenario: Scenario,
+  token: string,
+): string {
   const lines = [formatVerdict(violation.verdict)];
   lines.push(`  where:    cycle ${violation.cycle}, during ${violation.phase}`);
   lines.push(`  crash:    ${violation.crash}`);
-  lines.push(`  scenario: ${batchCount(scenario)} batches in ${scenario.cycles.length} cycle(s); ${describeFaults(scenario)}; ${describeOpens(scenario)}`);
+  lines.push(
+    `  scenario: ${batchCount(scenario)} batches in ${scenario.cycles.length} cycle(s); ${describeFaults(scenario)}; ${describeOpens(scenario)}`,
+  );
   if (violation.crashTrace.length > 0) {
     lines.push('  operations up to the crash:');
     lines.push(indent(formatTrace(around(violation.crashTrace, violation.crashOpIndex))));
@@ -39,13 +45,20 @@ function indent(text: string): string {
 }
 
 function describeFaults(scenario: Scenario): string {
-  const faults = scenario.cycles.flatMap((cycle, c) => (cycle.fault === null ? [] : [`cycle ${c}: ${cycle.fault.fault} on ${cycle.fault.op} #${cycle.fault.nth ?? '?'}`]));
+  const faults = scenario.cycles.flatMap((cycle, c) =>
+    cycle.fault === null
+      ? []
+      : [`cycle ${c}: ${cycle.fault.fault} on ${cycle.fault.op} #${cycle.fault.nth ?? '?'}`],
+  );
   return faults.length === 0 ? 'no injected faults' : `faults: ${faults.join(', ')}`;
 }
 
 function describeOpens(scenario: Scenario): string {
   const opens = scenario.cycles.flatMap((cycle, c) => {
-    const how = [cycle.readOnlyFirst ? 'read-only open first' : '', cycle.recovery !== 'tolerate-tail' ? `${cycle.recovery} recovery` : ''].filter((s) => s !== '');
+    const how = [
+      cycle.readOnlyFirst ? 'read-only open first' : '',
+      cycle.recovery !== 'tolerate-tail' ? `${cycle.recovery} recovery` : '',
+    ].filter((s) => s !== '');
     return how.length === 0 ? [] : [`cycle ${c}: ${how.join(', ')}`];
   });
   return opens.length === 0 ? 'every open writable, tolerate-tail' : `opens: ${opens.join('; ')}`;

@@ -45,24 +45,35 @@ export async function readEngineSources(root: string = PROJECT_ROOT): Promise<Ma
       const path = `${dir}/${entry.name}`;
       if (entry.isDirectory()) pending.push(path);
       else if (entry.isFile()) sources.set(path, await readFile(join(root, path), 'utf8'));
-      if (sources.size > ENGINE_FILES_MAX) throw new Error(`${ENGINE_DIR}/ holds more than ${ENGINE_FILES_MAX} files`);
+      if (sources.size > ENGINE_FILES_MAX)
+        throw new Error(`${ENGINE_DIR}/ holds more than ${ENGINE_FILES_MAX} files`);
     }
   }
   return sources;
 }
 
 /** The sources with the mutant's edits applied, in order; throws PatchError unless each `find` occurs exactly once. */
-export function applyEdits(sources: ReadonlyMap<string, string>, mutant: Mutant): Map<string, string> {
+export function applyEdits(
+  sources: ReadonlyMap<string, string>,
+  mutant: Mutant,
+): Map<string, string> {
   const patched = new Map(sources);
   if (mutant.edits.length === 0) throw new PatchError(mutant.name, 'has no edits');
   for (const [i, edit] of mutant.edits.entries()) {
     const text = patched.get(edit.file);
-    if (text === undefined) throw new PatchError(mutant.name, `edit ${i}: ${edit.file} does not exist`);
+    if (text === undefined)
+      throw new PatchError(mutant.name, `edit ${i}: ${edit.file} does not exist`);
     const occurrences = edit.find.length === 0 ? 0 : text.split(edit.find).length - 1;
     if (occurrences !== 1) {
-      throw new PatchError(mutant.name, `edit ${i}: the text to replace occurs ${occurrences} times in ${edit.file}, not once:\n${edit.find}`);
+      throw new PatchError(
+        mutant.name,
+        `edit ${i}: the text to replace occurs ${occurrences} times in ${edit.file}, not once:\n${edit.find}`,
+      );
     }
-    patched.set(edit.file, text.replace(edit.find, () => edit.replace));
+    patched.set(
+      edit.file,
+      text.replace(edit.find, () => edit.replace),
+    );
   }
   return patched;
 }
@@ -75,7 +86,10 @@ export function sourcesHash(sources: ReadonlyMap<string, string>): string {
 }
 
 /** Writes (or finds) the patched copy of src/ for `mutant`; returns the directory holding its src/. */
-export async function materializeMutant(mutant: Mutant, sources?: ReadonlyMap<string, string>): Promise<string> {
+export async function materializeMutant(
+  mutant: Mutant,
+  sources?: ReadonlyMap<string, string>,
+): Promise<string> {
   const patched = applyEdits(sources ?? (await readEngineSources()), mutant);
   const home = join(MUTANTS_DIR, mutant.name);
   const dir = join(home, sourcesHash(patched));
@@ -103,7 +117,8 @@ async function pruneStaleCopies(home: string, keep: string): Promise<void> {
     const path = join(home, name);
     if (path === keep) continue;
     const info = await stat(path).catch(() => null);
-    if (info !== null && now - info.mtimeMs > STALE_COPY_MS) await rm(path, { recursive: true, force: true }).catch(() => {});
+    if (info !== null && now - info.mtimeMs > STALE_COPY_MS)
+      await rm(path, { recursive: true, force: true }).catch(() => {});
   }
 }
 
@@ -122,7 +137,10 @@ export function loadMutantEngine(mutant: Mutant): Promise<EngineModule> {
 
 async function importCopy(mutant: Mutant): Promise<EngineModule> {
   const dir = await materializeMutant(mutant);
-  const module = (await import(pathToFileURL(join(dir, ENGINE_DIR, 'index.ts')).href)) as Partial<EngineModule>;
-  if (typeof module.Database?.open !== 'function') throw new PatchError(mutant.name, `the patched copy in ${dir} exports no Database`);
+  const module = (await import(
+    pathToFileURL(join(dir, ENGINE_DIR, 'index.ts')).href
+  )) as Partial<EngineModule>;
+  if (typeof module.Database?.open !== 'function')
+    throw new PatchError(mutant.name, `the patched copy in ${dir} exports no Database`);
   return module as EngineModule;
 }

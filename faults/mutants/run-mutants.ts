@@ -81,11 +81,17 @@ interface Variant {
 
 /** The variants `only` names, in zoo order, the correct engine last; throws on an unknown name. */
 export function selectVariants(only?: readonly string[]): Variant[] {
-  const all: Variant[] = [...MUTANTS.map((mutant) => ({ name: mutant.name, mutant })), { name: CORRECT_ENGINE, mutant: null }];
+  const all: Variant[] = [
+    ...MUTANTS.map((mutant) => ({ name: mutant.name, mutant })),
+    { name: CORRECT_ENGINE, mutant: null },
+  ];
   if (only === undefined) return all;
   const known = new Set(all.map((v) => v.name));
   const unknown = only.filter((name) => !known.has(name));
-  if (unknown.length > 0) throw new RangeError(`unknown variant ${unknown.join(', ')} (variants: ${[...known].join(', ')})`);
+  if (unknown.length > 0)
+    throw new RangeError(
+      `unknown variant ${unknown.join(', ')} (variants: ${[...known].join(', ')})`,
+    );
   return all.filter((v) => only.includes(v.name));
 }
 
@@ -104,8 +110,10 @@ export async function runMutants(options: MutantsOptions = {}): Promise<MutantRo
 async function runVariant(variant: Variant, options: MutantsOptions): Promise<MutantRow> {
   const budgetMs = (options.budgetSeconds ?? BUDGET_SECONDS_DEFAULT) * 1000;
   // The explorer is bounded (a few seconds); the campaign runs until caught or out of time.
-  const harnesses: Harness[] = variant.mutant?.needs === 'campaign' ? ['campaign', 'explore'] : ['explore', 'campaign'];
-  const engine = variant.mutant === null ? await shippedEngine() : await loadMutantEngine(variant.mutant);
+  const harnesses: Harness[] =
+    variant.mutant?.needs === 'campaign' ? ['campaign', 'explore'] : ['explore', 'campaign'];
+  const engine =
+    variant.mutant === null ? await shippedEngine() : await loadMutantEngine(variant.mutant);
   const start = performance.now();
   const ran: Harness[] = [];
   let scenarios = 0;
@@ -121,13 +129,28 @@ async function runVariant(variant: Variant, options: MutantsOptions): Promise<Mu
       const exploreLater = harnesses.indexOf('explore') > i;
       const result =
         harness === 'campaign'
-          ? await campaignRun(engine, options, exploreLater ? Math.max(leftMs - EXPLORE_RESERVE_MS, leftMs / 2) : leftMs, progress)
+          ? await campaignRun(
+              engine,
+              options,
+              exploreLater ? Math.max(leftMs - EXPLORE_RESERVE_MS, leftMs / 2) : leftMs,
+              progress,
+            )
           : await exploreRun(engine, progress);
       if (result.found !== null) {
-        found = { ...result.found, scenarios: scenarios + result.found.scenarios, seconds: secondsBefore + result.found.seconds };
+        found = {
+          ...result.found,
+          scenarios: scenarios + result.found.scenarios,
+          seconds: secondsBefore + result.found.seconds,
+        };
         // The token replays on this variant, not on the shipped engine.
         if (found.token !== null && found.report !== null && variant.mutant !== null) {
-          found = { ...found, report: found.report.replace(`repro ${found.token}`, `repro ${found.token} --mutant ${variant.name}`) };
+          found = {
+            ...found,
+            report: found.report.replace(
+              `repro ${found.token}`,
+              `repro ${found.token} --mutant ${variant.name}`,
+            ),
+          };
         }
       }
       scenarios += result.scenarios;
@@ -145,7 +168,13 @@ async function runVariant(variant: Variant, options: MutantsOptions): Promise<Mu
   };
   if (found !== null) return { ...base, ...found, ok: variant.mutant !== null };
   const seconds = (performance.now() - start) / 1000;
-  return { ...base, ...NOT_FOUND, scenarios, seconds, ok: variant.mutant === null && error === null };
+  return {
+    ...base,
+    ...NOT_FOUND,
+    scenarios,
+    seconds,
+    ok: variant.mutant === null && error === null,
+  };
 }
 
 type Base = Pick<MutantRow, 'variant' | 'bug' | 'expectedRules' | 'harnesses' | 'error'>;
@@ -168,7 +197,12 @@ interface HarnessResult {
   found: Found | null;
 }
 
-async function campaignRun(engine: EngineModule, options: MutantsOptions, deadlineMs: number, progress: (line: string) => void): Promise<HarnessResult> {
+async function campaignRun(
+  engine: EngineModule,
+  options: MutantsOptions,
+  deadlineMs: number,
+  progress: (line: string) => void,
+): Promise<HarnessResult> {
   const summary = await runCampaign({
     engine,
     seed: options.seed ?? SEED_DEFAULT,
@@ -195,8 +229,15 @@ async function campaignRun(engine: EngineModule, options: MutantsOptions, deadli
   return { scenarios: summary.runs, found };
 }
 
-async function exploreRun(engine: EngineModule, progress: (line: string) => void): Promise<HarnessResult> {
-  const summary = await runExplore({ engine, stopOnViolation: true, onProgress: (done, total) => progress(`crash point ${done}/${total}`) });
+async function exploreRun(
+  engine: EngineModule,
+  progress: (line: string) => void,
+): Promise<HarnessResult> {
+  const summary = await runExplore({
+    engine,
+    stopOnViolation: true,
+    onProgress: (done, total) => progress(`crash point ${done}/${total}`),
+  });
   const states = statesOf(summary);
   const violation = summary.violations[0];
   if (violation === undefined) return { scenarios: states, found: null };
@@ -220,7 +261,12 @@ function statesOf(summary: ExploreSummary): number {
 }
 
 /** The mutants caught, the mutants not caught, and whether the correct engine passed. */
-export function tally(rows: readonly MutantRow[]): { mutants: number; caught: number; escaped: string[]; correctOk: boolean | null } {
+export function tally(rows: readonly MutantRow[]): {
+  mutants: number;
+  caught: number;
+  escaped: string[];
+  correctOk: boolean | null;
+} {
   const mutantRows = rows.filter((r) => r.variant !== CORRECT_ENGINE);
   const correct = rows.find((r) => r.variant === CORRECT_ENGINE);
   return {

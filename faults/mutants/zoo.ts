@@ -75,7 +75,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'ack-before-fsync',
     bug: "the datasync runs before the group's write, so an ack rests on the previous group's sync",
-    shipped: 'acking from the page cache: commits acknowledged once write(2) returns, synced later (lost on power failure)',
+    shipped:
+      'acking from the page cache: commits acknowledged once write(2) returns, synced later (lost on power failure)',
     rules: [1],
     needs: 'campaign',
     edits: [
@@ -91,7 +92,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'group-commit-leader-sync',
     bug: "group commit syncs the leader's record; the followers' records are written after that sync",
-    shipped: "group commit that acks followers on the leader's fsync although their records were appended after it",
+    shipped:
+      "group commit that acks followers on the leader's fsync although their records were appended after it",
     rules: [1],
     needs: 'campaign',
     edits: [
@@ -119,8 +121,9 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: 'segment-dir-entry-unsynced',
-    bug: "a new segment is created and written, but its directory entry is never fsynced",
-    shipped: 'a new file fsynced but not its directory, so its name can vanish on power loss (a classic crash-consistency bug)',
+    bug: 'a new segment is created and written, but its directory entry is never fsynced',
+    shipped:
+      'a new file fsynced but not its directory, so its name can vanish on power loss (a classic crash-consistency bug)',
     rules: [1],
     needs: 'campaign',
     edits: [
@@ -157,7 +160,8 @@ ${APPEND_WRITE_THEN_SYNC}    this.active.bytes += records.length;
   {
     name: 'replay-partial-batch',
     bug: 'replay applies the logical records of a torn or checksum-failing record that still decode',
-    shipped: 'log readers that apply entries as they decode them and check the checksum last (a torn batch half applied)',
+    shipped:
+      'log readers that apply entries as they decode them and check the checksum last (a torn batch half applied)',
     rules: [3, 2],
     needs: 'campaign',
     edits: [
@@ -194,7 +198,8 @@ function statusOf(`,
   {
     name: 'crc-unchecked',
     bug: 'the record checksum is computed by the writer but never compared by the reader',
-    shipped: 'checksums written but not verified on replay (verification off by default, or skipped on the recovery path)',
+    shipped:
+      'checksums written but not verified on replay (verification off by default, or skipped on the recovery path)',
     rules: [3, 2],
     needs: 'campaign',
     edits: [
@@ -208,7 +213,8 @@ function statusOf(`,
   {
     name: 'seq-start-unchecked',
     bug: "a record's seqStart is not compared with the sequence number the log expects next",
-    shipped: 'replay that trusts the sequence number in each record, so a stale or misplaced record is replayed',
+    shipped:
+      'replay that trusts the sequence number in each record, so a stale or misplaced record is replayed',
     rules: [6],
     needs: 'explore',
     edits: [
@@ -222,7 +228,8 @@ function statusOf(`,
   {
     name: 'count-unchecked',
     bug: "the header's count is trusted: the payload is parsed to its end without checking it holds exactly count records",
-    shipped: 'batch headers whose entry count is not cross-checked against the payload (LevelDB checks it: "WriteBatch has wrong count")',
+    shipped:
+      'batch headers whose entry count is not cross-checked against the payload (LevelDB checks it: "WriteBatch has wrong count")',
     rules: [6],
     needs: 'explore',
     edits: [
@@ -251,7 +258,8 @@ function statusOf(`,
   {
     name: 'replay-skips-invalid',
     bug: 'replay steps over an invalid record (by its length field) and goes on with the records after it',
-    shipped: 'recovery that reports a corrupt record and replays on after it (LevelDB without paranoid_checks, RocksDB kSkipAnyCorruptedRecords)',
+    shipped:
+      'recovery that reports a corrupt record and replays on after it (LevelDB without paranoid_checks, RocksDB kSkipAnyCorruptedRecords)',
     rules: [6, 2],
     needs: 'explore',
     edits: [
@@ -277,21 +285,24 @@ function statusOf(`,
   {
     name: 'append-after-torn-tail',
     bug: 'recovery leaves a torn tail in place and the writer appends new records after the garbage',
-    shipped: 'reopening the log in append mode past a torn write: the next replay stops at the garbage and loses later acks',
+    shipped:
+      'reopening the log in append mode past a torn write: the next replay stops at the garbage and loses later acks',
     rules: [1],
     needs: 'campaign',
     edits: [
       {
         file: RECOVERY,
         find: '  const actions = await planActions(fs, dir, scan);\n',
-        replace: "  const actions = scan.status === 'torn-tail' ? [] : await planActions(fs, dir, scan); // a torn tail is just the end\n",
+        replace:
+          "  const actions = scan.status === 'torn-tail' ? [] : await planActions(fs, dir, scan); // a torn tail is just the end\n",
       },
     ],
   },
   {
     name: 'fsync-retry',
     bug: 'a datasync that fails is retried once, and the group is acknowledged when the retry succeeds',
-    shipped: 'fsyncgate (PostgreSQL, 2018): retrying fsync after EIO, though Linux had already dropped the dirty pages',
+    shipped:
+      'fsyncgate (PostgreSQL, 2018): retrying fsync after EIO, though Linux had already dropped the dirty pages',
     rules: [1],
     needs: 'campaign',
     edits: [
@@ -311,7 +322,8 @@ function statusOf(`,
   {
     name: 'seq-reuse-after-recovery',
     bug: 'after recovery the next sequence number is taken from the number of records replayed, not from lastSeq',
-    shipped: 'sequence numbers restored from the wrong counter after a restart, so new writes reuse recovered numbers',
+    shipped:
+      'sequence numbers restored from the wrong counter after a restart, so new writes reuse recovered numbers',
     rules: [5],
     needs: 'explore',
     edits: [
@@ -325,7 +337,8 @@ function statusOf(`,
   {
     name: 'memtable-seq-ascending',
     bug: "the version comparator orders a key's versions by ascending seq, so reads after recovery find the oldest",
-    shipped: 'an internal-key comparator with the sequence order flipped: reads return stale versions',
+    shipped:
+      'an internal-key comparator with the sequence order flipped: reads return stale versions',
     rules: [2, 3],
     needs: 'campaign',
     edits: [
@@ -339,7 +352,8 @@ function statusOf(`,
   {
     name: 'get-ignores-tombstones',
     bug: 'a point read that lands on a tombstone walks on to the next older version and returns its value',
-    shipped: 'lookup paths that do not stop at a tombstone: deleted keys come back (resurrected data)',
+    shipped:
+      'lookup paths that do not stop at a tombstone: deleted keys come back (resurrected data)',
     rules: [2],
     needs: 'campaign',
     edits: [
@@ -356,7 +370,8 @@ function statusOf(`,
   {
     name: 'torn-tail-dropped',
     bug: 'recovery truncates a torn tail without first copying the bytes to quarantine/',
-    shipped: 'tolerant recovery that silently discards the unreadable tail (what most engines do by default)',
+    shipped:
+      'tolerant recovery that silently discards the unreadable tail (what most engines do by default)',
     rules: [8],
     needs: 'campaign',
     edits: [

@@ -23,7 +23,10 @@ import { ClassicLevel } from 'classic-level';
 import { parseBatchLine } from '../cli/batch-line.ts';
 import { hexCodec } from '../cli/codec.ts';
 
-const META_KEY = Buffer.concat([Buffer.from([0xff, 0xff]), Buffer.from('walcheck-adapter-last-seq')]);
+const META_KEY = Buffer.concat([
+  Buffer.from([0xff, 0xff]),
+  Buffer.from('walcheck-adapter-last-seq'),
+]);
 const EXIT_OK = 0;
 const EXIT_REFUSED = 2;
 const EXIT_USAGE = 3;
@@ -42,7 +45,8 @@ class AdapterError extends Error {
 
 async function main(argv: readonly string[]): Promise<number> {
   const [verb, dir, ...extra] = argv;
-  if (dir === undefined || extra.length > 0 || (verb !== 'load' && verb !== 'scan')) throw new AdapterError(EXIT_USAGE, USAGE);
+  if (dir === undefined || extra.length > 0 || (verb !== 'load' && verb !== 'scan'))
+    throw new AdapterError(EXIT_USAGE, USAGE);
   const db = await openLevel(dir);
   try {
     if (verb === 'load') await load(db);
@@ -54,12 +58,18 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function openLevel(dir: string): Promise<Level> {
-  const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  const db = new ClassicLevel<Buffer, Buffer>(dir, {
+    keyEncoding: 'buffer',
+    valueEncoding: 'buffer',
+  });
   try {
     await db.open();
   } catch (error) {
     const corrupt = errorCodes(error).includes('LEVEL_CORRUPTION');
-    throw new AdapterError(corrupt ? EXIT_REFUSED : EXIT_USAGE, `cannot open ${dir}: ${describe(error)}`);
+    throw new AdapterError(
+      corrupt ? EXIT_REFUSED : EXIT_USAGE,
+      `cannot open ${dir}: ${describe(error)}`,
+    );
   }
   return db;
 }
@@ -67,7 +77,11 @@ async function openLevel(dir: string): Promise<Level> {
 async function load(db: Level): Promise<void> {
   const stored = await db.get(META_KEY);
   let lastSeq = stored === undefined ? 0 : Number(stored.toString('utf8'));
-  if (!Number.isSafeInteger(lastSeq) || lastSeq < 0) throw new AdapterError(EXIT_USAGE, `bad sequence number stored under the meta key: ${String(stored)}`);
+  if (!Number.isSafeInteger(lastSeq) || lastSeq < 0)
+    throw new AdapterError(
+      EXIT_USAGE,
+      `bad sequence number stored under the meta key: ${String(stored)}`,
+    );
   const input = createInterface({ input: process.stdin, crlfDelay: Infinity });
   let lineNumber = 0;
   for await (const text of input) {
@@ -79,13 +93,21 @@ async function load(db: Level): Promise<void> {
     } catch (error) {
       throw new AdapterError(EXIT_USAGE, `line ${lineNumber}: ${(error as Error).message}`);
     }
-    if (ops.some((op) => META_KEY.equals(op.key))) throw new AdapterError(EXIT_USAGE, `line ${lineNumber}: the key ${META_KEY.toString('hex')} is reserved by the adapter`);
+    if (ops.some((op) => META_KEY.equals(op.key)))
+      throw new AdapterError(
+        EXIT_USAGE,
+        `line ${lineNumber}: the key ${META_KEY.toString('hex')} is reserved by the adapter`,
+      );
     const seqStart = lastSeq + 1;
     const next = lastSeq + ops.length;
     const writes = ops.map((op) =>
-      op.type === 'put' ? { type: 'put' as const, key: Buffer.from(op.key), value: Buffer.from(op.value) } : { type: 'del' as const, key: Buffer.from(op.key) },
+      op.type === 'put'
+        ? { type: 'put' as const, key: Buffer.from(op.key), value: Buffer.from(op.value) }
+        : { type: 'del' as const, key: Buffer.from(op.key) },
     );
-    await db.batch([...writes, { type: 'put', key: META_KEY, value: Buffer.from(String(next)) }], { sync: true });
+    await db.batch([...writes, { type: 'put', key: META_KEY, value: Buffer.from(String(next)) }], {
+      sync: true,
+    });
     lastSeq = next;
     process.stdout.write(`${JSON.stringify({ seqStart, count: ops.length })}\n`);
   }
@@ -97,7 +119,8 @@ async function scan(db: Level): Promise<void> {
     if (META_KEY.equals(key)) continue;
     chunk += `${JSON.stringify({ key: key.toString('hex'), value: value.toString('hex') })}\n`;
     if (chunk.length >= 64 * 1024) {
-      if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+      if (!process.stdout.write(chunk))
+        await new Promise((resolve) => process.stdout.once('drain', resolve));
       chunk = '';
     }
   }
@@ -106,7 +129,11 @@ async function scan(db: Level): Promise<void> {
 
 function errorCodes(error: unknown): string[] {
   const codes: string[] = [];
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e !== undefined && e !== null && depth < 8; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e !== undefined && e !== null && depth < 8;
+    e = e.cause as typeof e, depth++
+  ) {
     if (typeof e.code === 'string') codes.push(e.code);
   }
   return codes;
@@ -114,7 +141,11 @@ function errorCodes(error: unknown): string[] {
 
 function describe(error: unknown): string {
   const messages: string[] = [];
-  for (let e = error as { message?: unknown; cause?: unknown } | undefined, depth = 0; e !== undefined && e !== null && depth < 8; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { message?: unknown; cause?: unknown } | undefined, depth = 0;
+    e !== undefined && e !== null && depth < 8;
+    e = e.cause as typeof e, depth++
+  ) {
     if (typeof e.message === 'string') messages.push(e.message);
   }
   return messages.join(': ');

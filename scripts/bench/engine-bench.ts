@@ -58,11 +58,26 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     options.progress('engine, 1 writer');
     const serial = await engineWrites(join(root, 'serial'), 1, options.phaseSeconds, value);
     options.progress(`engine, ${options.writers} writers`);
-    const concurrent = await engineWrites(join(root, 'concurrent'), options.writers, options.phaseSeconds, value);
+    const concurrent = await engineWrites(
+      join(root, 'concurrent'),
+      options.writers,
+      options.phaseSeconds,
+      value,
+    );
     options.progress('LevelDB (classic-level, sync: true), 1 writer');
-    const levelSerial = await levelWrites(join(root, 'level-serial'), 1, options.phaseSeconds, value);
+    const levelSerial = await levelWrites(
+      join(root, 'level-serial'),
+      1,
+      options.phaseSeconds,
+      value,
+    );
     options.progress(`LevelDB (classic-level, sync: true), ${options.writers} writers`);
-    const levelConcurrent = await levelWrites(join(root, 'level-concurrent'), options.writers, options.phaseSeconds, value);
+    const levelConcurrent = await levelWrites(
+      join(root, 'level-concurrent'),
+      options.writers,
+      options.phaseSeconds,
+      value,
+    );
     const sweep = [
       { writers: 1, engine: serial.perSec, level: levelSerial.perSec },
       { writers: options.writers, engine: concurrent.perSec, level: levelConcurrent.perSec },
@@ -70,12 +85,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     for (const writers of options.sweepWriters ?? []) {
       if (sweep.some((point) => point.writers === writers)) continue;
       options.progress(`engine and LevelDB, ${writers} writers`);
-      const engine = await engineWrites(join(root, `sweep-${writers}`), writers, options.phaseSeconds, value);
-      const level = await levelWrites(join(root, `sweep-level-${writers}`), writers, options.phaseSeconds, value);
+      const engine = await engineWrites(
+        join(root, `sweep-${writers}`),
+        writers,
+        options.phaseSeconds,
+        value,
+      );
+      const level = await levelWrites(
+        join(root, `sweep-level-${writers}`),
+        writers,
+        options.phaseSeconds,
+        value,
+      );
       sweep.push({ writers, engine: engine.perSec, level: level.perSec });
     }
     sweep.sort((a, b) => a.writers - b.writers);
-    options.progress(`replay: writing ${options.replayRecords} puts in batches of ${options.replayBatch}`);
+    options.progress(
+      `replay: writing ${options.replayRecords} puts in batches of ${options.replayBatch}`,
+    );
     const replayDir = join(root, 'replay');
     await writeReplayLog(replayDir, options.replayRecords, options.replayBatch, value);
     options.progress('replay: reopening');
@@ -116,27 +143,49 @@ async function rawSyncs(path: string, seconds: number): Promise<Throughput> {
   }
 }
 
-async function engineWrites(dir: string, writers: number, seconds: number, value: Buffer): Promise<Throughput> {
+async function engineWrites(
+  dir: string,
+  writers: number,
+  seconds: number,
+  value: Buffer,
+): Promise<Throughput> {
   const db = await Database.open(dir);
   try {
-    return await measureLoops(writers, seconds, (w, i) => db.write([{ type: 'put', key: benchKey(w, i), value }]));
+    return await measureLoops(writers, seconds, (w, i) =>
+      db.write([{ type: 'put', key: benchKey(w, i), value }]),
+    );
   } finally {
     await db.close();
   }
 }
 
-async function levelWrites(dir: string, writers: number, seconds: number, value: Buffer): Promise<Throughput> {
-  const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+async function levelWrites(
+  dir: string,
+  writers: number,
+  seconds: number,
+  value: Buffer,
+): Promise<Throughput> {
+  const db = new ClassicLevel<Buffer, Buffer>(dir, {
+    keyEncoding: 'buffer',
+    valueEncoding: 'buffer',
+  });
   await db.open();
   try {
-    return await measureLoops(writers, seconds, (w, i) => db.put(benchKey(w, i), value, { sync: true }));
+    return await measureLoops(writers, seconds, (w, i) =>
+      db.put(benchKey(w, i), value, { sync: true }),
+    );
   } finally {
     await db.close();
   }
 }
 
 /** Builds the replay log through the engine, many batches in flight so groups are large. */
-async function writeReplayLog(dir: string, records: number, batchSize: number, value: Buffer): Promise<void> {
+async function writeReplayLog(
+  dir: string,
+  records: number,
+  batchSize: number,
+  value: Buffer,
+): Promise<void> {
   const db = await Database.open(dir);
   const inFlightMax = 256;
   try {
@@ -157,10 +206,23 @@ async function writeReplayLog(dir: string, records: number, batchSize: number, v
   }
 }
 
-async function measureReplay(dir: string, records: number): Promise<{ seconds: number; logBytes: number; memoryBytes: number }> {
+async function measureReplay(
+  dir: string,
+  records: number,
+): Promise<{ seconds: number; logBytes: number; memoryBytes: number }> {
   const child = fileURLToPath(new URL('./replay-child.ts', import.meta.url));
-  const { stdout } = await execFileAsync(process.execPath, ['--expose-gc', '--import', 'tsx', child, dir], { maxBuffer: 1 << 20 });
-  const result = JSON.parse(stdout) as { seconds: number; logBytes: number; memoryBytes: number; lastSeq: number };
-  if (result.lastSeq !== records) throw new Error(`replay recovered lastSeq ${result.lastSeq}, expected ${records}`);
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', child, dir],
+    { maxBuffer: 1 << 20 },
+  );
+  const result = JSON.parse(stdout) as {
+    seconds: number;
+    logBytes: number;
+    memoryBytes: number;
+    lastSeq: number;
+  };
+  if (result.lastSeq !== records)
+    throw new Error(`replay recovered lastSeq ${result.lastSeq}, expected ${records}`);
   return result;
 }

@@ -10,7 +10,11 @@ export interface Throughput {
 }
 
 /** Runs `writers` loops of `op` until `seconds` pass; each loop awaits its op before the next. */
-export async function measureLoops(writers: number, seconds: number, op: (writer: number, i: number) => Promise<unknown>): Promise<Throughput> {
+export async function measureLoops(
+  writers: number,
+  seconds: number,
+  op: (writer: number, i: number) => Promise<unknown>,
+): Promise<Throughput> {
   const deadline = performance.now() + seconds * 1000;
   let ops = 0;
   const start = performance.now();

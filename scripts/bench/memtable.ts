@@ -31,7 +31,10 @@ function xorshift32(seed: number): () => number {
 }
 
 /** Entries back to back (key then value) in 64 KiB chunks; `keyAt` writes the key bytes. */
-function place(entries: number, keyAt: (target: Buffer, offset: number, i: number) => void): Placed {
+function place(
+  entries: number,
+  keyAt: (target: Buffer, offset: number, i: number) => void,
+): Placed {
   const perChunk = Math.floor(CHUNK_BYTES / (KEY_BYTES + VALUE_BYTES));
   const chunks: Buffer[] = [];
   const chunkOf = new Uint32Array(entries);
@@ -65,7 +68,15 @@ function insertAll(placed: Placed, entries: number): Memtable {
   const memtable = new Memtable();
   for (let i = 0; i < entries; i++) {
     const offset = placed.offset[i]!;
-    memtable.insert(placed.chunks[placed.chunkOf[i]!]!, offset, KEY_BYTES, offset + KEY_BYTES, VALUE_BYTES, KIND_PUT, i + 1);
+    memtable.insert(
+      placed.chunks[placed.chunkOf[i]!]!,
+      offset,
+      KEY_BYTES,
+      offset + KEY_BYTES,
+      VALUE_BYTES,
+      KIND_PUT,
+      i + 1,
+    );
   }
   return memtable;
 }
@@ -74,7 +85,15 @@ function bulkLoad(placed: Placed, entries: number): Memtable {
   const memtable = new Memtable();
   for (let i = 0; i < entries; i++) {
     const offset = placed.offset[i]!;
-    memtable.bulkAppend(placed.chunks[placed.chunkOf[i]!]!, offset, KEY_BYTES, offset + KEY_BYTES, VALUE_BYTES, KIND_PUT, i + 1);
+    memtable.bulkAppend(
+      placed.chunks[placed.chunkOf[i]!]!,
+      offset,
+      KEY_BYTES,
+      offset + KEY_BYTES,
+      VALUE_BYTES,
+      KIND_PUT,
+      i + 1,
+    );
   }
   memtable.finishBulk();
   return memtable;
@@ -108,7 +127,9 @@ function main(): void {
   const seed = Number(process.env.WALCHECK_SEED ?? 0x5eed);
   const entries = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-  console.log(`memtable bench: ${entries} entries, ${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values, seed ${seed}`);
+  console.log(
+    `memtable bench: ${entries} entries, ${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values, seed ${seed}`,
+  );
 
   const random = randomKeys(entries, seed);
   const insertRates: number[] = [];
@@ -120,7 +141,9 @@ function main(): void {
     const bulk = timed(() => bulkLoad(random, entries));
     insertRates.push(entries / insert.seconds);
     bulkRates.push(entries / bulk.seconds);
-    console.log(`round ${round}: insert ${rate(entries, insert.seconds)}  bulk ${rate(entries, bulk.seconds)}`);
+    console.log(
+      `round ${round}: insert ${rate(entries, insert.seconds)}  bulk ${rate(entries, bulk.seconds)}`,
+    );
   }
   console.log(`median: insert ${rate(median(insertRates), 1)}  bulk ${rate(median(bulkRates), 1)}`);
   const prefixed = prefixedKeys(entries, seed);
@@ -128,7 +151,9 @@ function main(): void {
   const prefixedInsert = timed(() => insertAll(prefixed, entries));
   gc?.();
   const prefixedBulk = timed(() => bulkLoad(prefixed, entries));
-  console.log(`shared-prefix keys: insert ${rate(entries, prefixedInsert.seconds)}  bulk ${rate(entries, prefixedBulk.seconds)}`);
+  console.log(
+    `shared-prefix keys: insert ${rate(entries, prefixedInsert.seconds)}  bulk ${rate(entries, prefixedBulk.seconds)}`,
+  );
 
   if (gc === undefined) {
     console.log('bytes/entry: run with node --import tsx --expose-gc to measure');

@@ -44,7 +44,11 @@ export interface ArgsSpec {
 }
 
 /** The help option every command takes; parseArgv reports it instead of checking the rest. */
-export const HELP_OPTION: OptionSpec = { type: 'boolean', short: 'h', description: 'print this help and exit' };
+export const HELP_OPTION: OptionSpec = {
+  type: 'boolean',
+  short: 'h',
+  description: 'print this help and exit',
+};
 
 const ARGS_MAX = 10_000;
 
@@ -76,7 +80,8 @@ export class ParsedArgs {
   choice<T extends string>(name: string, choices: readonly T[]): T | undefined {
     const text = this.string(name);
     if (text === undefined) return undefined;
-    if (!(choices as readonly string[]).includes(text)) throw new Error(`option --${name}: ${text} is not a declared choice`);
+    if (!(choices as readonly string[]).includes(text))
+      throw new Error(`option --${name}: ${text} is not a declared choice`);
     return text as T;
   }
 
@@ -89,19 +94,24 @@ export class ParsedArgs {
 
   private expect(name: string, type: OptionSpec['type']): OptionSpec {
     const option = this.spec.options[name];
-    if (option === undefined || option.type !== type) throw new Error(`no ${type} option --${name} declared`);
+    if (option === undefined || option.type !== type)
+      throw new Error(`no ${type} option --${name} declared`);
     return option;
   }
 }
 
 /** 'help' when -h/--help is present (whatever else is), else the checked arguments. */
 export function parseArgv(spec: ArgsSpec, argv: readonly string[]): ParsedArgs | 'help' {
-  if (argv.length > ARGS_MAX) throw new UsageError(`too many arguments (${argv.length}, at most ${ARGS_MAX})`);
+  if (argv.length > ARGS_MAX)
+    throw new UsageError(`too many arguments (${argv.length}, at most ${ARGS_MAX})`);
   const options = { help: HELP_OPTION, ...spec.options };
   const tokens = parseArgs({
     args: [...argv],
     options: Object.fromEntries(
-      Object.entries(options).map(([name, o]) => [name, o.short === undefined ? { type: o.type } : { type: o.type, short: o.short }]),
+      Object.entries(options).map(([name, o]) => [
+        name,
+        o.short === undefined ? { type: o.type } : { type: o.type, short: o.short },
+      ]),
     ),
     allowPositionals: true,
     strict: false,
@@ -114,7 +124,9 @@ export function parseArgv(spec: ArgsSpec, argv: readonly string[]): ParsedArgs |
   for (const token of tokens) {
     if (token.kind === 'positional') positionals.push(token.value);
     if (token.kind !== 'option') continue;
-    const option = Object.hasOwn(options, token.name) ? options[token.name as keyof typeof options] : undefined;
+    const option = Object.hasOwn(options, token.name)
+      ? options[token.name as keyof typeof options]
+      : undefined;
     if (option === undefined) throw new UsageError(`unknown option ${token.rawName}`);
     const shown = `--${token.name}`;
     if (values.has(token.name)) throw new UsageError(`option ${shown} given more than once`);
@@ -124,9 +136,15 @@ export function parseArgv(spec: ArgsSpec, argv: readonly string[]): ParsedArgs |
   return new ParsedArgs(spec, values, positionals);
 }
 
-function optionValue(shown: string, option: OptionSpec, value: string | undefined, inline: boolean): string | true {
+function optionValue(
+  shown: string,
+  option: OptionSpec,
+  value: string | undefined,
+  inline: boolean,
+): string | true {
   if (option.type === 'boolean') {
-    if (value !== undefined) throw new UsageError(`option ${shown} takes no value (got '${value}')`);
+    if (value !== undefined)
+      throw new UsageError(`option ${shown} takes no value (got '${value}')`);
     return true;
   }
   const valueName = option.valueName ?? 'VALUE';
@@ -135,9 +153,12 @@ function optionValue(shown: string, option: OptionSpec, value: string | undefine
     throw new UsageError(`option ${shown} needs a value (${shown} ${valueName})`);
   }
   if (option.choices !== undefined && !option.choices.includes(value)) {
-    throw new UsageError(`option ${shown} must be one of ${option.choices.join(', ')}; got '${value}'`);
+    throw new UsageError(
+      `option ${shown} must be one of ${option.choices.join(', ')}; got '${value}'`,
+    );
   }
-  if (option.integer !== undefined) checkInteger(shown, value, option.integer.min, option.integer.max);
+  if (option.integer !== undefined)
+    checkInteger(shown, value, option.integer.min, option.integer.max);
   return value;
 }
 

@@ -9,15 +9,24 @@ export interface BarSeries {
 }
 
 /** Rows labelled `rowLabels`, one bar per series each, scaled to the largest value. */
-export function barChart(rowTitle: string, rowLabels: string[], series: BarSeries[], widthMax = 48): string[] {
+export function barChart(
+  rowTitle: string,
+  rowLabels: string[],
+  series: BarSeries[],
+  widthMax = 48,
+): string[] {
   const max = Math.max(...series.flatMap((s) => s.values), 1);
   const labelWidth = Math.max(rowTitle.length, ...rowLabels.map((l) => l.length));
-  const lines = [`${rowTitle.padStart(labelWidth)}  ${series.map((s) => `${s.glyph} ${s.label}`).join('   ')}`];
+  const lines = [
+    `${rowTitle.padStart(labelWidth)}  ${series.map((s) => `${s.glyph} ${s.label}`).join('   ')}`,
+  ];
   rowLabels.forEach((rowLabel, row) => {
     series.forEach((s, i) => {
       const value = s.values[row] ?? 0;
       const bar = s.glyph.repeat(Math.max(1, Math.round((value / max) * widthMax)));
-      lines.push(`${(i === 0 ? rowLabel : '').padStart(labelWidth)}  ${bar} ${Math.round(value).toLocaleString('en-US')}`);
+      lines.push(
+        `${(i === 0 ? rowLabel : '').padStart(labelWidth)}  ${bar} ${Math.round(value).toLocaleString('en-US')}`,
+      );
     });
   });
   return lines;

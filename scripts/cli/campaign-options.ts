@@ -3,13 +3,21 @@
 import { OUTCOME_KINDS, type OutcomeKind } from '../../faults/crash-outcome.ts';
 import { UsageError } from './args.ts';
 
-export function parseOutcomes(text: string | undefined, fallback: readonly OutcomeKind[]): OutcomeKind[] {
+export function parseOutcomes(
+  text: string | undefined,
+  fallback: readonly OutcomeKind[],
+): OutcomeKind[] {
   if (text === undefined) return [...fallback];
-  const kinds = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const kinds = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (kinds.length === 0) throw new UsageError('--outcomes needs at least one outcome');
   for (const kind of kinds) {
     if (!(OUTCOME_KINDS as readonly string[]).includes(kind)) {
-      throw new UsageError(`--outcomes: unknown outcome '${kind}' (choose from ${OUTCOME_KINDS.join(', ')})`);
+      throw new UsageError(
+        `--outcomes: unknown outcome '${kind}' (choose from ${OUTCOME_KINDS.join(', ')})`,
+      );
     }
   }
   return [...new Set(kinds)] as OutcomeKind[];

@@ -8,10 +8,22 @@ export function campaignTable(summary: CampaignSummary): string[] {
   const n = (value: number): string => value.toLocaleString('en-US');
   const rows: [string, string][] = [
     ['scenarios', `${n(summary.runs)} of ${n(summary.runsPlanned)} (seed ${summary.seed})`],
-    ['crash points', `${n(s.crashes)} (${n(s.crashesMidCycle)} at a chosen operation, ${n(s.crashes - s.crashesMidCycle)} after the last)`],
-    ...OUTCOME_KINDS.filter((kind) => s.outcomes[kind] > 0).map((kind): [string, string] => [`  outcome ${kind}`, n(s.outcomes[kind])]),
-    ['faults planned / fired', `${n(s.faultsInjected)} / ${n(s.faultsFired)} (write, fsync, syncDir, open, rename, truncate)`],
-    ['recoveries checked', `${n(s.recoveries)} (${n(s.openRetries)} retried in-process after a failure, ${n(s.readOnlyOpens)} read-only first, ${n(s.openRefusals)} refusals allowed)`],
+    [
+      'crash points',
+      `${n(s.crashes)} (${n(s.crashesMidCycle)} at a chosen operation, ${n(s.crashes - s.crashesMidCycle)} after the last)`,
+    ],
+    ...OUTCOME_KINDS.filter((kind) => s.outcomes[kind] > 0).map((kind): [string, string] => [
+      `  outcome ${kind}`,
+      n(s.outcomes[kind]),
+    ]),
+    [
+      'faults planned / fired',
+      `${n(s.faultsInjected)} / ${n(s.faultsFired)} (write, fsync, syncDir, open, rename, truncate)`,
+    ],
+    [
+      'recoveries checked',
+      `${n(s.recoveries)} (${n(s.openRetries)} retried in-process after a failure, ${n(s.readOnlyOpens)} read-only first, ${n(s.openRefusals)} refusals allowed)`,
+    ],
     ['batches issued', n(s.batches)],
     ['acks checked durable', n(s.acks)],
     ['violations', n(summary.violations.length)],
@@ -23,7 +35,10 @@ export function campaignTable(summary: CampaignSummary): string[] {
 
 export function campaignJunit(summary: CampaignSummary, suite: string): string {
   const failures = summary.violations
-    .map((v) => `    <failure message="${xml(`rule ${v.rule} (${v.ruleName}) in run ${v.runIndex}`)}">${xml(v.report)}</failure>\n`)
+    .map(
+      (v) =>
+        `    <failure message="${xml(`rule ${v.rule} (${v.ruleName}) in run ${v.runIndex}`)}">${xml(v.report)}</failure>\n`,
+    )
     .join('');
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -36,5 +51,9 @@ export function campaignJunit(summary: CampaignSummary, suite: string): string {
 }
 
 function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }

@@ -25,10 +25,15 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export const hexCodec: Codec = {
   name: 'hex',
   decode(text, what) {
-    if (text.length % 2 !== 0) throw new CodecError(`${what} is not hex: odd length (${text.length} character${text.length === 1 ? '' : 's'})`);
+    if (text.length % 2 !== 0)
+      throw new CodecError(
+        `${what} is not hex: odd length (${text.length} character${text.length === 1 ? '' : 's'})`,
+      );
     if (!HEX.test(text)) {
       const bad = NOT_HEX.exec(text)!;
-      throw new CodecError(`${what} is not hex: ${JSON.stringify(bad[0])} at character ${bad.index + 1}`);
+      throw new CodecError(
+        `${what} is not hex: ${JSON.stringify(bad[0])} at character ${bad.index + 1}`,
+      );
     }
     return Buffer.from(text, 'hex');
   },
@@ -40,14 +45,17 @@ export const hexCodec: Codec = {
 export const utf8Codec: Codec = {
   name: 'utf8',
   decode(text, what) {
-    if (LONE_SURROGATE.test(text)) throw new CodecError(`${what} holds a lone surrogate, which UTF-8 cannot encode`);
+    if (LONE_SURROGATE.test(text))
+      throw new CodecError(`${what} holds a lone surrogate, which UTF-8 cannot encode`);
     return Buffer.from(text, 'utf8');
   },
   encode(bytes, what) {
     try {
       return strictUtf8.decode(bytes);
     } catch {
-      throw new CodecError(`${what} is not valid UTF-8 (${bytes.length} byte${bytes.length === 1 ? '' : 's'}); drop --utf8 to print it as hex`);
+      throw new CodecError(
+        `${what} is not valid UTF-8 (${bytes.length} byte${bytes.length === 1 ? '' : 's'}); drop --utf8 to print it as hex`,
+      );
     }
   },
 };

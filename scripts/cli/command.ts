@@ -40,7 +40,10 @@ export interface CommandSpec extends ArgsSpec {
   description: string;
 }
 
-export function defineCommand(spec: CommandSpec, handler: (args: ParsedArgs) => Promise<number>): Command {
+export function defineCommand(
+  spec: CommandSpec,
+  handler: (args: ParsedArgs) => Promise<number>,
+): Command {
   const help = formatHelp(spec);
   return {
     help,
@@ -58,15 +61,23 @@ export function defineCommand(spec: CommandSpec, handler: (args: ParsedArgs) => 
 const OPTION_COLUMN = 24;
 
 function formatHelp(spec: CommandSpec): string {
-  const positionals = spec.positionals.map((p) => (p.optional === true ? `[<${p.name}>]` : `<${p.name}>`));
-  const lines = [`Usage: walcheck ${spec.name} ${[...positionals, '[options]'].join(' ')}`, '', spec.description.trim(), ''];
+  const positionals = spec.positionals.map((p) =>
+    p.optional === true ? `[<${p.name}>]` : `<${p.name}>`,
+  );
+  const lines = [
+    `Usage: walcheck ${spec.name} ${[...positionals, '[options]'].join(' ')}`,
+    '',
+    spec.description.trim(),
+    '',
+  ];
   if (spec.positionals.length > 0) {
     lines.push('Arguments:');
     for (const p of spec.positionals) lines.push(column(`<${p.name}>`, p.description));
     lines.push('');
   }
   lines.push('Options:');
-  for (const [name, option] of Object.entries(spec.options)) lines.push(column(optionLabel(name, option), optionText(option)));
+  for (const [name, option] of Object.entries(spec.options))
+    lines.push(column(optionLabel(name, option), optionText(option)));
   lines.push(column(optionLabel('help', HELP_OPTION), HELP_OPTION.description), '');
   return lines.join('\n');
 }
@@ -85,5 +96,7 @@ function optionText(option: OptionSpec): string {
 
 function column(label: string, text: string): string {
   const padded = `  ${label}`;
-  return padded.length + 2 <= OPTION_COLUMN ? padded.padEnd(OPTION_COLUMN) + text : `${padded}\n${' '.repeat(OPTION_COLUMN)}${text}`;
+  return padded.length + 2 <= OPTION_COLUMN
+    ? padded.padEnd(OPTION_COLUMN) + text
+    : `${padded}\n${' '.repeat(OPTION_COLUMN)}${text}`;
 }

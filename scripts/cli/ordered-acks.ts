@@ -65,7 +65,9 @@ export class OrderedAcks {
   }
 
   private hasRoom(bytes: number): boolean {
-    return this.inFlight < this.limits.batchesMax && this.bytesInFlight + bytes <= this.limits.bytesMax;
+    return (
+      this.inFlight < this.limits.batchesMax && this.bytesInFlight + bytes <= this.limits.bytesMax
+    );
   }
 
   private settle(slot: Slot, result: WriteResult | null, error: unknown): void {

@@ -21,5 +21,6 @@ export async function pathKind(path: string): Promise<PathKind> {
 }
 
 export async function requireDirectory(path: string): Promise<void> {
-  if ((await pathKind(path)) !== 'directory') throw new CliFailure(EXIT_USAGE, `${path} is not a directory`);
+  if ((await pathKind(path)) !== 'directory')
+    throw new CliFailure(EXIT_USAGE, `${path} is not a directory`);
 }

@@ -23,8 +23,20 @@ Measures, on a temporary directory of the real filesystem (os.tmpdir()):
 Prints a table; --json prints one object as the last line of stdout.`,
     positionals: [],
     options: {
-      seconds: { type: 'string', valueName: 'S', description: 'seconds per throughput phase', integer: { min: 1, max: 600 }, default: '3' },
-      writers: { type: 'string', valueName: 'N', description: 'concurrent writers', integer: { min: 2, max: 4096 }, default: '64' },
+      seconds: {
+        type: 'string',
+        valueName: 'S',
+        description: 'seconds per throughput phase',
+        integer: { min: 1, max: 600 },
+        default: '3',
+      },
+      writers: {
+        type: 'string',
+        valueName: 'N',
+        description: 'concurrent writers',
+        integer: { min: 2, max: 4096 },
+        default: '64',
+      },
       'replay-records': {
         type: 'string',
         valueName: 'N',
@@ -32,7 +44,12 @@ Prints a table; --json prints one object as the last line of stdout.`,
         integer: { min: 100, max: 20_000_000 },
         default: '1000000',
       },
-      sweep: { type: 'string', valueName: 'LIST', description: 'more writer counts to measure for the chart (comma-separated)', default: '4,16' },
+      sweep: {
+        type: 'string',
+        valueName: 'LIST',
+        description: 'more writer counts to measure for the chart (comma-separated)',
+        default: '4,16',
+      },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
     },
   },
@@ -59,7 +76,10 @@ Prints a table; --json prints one object as the last line of stdout.`,
 function parseSweep(text: string): number[] {
   const counts = text === '' ? [] : text.split(',').map((part) => Number(part.trim()));
   for (const count of counts) {
-    if (!Number.isSafeInteger(count) || count < 1 || count > 4096) throw new UsageError(`--sweep: '${text}' must be writer counts from 1 to 4096, comma-separated`);
+    if (!Number.isSafeInteger(count) || count < 1 || count > 4096)
+      throw new UsageError(
+        `--sweep: '${text}' must be writer counts from 1 to 4096, comma-separated`,
+      );
   }
   return counts;
 }
@@ -70,7 +90,11 @@ export function writersChart(r: BenchResult): string[] {
     'writers',
     r.sweep.map((point) => String(point.writers)),
     [
-      { label: 'walcheck engine, writes/s', values: r.sweep.map((point) => point.engine), glyph: '█' },
+      {
+        label: 'walcheck engine, writes/s',
+        values: r.sweep.map((point) => point.engine),
+        glyph: '█',
+      },
       { label: 'LevelDB sync, writes/s', values: r.sweep.map((point) => point.level), glyph: '░' },
     ],
   );

@@ -33,18 +33,52 @@ Outcomes: ${OUTCOME_KINDS.join(', ')} (default: all but bit-rot).
 Exit status: 0 no violation, 1 violation found, 3 usage error.`,
     positionals: [],
     options: {
-      seed: { type: 'string', valueName: 'N', description: 'campaign seed', integer: { min: 0, max: 2 ** 31 - 1 }, default: '1' },
-      runs: { type: 'string', valueName: 'N', description: 'scenarios to run', integer: { min: 1, max: 100_000_000 }, default: '2000' },
-      outcomes: { type: 'string', valueName: 'LIST', description: 'comma-separated crash outcomes to allow' },
-      workers: { type: 'string', valueName: 'N', description: 'worker threads', integer: { min: 1, max: 64 }, default: '1' },
-      shard: { type: 'string', valueName: 'I/N', description: 'run only part I of N of the runs (0-based)' },
+      seed: {
+        type: 'string',
+        valueName: 'N',
+        description: 'campaign seed',
+        integer: { min: 0, max: 2 ** 31 - 1 },
+        default: '1',
+      },
+      runs: {
+        type: 'string',
+        valueName: 'N',
+        description: 'scenarios to run',
+        integer: { min: 1, max: 100_000_000 },
+        default: '2000',
+      },
+      outcomes: {
+        type: 'string',
+        valueName: 'LIST',
+        description: 'comma-separated crash outcomes to allow',
+      },
+      workers: {
+        type: 'string',
+        valueName: 'N',
+        description: 'worker threads',
+        integer: { min: 1, max: 64 },
+        default: '1',
+      },
+      shard: {
+        type: 'string',
+        valueName: 'I/N',
+        description: 'run only part I of N of the runs (0-based)',
+      },
       'no-faults': { type: 'boolean', description: 'inject no operation failures, crashes only' },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
-      junit: { type: 'string', valueName: 'FILE', description: 'also write a JUnit XML report to FILE' },
+      junit: {
+        type: 'string',
+        valueName: 'FILE',
+        description: 'also write a JUnit XML report to FILE',
+      },
     },
   },
   async (args) => {
-    const shape = { ...DEFAULT_SHAPE, outcomes: parseOutcomes(args.string('outcomes'), DEFAULT_SHAPE.outcomes), faults: !args.flag('no-faults') };
+    const shape = {
+      ...DEFAULT_SHAPE,
+      outcomes: parseOutcomes(args.string('outcomes'), DEFAULT_SHAPE.outcomes),
+      faults: !args.flag('no-faults'),
+    };
     const shard = parseShard(args.string('shard'));
     const progress = new Progress();
     const summary = await runCampaignParallel({
@@ -56,7 +90,9 @@ Exit status: 0 no violation, 1 violation found, 3 usage error.`,
       onProgress: (p) => {
         const rate = p.done / Math.max(p.elapsedMs / 1000, 1e-3);
         const eta = (p.total - p.done) / Math.max(rate, 1e-3);
-        progress.update(`crash: ${p.done}/${p.total} scenarios, ${rate.toFixed(0)}/s, ${p.violations} violation(s), ETA ${eta.toFixed(0)} s`);
+        progress.update(
+          `crash: ${p.done}/${p.total} scenarios, ${rate.toFixed(0)}/s, ${p.violations} violation(s), ETA ${eta.toFixed(0)} s`,
+        );
       },
     });
     progress.done();
@@ -79,6 +115,9 @@ export function crashJson(summary: CampaignSummary): object {
     scenariosPerSec: summary.scenariosPerSec,
     seconds: summary.seconds,
     ...summary.stats,
-    firstViolation: summary.violations[0] === undefined ? null : { rule: summary.violations[0].rule, token: summary.violations[0].token },
+    firstViolation:
+      summary.violations[0] === undefined
+        ? null
+        : { rule: summary.violations[0].rule, token: summary.violations[0].token },
   };
 }

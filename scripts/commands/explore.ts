@@ -23,7 +23,13 @@ Exit status: 0 no violation, 1 violation found, 3 usage error.`,
     positionals: [],
     options: {
       small: { type: 'boolean', description: 'the 3-batch workload (what npm test runs)' },
-      variants: { type: 'string', valueName: 'N', description: 'variants per crash point and outcome kind at most', integer: { min: 1, max: 1_000_000 }, default: '4096' },
+      variants: {
+        type: 'string',
+        valueName: 'N',
+        description: 'variants per crash point and outcome kind at most',
+        integer: { min: 1, max: 1_000_000 },
+        default: '4096',
+      },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
     },
   },
@@ -40,7 +46,12 @@ Exit status: 0 no violation, 1 violation found, 3 usage error.`,
     for (const line of exploreTable(summary)) out.line(line);
     if (args.flag('json')) {
       const states = EXPLORE_KINDS.reduce((sum, kind) => sum + summary.states[kind], 0);
-      out.json({ ...summary, violations: summary.violations.length, statesTotal: states, firstViolation: summary.violations[0]?.report ?? null });
+      out.json({
+        ...summary,
+        violations: summary.violations.length,
+        statesTotal: states,
+        firstViolation: summary.violations[0]?.report ?? null,
+      });
     }
     out.flush();
     return summary.violations.length === 0 ? EXIT_OK : EXIT_FOUND;

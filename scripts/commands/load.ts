@@ -75,7 +75,10 @@ Exit status: 0 stdin ended and the database closed; 2 recovery refused the log
     }
     if (acks.failure !== null) {
       const { line, error } = acks.failure;
-      throw new CliFailure(EXIT_USAGE, `line ${line}: the write failed: ${(error as Error).message ?? String(error)}`);
+      throw new CliFailure(
+        EXIT_USAGE,
+        `line ${line}: the write failed: ${(error as Error).message ?? String(error)}`,
+      );
     }
     if (badLine !== null) throw badLine;
     return EXIT_OK;
@@ -86,13 +89,15 @@ async function openForWriting(dir: string): Promise<Database> {
   try {
     return await Database.open(dir, { batchBytesMax: BATCH_BYTES_MAX });
   } catch (error) {
-    if (error instanceof WalError && error.code === 'CORRUPT') throw new CliFailure(EXIT_CORRUPT, error.message);
+    if (error instanceof WalError && error.code === 'CORRUPT')
+      throw new CliFailure(EXIT_CORRUPT, error.message);
     throw error;
   }
 }
 
 function lineFailure(lineNumber: number, error: unknown): CliFailure {
-  const known = error instanceof LineError || error instanceof CodecError || error instanceof WalError;
+  const known =
+    error instanceof LineError || error instanceof CodecError || error instanceof WalError;
   if (!known) throw error;
   return new CliFailure(EXIT_USAGE, `line ${lineNumber}: ${error.message}`);
 }

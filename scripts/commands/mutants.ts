@@ -40,8 +40,18 @@ ${wrap([...MUTANTS.map((m) => m.name), CORRECT_ENGINE].join(', ') + '.', 88)}
 Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 usage error.`,
     positionals: [],
     options: {
-      only: { type: 'string', valueName: 'NAMES', description: `comma-separated variants to run ('${CORRECT_ENGINE}' is the shipped engine)` },
-      seed: { type: 'string', valueName: 'N', description: 'campaign seed', integer: { min: 0, max: 2 ** 31 - 1 }, default: String(SEED_DEFAULT) },
+      only: {
+        type: 'string',
+        valueName: 'NAMES',
+        description: `comma-separated variants to run ('${CORRECT_ENGINE}' is the shipped engine)`,
+      },
+      seed: {
+        type: 'string',
+        valueName: 'N',
+        description: 'campaign seed',
+        integer: { min: 0, max: 2 ** 31 - 1 },
+        default: String(SEED_DEFAULT),
+      },
       budget: {
         type: 'string',
         valueName: 'S',
@@ -94,7 +104,14 @@ function wrap(text: string, width: number): string {
 
 function parseOnly(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
-  const names = [...new Set(text.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  const names = [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
   if (names.length === 0) throw new UsageError('--only needs at least one variant name');
   try {
     selectVariants(names);
@@ -111,7 +128,10 @@ function outcomeText(row: MutantRow): string {
     return `${verdict} in ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s (${row.harnesses.join(' + ')})${error}`;
   }
   const verdict = row.variant === CORRECT_ENGINE ? 'VIOLATION' : 'caught';
-  const shrunk = row.shrunkBatches === null ? '' : `, shrunk to ${row.shrunkBatches} batch${row.shrunkBatches === 1 ? '' : 'es'}`;
+  const shrunk =
+    row.shrunkBatches === null
+      ? ''
+      : `, shrunk to ${row.shrunkBatches} batch${row.shrunkBatches === 1 ? '' : 'es'}`;
   return `${verdict} by rule ${row.rule} (${row.ruleName}) in ${row.harness} after ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s${shrunk}${error}`;
 }
 
@@ -119,21 +139,44 @@ function outcomeText(row: MutantRow): string {
 function details(rows: readonly MutantRow[]): string[] {
   const lines: string[] = [];
   for (const row of rows) {
-    if (row.variant === CORRECT_ENGINE && row.caught) lines.push(`The correct engine violates the oracle:`, row.report ?? '', '');
-    if (row.variant !== CORRECT_ENGINE && !row.caught) lines.push(`Mutant ${row.variant} was not caught: ${outcomeText(row)}`, '');
-    if (row.variant === CORRECT_ENGINE && row.error !== null) lines.push(`The correct engine's run did not complete: ${row.error}`, '');
+    if (row.variant === CORRECT_ENGINE && row.caught)
+      lines.push(`The correct engine violates the oracle:`, row.report ?? '', '');
+    if (row.variant !== CORRECT_ENGINE && !row.caught)
+      lines.push(`Mutant ${row.variant} was not caught: ${outcomeText(row)}`, '');
+    if (row.variant === CORRECT_ENGINE && row.error !== null)
+      lines.push(`The correct engine's run did not complete: ${row.error}`, '');
   }
   return lines;
 }
 
 /** The human table (markdown), also used by REPORT.md. */
 export function mutantsTable(rows: readonly MutantRow[]): string[] {
-  const lines = ['| variant | caught | rule | harness | scenarios | seconds | shrunk batches | bug |', '|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| variant | caught | rule | harness | scenarios | seconds | shrunk batches | bug |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
   for (const row of rows) {
-    const caught = row.variant === CORRECT_ENGINE ? (row.ok ? 'no (correct)' : 'VIOLATION') : row.caught ? 'yes' : 'NO';
+    const caught =
+      row.variant === CORRECT_ENGINE
+        ? row.ok
+          ? 'no (correct)'
+          : 'VIOLATION'
+        : row.caught
+          ? 'yes'
+          : 'NO';
     const rule = row.rule === null ? '-' : `${row.rule} ${row.ruleName}`;
-    const shrunk = row.shrunkBatches === null ? '-' : `${row.shrunkBatches} (of ${row.originalBatches})`;
-    const cells = [row.variant, caught, rule, row.harness ?? row.harnesses.join('+'), row.scenarios.toLocaleString('en-US'), row.seconds.toFixed(1), shrunk, row.bug];
+    const shrunk =
+      row.shrunkBatches === null ? '-' : `${row.shrunkBatches} (of ${row.originalBatches})`;
+    const cells = [
+      row.variant,
+      caught,
+      rule,
+      row.harness ?? row.harnesses.join('+'),
+      row.scenarios.toLocaleString('en-US'),
+      row.seconds.toFixed(1),
+      shrunk,
+      row.bug,
+    ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines;
@@ -141,7 +184,12 @@ export function mutantsTable(rows: readonly MutantRow[]): string[] {
 
 function summaryLine(rows: readonly MutantRow[]): string {
   const t = tally(rows);
-  const correct = t.correctOk === null ? 'correct engine not run' : t.correctOk ? 'correct engine clean' : 'CORRECT ENGINE FAILED';
+  const correct =
+    t.correctOk === null
+      ? 'correct engine not run'
+      : t.correctOk
+        ? 'correct engine clean'
+        : 'CORRECT ENGINE FAILED';
   const escaped = t.escaped.length === 0 ? '' : ` (escaped: ${t.escaped.join(', ')})`;
   return `${t.caught}/${t.mutants} mutants caught${escaped}; ${correct}`;
 }
@@ -151,7 +199,14 @@ export function mutantsJson(rows: readonly MutantRow[]): {
   mutants: number;
   caught: number;
   escaped: string[];
-  correctEngine: { ok: boolean; scenarios: number; seconds: number; rule: number | null; report: string | null; error: string | null } | null;
+  correctEngine: {
+    ok: boolean;
+    scenarios: number;
+    seconds: number;
+    rule: number | null;
+    report: string | null;
+    error: string | null;
+  } | null;
   ok: boolean;
   rows: object[];
 } {
@@ -164,7 +219,14 @@ export function mutantsJson(rows: readonly MutantRow[]): {
     correctEngine:
       correct === undefined
         ? null
-        : { ok: correct.ok, scenarios: correct.scenarios, seconds: correct.seconds, rule: correct.rule, report: correct.report, error: correct.error },
+        : {
+            ok: correct.ok,
+            scenarios: correct.scenarios,
+            seconds: correct.seconds,
+            rule: correct.rule,
+            report: correct.report,
+            error: correct.error,
+          },
     ok: t.escaped.length === 0 && t.correctOk !== false,
     rows: rows.map(({ report: _report, ...row }) => row),
   };

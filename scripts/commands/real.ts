@@ -31,16 +31,39 @@ report and a command that reproduces it. Exit status: 0 every cycle held, 1 a vi
 or engine failure (exit on its own, protocol error, timeout), 3 usage or I/O error.`,
     positionals: [],
     options: {
-      kills: { type: 'string', valueName: 'N', description: 'kill/recover cycles', integer: { min: 1, max: 1_000_000 }, default: '8' },
-      seed: { type: 'string', valueName: 'N', description: 'seed of batches, kill moments and damage', integer: { min: 0, max: 2 ** 32 - 1 }, default: '1' },
-      dir: { type: 'string', valueName: 'D', description: 'work in D (created, must be empty; kept) instead of a temporary directory' },
-      'power-loss': { type: 'boolean', description: 'emulate power loss: unsynced writes die with the process (our engine only)' },
+      kills: {
+        type: 'string',
+        valueName: 'N',
+        description: 'kill/recover cycles',
+        integer: { min: 1, max: 1_000_000 },
+        default: '8',
+      },
+      seed: {
+        type: 'string',
+        valueName: 'N',
+        description: 'seed of batches, kill moments and damage',
+        integer: { min: 0, max: 2 ** 32 - 1 },
+        default: '1',
+      },
+      dir: {
+        type: 'string',
+        valueName: 'D',
+        description: 'work in D (created, must be empty; kept) instead of a temporary directory',
+      },
+      'power-loss': {
+        type: 'boolean',
+        description: 'emulate power loss: unsynced writes die with the process (our engine only)',
+      },
       damage: {
         type: 'string',
         valueName: 'LIST',
         description: `damage the last segment before each recovery: a comma list of ${DAMAGE_KINDS.join(', ')}`,
       },
-      engine: { type: 'string', valueName: 'CMD', description: "engine under test: runs 'CMD load <dir>' and 'CMD scan <dir>'" },
+      engine: {
+        type: 'string',
+        valueName: 'CMD',
+        description: "engine under test: runs 'CMD load <dir>' and 'CMD scan <dir>'",
+      },
       'segment-pattern': {
         type: 'string',
         valueName: 'RE',
@@ -53,7 +76,10 @@ or engine failure (exit on its own, protocol error, timeout), 3 usage or I/O err
   async (args) => {
     const engine = args.string('engine') ?? null;
     const powerLoss = args.flag('power-loss');
-    if (powerLoss && engine !== null) throw new UsageError('--power-loss runs our own engine on the emulating filesystem; it cannot be combined with --engine');
+    if (powerLoss && engine !== null)
+      throw new UsageError(
+        '--power-loss runs our own engine on the emulating filesystem; it cannot be combined with --engine',
+      );
     const progress = new Progress();
     const summary = await runRealSuite({
       kills: args.integer('kills')!,
@@ -82,7 +108,8 @@ function damageKinds(list: string | undefined): DamageKind[] {
   if (list === undefined) return [];
   const kinds = list.split(',').map((k) => k.trim());
   for (const kind of kinds) {
-    if (!(DAMAGE_KINDS as readonly string[]).includes(kind)) throw new UsageError(`option --damage: '${kind}' is not one of ${DAMAGE_KINDS.join(', ')}`);
+    if (!(DAMAGE_KINDS as readonly string[]).includes(kind))
+      throw new UsageError(`option --damage: '${kind}' is not one of ${DAMAGE_KINDS.join(', ')}`);
   }
   return [...new Set(kinds)] as DamageKind[];
 }
@@ -96,10 +123,15 @@ function segmentPattern(source: string): RegExp {
 }
 
 export function summaryTable(s: RealSummary): string[] {
-  const lines = ['| cycle | db | kill moment | written | acked | in flight | damage | recovered | acked lost |', '|---|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| cycle | db | kill moment | written | acked | in flight | damage | recovered | acked lost |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const c of s.cycles) {
     const kill = c.torn ? `${c.kill}, torn` : c.kill;
-    lines.push(`| ${c.cycle} | ${c.generation} | ${kill} | ${c.written} | ${c.acked} | ${c.inFlightAtKill} | ${c.damage ?? '-'} | ${c.recovered} | ${c.lostAcked} |`);
+    lines.push(
+      `| ${c.cycle} | ${c.generation} | ${kill} | ${c.written} | ${c.acked} | ${c.inFlightAtKill} | ${c.damage ?? '-'} | ${c.recovered} | ${c.lostAcked} |`,
+    );
   }
   lines.push(
     '',

@@ -22,14 +22,21 @@ commit a quick report).
 Exit status: 0 everything held, 1 a violation on the engine or a mutant not caught, 3 usage error.`,
     positionals: [],
     options: {
-      out: { type: 'string', valueName: 'FILE', description: 'where to write the report', default: 'REPORT.md' },
+      out: {
+        type: 'string',
+        valueName: 'FILE',
+        description: 'where to write the report',
+        default: 'REPORT.md',
+      },
       quick: { type: 'boolean', description: 'small budgets' },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
     },
   },
   async (args) => {
     const progress = new Progress();
-    const data = await collect(args.flag('quick') ? QUICK_BUDGETS : FULL_BUDGETS, (line) => progress.step(line));
+    const data = await collect(args.flag('quick') ? QUICK_BUDGETS : FULL_BUDGETS, (line) =>
+      progress.step(line),
+    );
     const file = args.string('out')!;
     writeFileSync(file, renderReport(data));
     const problems = problemsOf(data);
@@ -44,11 +51,16 @@ Exit status: 0 everything held, 1 a violation on the engine or a mutant not caug
 
 function problemsOf(data: ReportData): string[] {
   const problems: string[] = [];
-  const count = data.campaign.result.violations.length + data.campaignBitRot.result.violations.length;
+  const count =
+    data.campaign.result.violations.length + data.campaignBitRot.result.violations.length;
   if (count > 0) problems.push(`${count} crash campaign violation(s)`);
-  if (data.explore.result.violations.length > 0) problems.push(`${data.explore.result.violations.length} explore violation(s)`);
-  for (const run of data.real) if (run.result.violations > 0) problems.push(`real: ${run.label}: ${run.result.violations} violation(s)`);
-  for (const vector of data.vectors.result) if (!vector.ok) problems.push(`vector ${vector.name}: ${vector.problem}`);
+  if (data.explore.result.violations.length > 0)
+    problems.push(`${data.explore.result.violations.length} explore violation(s)`);
+  for (const run of data.real)
+    if (run.result.violations > 0)
+      problems.push(`real: ${run.label}: ${run.result.violations} violation(s)`);
+  for (const vector of data.vectors.result)
+    if (!vector.ok) problems.push(`vector ${vector.name}: ${vector.problem}`);
   const t = tally(data.mutants.result);
   if (t.escaped.length > 0) problems.push(`mutants not caught: ${t.escaped.join(', ')}`);
   if (t.correctOk === false) problems.push('the correct engine failed the mutants budgets');

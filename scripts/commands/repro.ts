@@ -19,7 +19,12 @@ path to the shrunk counterexample, so it needs no files; it replays on the same 
 Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token.`,
     positionals: [{ name: 'token', description: 'a repro token (w1.…)' }],
     options: {
-      mutant: { type: 'string', valueName: 'NAME', description: 'replay on a bug-zoo variant (as printed by walcheck mutants) instead of the engine' },
+      mutant: {
+        type: 'string',
+        valueName: 'NAME',
+        description:
+          'replay on a bug-zoo variant (as printed by walcheck mutants) instead of the engine',
+      },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
     },
   },
@@ -29,20 +34,25 @@ Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token.
     let engine;
     if (mutantName !== undefined) {
       const mutant = mutantNamed(mutantName);
-      if (mutant === undefined) throw new UsageError(`--mutant: no bug-zoo variant named '${mutantName}' (see walcheck mutants --help)`);
+      if (mutant === undefined)
+        throw new UsageError(
+          `--mutant: no bug-zoo variant named '${mutantName}' (see walcheck mutants --help)`,
+        );
       engine = await loadMutantEngine(mutant);
     }
     let result;
     try {
       result = await reproduce(token, engine);
     } catch (error) {
-      if (error instanceof Error && error.message.includes('repro token')) throw new UsageError(error.message);
+      if (error instanceof Error && error.message.includes('repro token'))
+        throw new UsageError(error.message);
       throw error;
     }
     const out = new LineWriter();
     out.line(result.report);
     const verdict = result.violation?.verdict;
-    if (args.flag('json')) out.json({ token, violations: verdict === undefined ? 0 : 1, rule: verdict?.rule ?? null });
+    if (args.flag('json'))
+      out.json({ token, violations: verdict === undefined ? 0 : 1, rule: verdict?.rule ?? null });
     out.flush();
     return result.violation === null ? EXIT_OK : EXIT_FOUND;
   },

@@ -35,10 +35,14 @@ Exit status: 0 printed, 2 recovery refused, 3 usage or I/O error.`,
       at: {
         type: 'string',
         valueName: 'SEQ',
-        description: 'read at this snapshot: the state after the last batch ending at or before SEQ',
+        description:
+          'read at this snapshot: the state after the last batch ending at or before SEQ',
         integer: { min: 0, max: SEQ_MAX },
       },
-      utf8: { type: 'boolean', description: 'print keys and values as UTF-8 text instead of lowercase hex' },
+      utf8: {
+        type: 'boolean',
+        description: 'print keys and values as UTF-8 text instead of lowercase hex',
+      },
     },
   },
   async (args) => {
@@ -52,7 +56,10 @@ Exit status: 0 printed, 2 recovery refused, 3 usage or I/O error.`,
     try {
       for (const entry of db.scan(at === undefined ? {} : { at })) {
         const hex = entry.key.toString('hex');
-        out.json({ key: codec.encode(entry.key, `the key ${hex} (hex)`), value: codec.encode(entry.value, `the value of key ${hex} (hex)`) });
+        out.json({
+          key: codec.encode(entry.key, `the key ${hex} (hex)`),
+          value: codec.encode(entry.value, `the value of key ${hex} (hex)`),
+        });
         if (out.full) await out.drained();
       }
     } finally {
@@ -67,7 +74,8 @@ async function openOrRefuse(dir: string, recovery: RecoveryMode): Promise<Databa
   try {
     return await Database.open(dir, { readOnly: true, recovery });
   } catch (error) {
-    if (error instanceof WalError && error.code === 'CORRUPT') throw new CliFailure(EXIT_CORRUPT, error.message);
+    if (error instanceof WalError && error.code === 'CORRUPT')
+      throw new CliFailure(EXIT_CORRUPT, error.message);
     throw error;
   }
 }

@@ -6,7 +6,11 @@ import { defineCommand, EXIT_CORRUPT, EXIT_FOUND, EXIT_OK } from '../cli/command
 import { LineWriter, plural } from '../cli/output.ts';
 import { requireDirectory } from '../cli/paths.ts';
 
-const EXIT_BY_STATUS: Record<LogStatus, number> = { clean: EXIT_OK, 'torn-tail': EXIT_FOUND, corrupt: EXIT_CORRUPT };
+const EXIT_BY_STATUS: Record<LogStatus, number> = {
+  clean: EXIT_OK,
+  'torn-tail': EXIT_FOUND,
+  corrupt: EXIT_CORRUPT,
+};
 
 export const command = defineCommand(
   {
@@ -24,7 +28,9 @@ and last sequence number before it.
 
 Exit status: 0 clean, 1 torn-tail, 2 corrupt, 3 usage or I/O error.`,
     positionals: [{ name: 'dir', description: 'a database directory' }],
-    options: { json: { type: 'boolean', description: 'print one JSON object instead of a summary' } },
+    options: {
+      json: { type: 'boolean', description: 'print one JSON object instead of a summary' },
+    },
   },
   async (args) => {
     const dir = args.positional('dir')!;
@@ -45,15 +51,24 @@ export function verifyJson(scan: LogScan): object {
     status: scan.status,
     records: scan.records,
     lastSeq: scan.lastSeq,
-    firstInvalid: invalid === null ? null : { segment: invalid.segment, offset: invalid.offset, reason: invalid.reason },
+    firstInvalid:
+      invalid === null
+        ? null
+        : { segment: invalid.segment, offset: invalid.offset, reason: invalid.reason },
     segments: scan.segments.map((s) => ({ name: s.name, bytes: s.bytes, records: s.records })),
   };
 }
 
 function summary(scan: LogScan): string[] {
-  const lines = [`${scan.status}: ${plural(scan.records, 'valid record')}, lastSeq ${scan.lastSeq}, ${plural(scan.segments.length, 'segment')}`];
-  for (const s of scan.segments) lines.push(`  ${s.name}  ${plural(s.bytes, 'byte')}  ${plural(s.records, 'record')}`);
+  const lines = [
+    `${scan.status}: ${plural(scan.records, 'valid record')}, lastSeq ${scan.lastSeq}, ${plural(scan.segments.length, 'segment')}`,
+  ];
+  for (const s of scan.segments)
+    lines.push(`  ${s.name}  ${plural(s.bytes, 'byte')}  ${plural(s.records, 'record')}`);
   const invalid = scan.firstInvalid;
-  if (invalid !== null) lines.push(`first invalid record: ${invalid.segment} at offset ${invalid.offset}: ${invalid.reason}`);
+  if (invalid !== null)
+    lines.push(
+      `first invalid record: ${invalid.segment} at offset ${invalid.offset}: ${invalid.reason}`,
+    );
   return lines;
 }

@@ -17,7 +17,12 @@ import type { BlackBoxDamage } from '../../model/check-black-box.ts';
 import { firstDamagedRecord } from '../../model/wal-decode.ts';
 import { NodeFileSystem } from '../../src/fs/node-fs.ts';
 import type { Rng } from '../../faults/rng.ts';
-import { applyInjection, describeInjection, injectFile, type Injection } from '../../faults/wal-injectors.ts';
+import {
+  applyInjection,
+  describeInjection,
+  injectFile,
+  type Injection,
+} from '../../faults/wal-injectors.ts';
 
 export const DAMAGE_KINDS = ['truncate', 'tear', 'flip'] as const;
 export type DamageKind = (typeof DAMAGE_KINDS)[number];
@@ -55,7 +60,10 @@ export async function damageLastSegment(
   const after = applyInjection(before, injection);
   const changedAt = firstDifference(before, after);
   if (changedAt === null) return null;
-  const damage = options.walFormat && WAL_SEGMENT.test(file) ? await damagedBatch(dir, file, changedAt) : ({ kind: 'unknown' } as const);
+  const damage =
+    options.walFormat && WAL_SEGMENT.test(file)
+      ? await damagedBatch(dir, file, changedAt)
+      : ({ kind: 'unknown' } as const);
   await injectFile(new PlainReadFileSystem(), path, injection);
   return { file, injection, description: `${describeInjection(injection)} of ${file}`, damage };
 }
@@ -80,7 +88,9 @@ function drawInjection(kind: DamageKind, size: number, rng: Rng): Injection {
     case 'tear': {
       const start = at();
       const end = Math.min(size, start + 1 + rng.int(TEAR_BYTES_MAX));
-      return rng.bool() ? { kind: 'tear', start, end, fill: 'zero' } : { kind: 'tear', start, end, fill: 'random', seed: rng.u32() };
+      return rng.bool()
+        ? { kind: 'tear', start, end, fill: 'zero' }
+        : { kind: 'tear', start, end, fill: 'random', seed: rng.u32() };
     }
     case 'flip': {
       const bits = new Set<number>();
@@ -101,8 +111,12 @@ function firstDifference(before: Uint8Array, after: Uint8Array): number | null {
 /** The batch whose record holds byte `offset` of `file`, from the log as it is before the damage. */
 async function damagedBatch(dir: string, file: string, offset: number): Promise<BlackBoxDamage> {
   const segments = new Map<string, Uint8Array>();
-  for (const name of (await readdir(dir)).filter((n) => WAL_SEGMENT.test(n)).sort()) segments.set(name, await readFile(join(dir, name)));
+  for (const name of (await readdir(dir)).filter((n) => WAL_SEGMENT.test(n)).sort())
+    segments.set(name, await readFile(join(dir, name)));
   const record = firstDamagedRecord(segments, [{ segment: file, offset }]);
   if (record === null) return { kind: 'none' };
-  return { kind: 'known', bitRot: { seqStart: record.seqStart, segment: record.segment, offset: record.offset } };
+  return {
+    kind: 'known',
+    bitRot: { seqStart: record.seqStart, segment: record.segment, offset: record.offset },
+  };
 }

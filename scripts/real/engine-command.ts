@@ -21,12 +21,20 @@ export interface EngineCommand {
 }
 
 export function ownEngine(): EngineCommand {
-  return { prefix: [process.execPath, '--import', 'tsx', `${ROOT}scripts/walcheck.ts`], cwd: ROOT, walFormat: true };
+  return {
+    prefix: [process.execPath, '--import', 'tsx', `${ROOT}scripts/walcheck.ts`],
+    cwd: ROOT,
+    walFormat: true,
+  };
 }
 
 export function powerLossEngine(tearSeed: number | null): EngineCommand {
   const tear = tearSeed === null ? [] : ['--tear-seed', String(tearSeed)];
-  return { prefix: [process.execPath, '--import', 'tsx', `${ROOT}scripts/engine-child.ts`, ...tear], cwd: ROOT, walFormat: true };
+  return {
+    prefix: [process.execPath, '--import', 'tsx', `${ROOT}scripts/engine-child.ts`, ...tear],
+    cwd: ROOT,
+    walFormat: true,
+  };
 }
 
 export function blackBoxEngine(command: string): EngineCommand {

@@ -78,12 +78,15 @@ export function splitCommand(text: string): string[] {
       inWord = true;
     }
   }
-  if (quote !== null) throw new Error(`unterminated ${quote} quote in the command ${JSON.stringify(text)}`);
+  if (quote !== null)
+    throw new Error(`unterminated ${quote} quote in the command ${JSON.stringify(text)}`);
   if (inWord) words.push(word);
   return words;
 }
 
 /** The command line that splitCommand reads back as `words` (for repro commands). */
 export function quoteCommand(words: readonly string[]): string {
-  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`)).join(' ');
+  return words
+    .map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`))
+    .join(' ');
 }

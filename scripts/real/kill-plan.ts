@@ -11,7 +11,13 @@ import type { Rng } from '../../faults/rng.ts';
 
 export type KillPlan =
   | { readonly kind: 'after-ack'; readonly window: number; readonly ack: number }
-  | { readonly kind: 'in-flight'; readonly window: number; readonly warmAcks: number; readonly lines: number; readonly delayMs: number }
+  | {
+      readonly kind: 'in-flight';
+      readonly window: number;
+      readonly warmAcks: number;
+      readonly lines: number;
+      readonly delayMs: number;
+    }
   | { readonly kind: 'delay'; readonly window: number; readonly ms: number };
 
 const WINDOW_MAX = 24;
@@ -27,7 +33,13 @@ export function drawKillPlan(rng: Rng): KillPlan {
     case 0:
       return { kind: 'after-ack', window, ack: rng.range(1, ACK_MAX) };
     case 1:
-      return { kind: 'in-flight', window, warmAcks: rng.range(1, WARM_ACKS_MAX), lines: rng.range(1, BURST_LINES_MAX), delayMs: rng.pick(BURST_DELAYS_MS) };
+      return {
+        kind: 'in-flight',
+        window,
+        warmAcks: rng.range(1, WARM_ACKS_MAX),
+        lines: rng.range(1, BURST_LINES_MAX),
+        delayMs: rng.pick(BURST_DELAYS_MS),
+      };
     default:
       return { kind: 'delay', window, ms: rng.int(DELAY_MS_MAX + 1) };
   }

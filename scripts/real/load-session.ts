@@ -83,16 +83,24 @@ export async function runLoadSession(
   };
   const onAck = (ack: { seqStart?: number; count?: number }): void => {
     const index = session.acked;
-    if (index >= session.written) return kill('protocol', `ack ${index + 1} arrived, but only ${session.written} lines were written`);
+    if (index >= session.written)
+      return kill(
+        'protocol',
+        `ack ${index + 1} arrived, but only ${session.written} lines were written`,
+      );
     if (ack.count !== undefined && ack.count !== counts[index]) {
-      return kill('protocol', `ack ${index + 1} says count ${ack.count}, but its batch holds ${counts[index]} operations`);
+      return kill(
+        'protocol',
+        `ack ${index + 1} says count ${ack.count}, but its batch holds ${counts[index]} operations`,
+      );
     }
     history.ack(ids[index]!, ack.seqStart);
     session.acked += 1;
     if (session.acked === 1) session.firstSeqStart = ack.seqStart ?? null;
     if (killed) return;
     if (plan.kind === 'after-ack' && session.acked === plan.ack) return kill('killed');
-    if (plan.kind === 'delay' && session.acked === 1) timers.push(setTimeout(() => kill('killed'), plan.ms));
+    if (plan.kind === 'delay' && session.acked === 1)
+      timers.push(setTimeout(() => kill('killed'), plan.ms));
     if (plan.kind === 'in-flight' && session.acked === plan.warmAcks) {
       feeding = false;
       write(plan.lines);
@@ -116,13 +124,23 @@ export async function runLoadSession(
       if (typeof ack === 'string') kill('protocol', ack);
       else if (session.end !== 'protocol') onAck(ack);
     }
-    if (pending.length > ACK_LINE_CHARS_MAX) kill('protocol', `stdout line longer than ${ACK_LINE_CHARS_MAX} characters: ${pending.slice(0, 80)}...`);
+    if (pending.length > ACK_LINE_CHARS_MAX)
+      kill(
+        'protocol',
+        `stdout line longer than ${ACK_LINE_CHARS_MAX} characters: ${pending.slice(0, 80)}...`,
+      );
   });
-  timers.push(setTimeout(() => kill('timeout', `the kill moment did not come within ${SESSION_TIMEOUT_MS / 1000} s`), SESSION_TIMEOUT_MS));
+  timers.push(
+    setTimeout(
+      () => kill('timeout', `the kill moment did not come within ${SESSION_TIMEOUT_MS / 1000} s`),
+      SESSION_TIMEOUT_MS,
+    ),
+  );
   topUp();
   session.exit = await engine.closed;
   for (const timer of timers) clearTimeout(timer);
-  if (!killed) session.problem = `the engine exited on its own (${describeExit(session.exit)}) after ${session.acked} acks`;
+  if (!killed)
+    session.problem = `the engine exited on its own (${describeExit(session.exit)}) after ${session.acked} acks`;
   engine.kill(); // anything it left running in its group
   session.inFlightAtKill = session.written - session.acked;
   session.stderr = engine.stderr();
@@ -137,15 +155,18 @@ export function parseAck(line: string): { seqStart?: number; count?: number } | 
   } catch {
     return `stdout line is not JSON: ${line.slice(0, 80)}`;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `stdout line is not a JSON object: ${line.slice(0, 80)}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `stdout line is not a JSON object: ${line.slice(0, 80)}`;
   const { seqStart, count } = value as { seqStart?: unknown; count?: unknown };
   const ack: { seqStart?: number; count?: number } = {};
   if (seqStart !== undefined && seqStart !== null) {
-    if (!Number.isSafeInteger(seqStart) || (seqStart as number) < 1) return `ack seqStart is not a positive integer: ${line.slice(0, 80)}`;
+    if (!Number.isSafeInteger(seqStart) || (seqStart as number) < 1)
+      return `ack seqStart is not a positive integer: ${line.slice(0, 80)}`;
     ack.seqStart = seqStart as number;
   }
   if (count !== undefined && count !== null) {
-    if (!Number.isSafeInteger(count) || (count as number) < 1) return `ack count is not a positive integer: ${line.slice(0, 80)}`;
+    if (!Number.isSafeInteger(count) || (count as number) < 1)
+      return `ack count is not a positive integer: ${line.slice(0, 80)}`;
     ack.count = count as number;
   }
   return ack;

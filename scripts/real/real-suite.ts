@@ -26,7 +26,14 @@ import { formatVerdict, type Violation } from '../../model/verdict.ts';
 import { Rng } from '../../faults/rng.ts';
 import { UsageError } from '../cli/args.ts';
 import { damageLastSegment, type AppliedDamage, type DamageKind } from './damage.ts';
-import { blackBoxEngine, type EngineCommand, loadArgv, ownEngine, powerLossEngine, scanArgv } from './engine-command.ts';
+import {
+  blackBoxEngine,
+  type EngineCommand,
+  loadArgv,
+  ownEngine,
+  powerLossEngine,
+  scanArgv,
+} from './engine-command.ts';
 import { describeKillPlan, drawKillPlan } from './kill-plan.ts';
 import { type LoadSession, runLoadSession } from './load-session.ts';
 import { runScanSession } from './scan-session.ts';
@@ -102,10 +109,15 @@ export async function runRealSuite(options: RealOptions): Promise<RealSummary> {
     generation: 0,
   };
   await freshDatabase(run);
-  options.progress(`walcheck real: ${options.kills} kills, seed ${options.seed}, ${describeEngine(options)}, in ${workDir}`, false);
-  for (let cycle = 1; cycle <= options.kills && run.summary.failure === null; cycle++) await runCycle(run, cycle);
+  options.progress(
+    `walcheck real: ${options.kills} kills, seed ${options.seed}, ${describeEngine(options)}, in ${workDir}`,
+    false,
+  );
+  for (let cycle = 1; cycle <= options.kills && run.summary.failure === null; cycle++)
+    await runCycle(run, cycle);
   run.summary.seconds = (performance.now() - started) / 1000;
-  if (run.summary.failure === null && options.dir === null) await rm(workDir, { recursive: true, force: true });
+  if (run.summary.failure === null && options.dir === null)
+    await rm(workDir, { recursive: true, force: true });
   return run.summary;
 }
 
@@ -118,7 +130,13 @@ async function runCycle(run: Run, cycle: number): Promise<void> {
   const plan = drawKillPlan(planRng);
   const workload = new Workload(workloadRng, cycle);
   const eventsBefore = run.history.events.length;
-  const session = await runLoadSession(loadArgv(engine, run.dbDir), engine.cwd, plan, () => workload.next(), run.history);
+  const session = await runLoadSession(
+    loadArgv(engine, run.dbDir),
+    engine.cwd,
+    plan,
+    () => workload.next(),
+    run.history,
+  );
   const row: CycleRow = {
     cycle,
     generation: run.generation,
@@ -134,16 +152,20 @@ async function runCycle(run: Run, cycle: number): Promise<void> {
   summary.cycles.push(row);
   summary.written += session.written;
   summary.acked += session.acked;
-  if (session.end !== 'killed') return fail(run, row, engineFailure(session.problem ?? session.end, session.stderr), null);
+  if (session.end !== 'killed')
+    return fail(run, row, engineFailure(session.problem ?? session.end, session.stderr), null);
   summary.kills += 1;
   summary.inFlightAtKill += session.inFlightAtKill;
   const seqProblem = checkAckNumbers(run.history, session, eventsBefore);
   if (seqProblem !== null) return fail(run, row, formatVerdict(seqProblem), null);
 
-  const damage = options.damage.length === 0 ? null : await damageLastSegment(run.dbDir, damageRng.pick(options.damage), damageRng, {
-    walFormat: engine.walFormat,
-    segmentPattern: options.segmentPattern,
-  });
+  const damage =
+    options.damage.length === 0
+      ? null
+      : await damageLastSegment(run.dbDir, damageRng.pick(options.damage), damageRng, {
+          walFormat: engine.walFormat,
+          segmentPattern: options.segmentPattern,
+        });
   if (damage !== null) {
     summary.damageApplied += 1;
     row.damage = damage.description;
@@ -152,10 +174,19 @@ async function runCycle(run: Run, cycle: number): Promise<void> {
   options.progress(progressLine(run, row), true);
 }
 
-async function recoverAndCheck(run: Run, engine: EngineCommand, row: CycleRow, damage: AppliedDamage | null): Promise<void> {
+async function recoverAndCheck(
+  run: Run,
+  engine: EngineCommand,
+  row: CycleRow,
+  damage: AppliedDamage | null,
+): Promise<void> {
   const scan = await runScanSession(scanArgv(engine, run.dbDir), engine.cwd);
-  if (scan.kind === 'failed') return fail(run, row, engineFailure(scan.problem, scan.stderr), damage);
-  const observed: BlackBoxObserved = scan.kind === 'entries' ? { opened: true, entries: scan.entries } : { opened: false, error: scan.error };
+  if (scan.kind === 'failed')
+    return fail(run, row, engineFailure(scan.problem, scan.stderr), damage);
+  const observed: BlackBoxObserved =
+    scan.kind === 'entries'
+      ? { opened: true, entries: scan.entries }
+      : { opened: false, error: scan.error };
   const verdict = checkBlackBoxRecovery(run.history, observed, damage?.damage ?? { kind: 'none' });
   if (!verdict.ok) return fail(run, row, formatVerdict(verdict), damage);
   if (verdict.k === null) {
@@ -175,9 +206,17 @@ async function recoverAndCheck(run: Run, engine: EngineCommand, row: CycleRow, d
  * Rule 5 at the first ack after a recovery, then every reported seqStart of this cycle
  * against the model (the cycle's events start an epoch, so earlier ones need no rereading).
  */
-function checkAckNumbers(history: History, session: LoadSession, eventsBefore: number): Violation | null {
+function checkAckNumbers(
+  history: History,
+  session: LoadSession,
+  eventsBefore: number,
+): Violation | null {
   if (history.epoch > 0 && session.firstSeqStart !== null) {
-    const continuation = checkContinuation(history, history.lastSeqAtRecovery, session.firstSeqStart);
+    const continuation = checkContinuation(
+      history,
+      history.lastSeqAtRecovery,
+      session.firstSeqStart,
+    );
     if (!continuation.ok) return continuation;
   }
   const numbering = checkFailClosed(history.events.slice(eventsBefore));
@@ -187,7 +226,8 @@ function checkAckNumbers(history: History, session: LoadSession, eventsBefore: n
 function ackedBeyond(history: History, lineName: string, k: number): number {
   const line = history.lines().find((l) => l.name === lineName)!;
   let lost = 0;
-  for (let p = k + 1; p <= line.model.length; p++) if (history.batch(line.model.batch(p).id).status === 'acked') lost += 1;
+  for (let p = k + 1; p <= line.model.length; p++)
+    if (history.batch(line.model.batch(p).id).status === 'acked') lost += 1;
   return lost;
 }
 
@@ -212,7 +252,15 @@ function fail(run: Run, row: CycleRow, verdictText: string, damage: AppliedDamag
 }
 
 function engineFailure(problem: string, stderr: string): string {
-  const tail = stderr.trim() === '' ? '(nothing on stderr)' : stderr.trim().split('\n').slice(-12).map((l) => `    ${l}`).join('\n');
+  const tail =
+    stderr.trim() === ''
+      ? '(nothing on stderr)'
+      : stderr
+          .trim()
+          .split('\n')
+          .slice(-12)
+          .map((l) => `    ${l}`)
+          .join('\n');
   return `ENGINE FAILURE (not a crash-model rule): ${problem}\n  engine stderr:\n${tail}`;
 }
 
@@ -221,12 +269,16 @@ export function reproCommand(options: RealOptions, kills: number): string {
   if (options.powerLoss) parts.push('--power-loss');
   if (options.damage.length > 0) parts.push(`--damage ${options.damage.join(',')}`);
   if (options.engine !== null) parts.push(`--engine '${options.engine.replaceAll("'", `'\\''`)}'`);
-  if (options.segmentPattern.source !== '^\\d+\\.(wal|log)$') parts.push(`--segment-pattern '${options.segmentPattern.source}'`);
+  if (options.segmentPattern.source !== '^\\d+\\.(wal|log)$')
+    parts.push(`--segment-pattern '${options.segmentPattern.source}'`);
   return parts.join(' ');
 }
 
 function describeEngine(options: RealOptions): string {
-  const engine = options.engine === null ? `our engine${options.powerLoss ? ' under power-loss emulation' : ''}` : `engine '${options.engine}'`;
+  const engine =
+    options.engine === null
+      ? `our engine${options.powerLoss ? ' under power-loss emulation' : ''}`
+      : `engine '${options.engine}'`;
   return options.damage.length === 0 ? engine : `${engine}, damage ${options.damage.join(',')}`;
 }
 
@@ -240,7 +292,10 @@ async function prepareWorkDir(dir: string | null): Promise<string> {
   const path = resolve(dir);
   await mkdir(path, { recursive: true });
   const present = await readdir(path);
-  if (present.length > 0) throw new UsageError(`--dir ${dir} is not empty (it holds ${present.slice(0, 3).join(', ')}${present.length > 3 ? ', ...' : ''})`);
+  if (present.length > 0)
+    throw new UsageError(
+      `--dir ${dir} is not empty (it holds ${present.slice(0, 3).join(', ')}${present.length > 3 ? ', ...' : ''})`,
+    );
   return path;
 }
 

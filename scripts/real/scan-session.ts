@@ -13,7 +13,11 @@ const NAMED_DAMAGE = /([^\s/:'"]+) at offset (\d+): ([a-z-]+)/;
 
 export type ScanSession =
   | { readonly kind: 'entries'; readonly entries: Entry[] }
-  | { readonly kind: 'refused'; readonly error: { code: string; segment?: string; offset?: number; reason?: string }; readonly stderr: string }
+  | {
+      readonly kind: 'refused';
+      readonly error: { code: string; segment?: string; offset?: number; reason?: string };
+      readonly stderr: string;
+    }
   | { readonly kind: 'failed'; readonly problem: string; readonly stderr: string };
 
 export async function runScanSession(argv: readonly string[], cwd: string): Promise<ScanSession> {
@@ -27,7 +31,8 @@ export async function runScanSession(argv: readonly string[], cwd: string): Prom
   engine.kill();
   const stderr = engine.stderr();
   if (exit.code === 2) return { kind: 'refused', error: namedDamage(stderr), stderr };
-  if (exit.code !== 0) return { kind: 'failed', problem: `scan ended with ${describeExit(exit)}`, stderr };
+  if (exit.code !== 0)
+    return { kind: 'failed', problem: `scan ended with ${describeExit(exit)}`, stderr };
   const entries: Entry[] = [];
   for (const line of stdout.split('\n')) {
     if (line.trim() === '') continue;
@@ -41,14 +46,20 @@ export async function runScanSession(argv: readonly string[], cwd: string): Prom
 function parseEntry(line: string): Entry | string {
   try {
     const { key, value } = JSON.parse(line) as { key?: unknown; value?: unknown };
-    if (typeof key !== 'string' || typeof value !== 'string') return `scan line without hex key and value: ${line.slice(0, 80)}`;
+    if (typeof key !== 'string' || typeof value !== 'string')
+      return `scan line without hex key and value: ${line.slice(0, 80)}`;
     return [hexCodec.decode(key, 'key'), hexCodec.decode(value, 'value')];
   } catch (error) {
     return `scan line is not {"key": hex, "value": hex}: ${line.slice(0, 80)} (${(error as Error).message})`;
   }
 }
 
-function namedDamage(stderr: string): { code: string; segment?: string; offset?: number; reason?: string } {
+function namedDamage(stderr: string): {
+  code: string;
+  segment?: string;
+  offset?: number;
+  reason?: string;
+} {
   const match = NAMED_DAMAGE.exec(stderr);
   if (match === null) return { code: 'CORRUPT' };
   return { code: 'CORRUPT', segment: match[1]!, offset: Number(match[2]), reason: match[3]! };

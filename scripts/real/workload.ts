@@ -28,12 +28,17 @@ export class Workload {
 
   next(): Batch {
     this.line += 1;
-    if (this.line >= LINE_BITS) throw new RangeError(`more than ${LINE_BITS - 1} batches in one cycle`);
+    if (this.line >= LINE_BITS)
+      throw new RangeError(`more than ${LINE_BITS - 1} batches in one cycle`);
     const ops: BatchOp[] = [];
     const extra = this.rng.int(OPS_MAX);
     for (let i = 0; i < extra; i++) {
       const key = this.key();
-      ops.push(this.rng.bool(DELETE_CHANCE) ? { type: 'del', key } : { type: 'put', key, value: this.value() });
+      ops.push(
+        this.rng.bool(DELETE_CHANCE)
+          ? { type: 'del', key }
+          : { type: 'put', key, value: this.value() },
+      );
     }
     ops.push({ type: 'put', key: this.key(), value: this.stamp() });
     return ops;
@@ -45,7 +50,9 @@ export class Workload {
 
   private value(): Uint8Array {
     const large = this.rng.bool(LARGE_VALUE_CHANCE);
-    const bytes = new Uint8Array(this.rng.int((large ? LARGE_VALUE_BYTES_MAX : VALUE_BYTES_MAX) + 1));
+    const bytes = new Uint8Array(
+      this.rng.int((large ? LARGE_VALUE_BYTES_MAX : VALUE_BYTES_MAX) + 1),
+    );
     for (let i = 0; i < bytes.length; i++) bytes[i] = this.rng.int(256);
     return bytes;
   }
@@ -53,7 +60,10 @@ export class Workload {
   /** 8 bytes: cycle * 2^24 + line, big-endian; unique over a run. */
   private stamp(): Uint8Array {
     const stamp = new Uint8Array(8);
-    new DataView(stamp.buffer).setBigUint64(0, BigInt(this.cycle) * BigInt(LINE_BITS) + BigInt(this.line));
+    new DataView(stamp.buffer).setBigUint64(
+      0,
+      BigInt(this.cycle) * BigInt(LINE_BITS) + BigInt(this.line),
+    );
     return stamp;
   }
 }

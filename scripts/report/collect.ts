@@ -83,29 +83,66 @@ export async function collect(budgets: Budgets, step: (line: string) => void): P
   step(`crash campaign: ${budgets.campaignRuns} scenarios`);
   const campaign = {
     command: `${WALCHECK} crash --seed ${SEED} --runs ${budgets.campaignRuns} --workers ${budgets.workers}`,
-    result: await runCampaignParallel({ seed: SEED, runs: budgets.campaignRuns, workers: budgets.workers }),
+    result: await runCampaignParallel({
+      seed: SEED,
+      runs: budgets.campaignRuns,
+      workers: budgets.workers,
+    }),
   };
   const bitRotOutcomes = [...DEFAULT_SHAPE.outcomes, 'bit-rot' as const];
   step(`crash campaign with bit rot: ${budgets.bitRotRuns} scenarios`);
   const campaignBitRot = {
     command: `${WALCHECK} crash --seed ${SEED} --runs ${budgets.bitRotRuns} --workers ${budgets.workers} --outcomes ${bitRotOutcomes.join(',')}`,
-    result: await runCampaignParallel({ seed: SEED, runs: budgets.bitRotRuns, workers: budgets.workers, shape: { ...DEFAULT_SHAPE, outcomes: bitRotOutcomes } }),
+    result: await runCampaignParallel({
+      seed: SEED,
+      runs: budgets.bitRotRuns,
+      workers: budgets.workers,
+      shape: { ...DEFAULT_SHAPE, outcomes: bitRotOutcomes },
+    }),
   };
   step(`explore (${budgets.exploreWorkload} workload)`);
-  const explore = { command: `${WALCHECK} explore${budgets.exploreWorkload === 'small' ? ' --small' : ''}`, result: await runExplore({ workload: budgets.exploreWorkload }) };
+  const explore = {
+    command: `${WALCHECK} explore${budgets.exploreWorkload === 'small' ? ' --small' : ''}`,
+    result: await runExplore({ workload: budgets.exploreWorkload }),
+  };
   const real = [
     await realRun('process kills', budgets.kills, false, [], null, step),
     await realRun('kills with power-loss emulation', budgets.kills, true, [], null, step),
-    await realRun('power loss, then truncate/tear/flip damage', budgets.kills, true, ['truncate', 'tear', 'flip'], null, step),
+    await realRun(
+      'power loss, then truncate/tear/flip damage',
+      budgets.kills,
+      true,
+      ['truncate', 'tear', 'flip'],
+      null,
+      step,
+    ),
   ];
   const level = [
-    await realRun('LevelDB (classic-level, sync: true), process kills', budgets.levelKills, false, [], LEVEL_ENGINE, step),
-    await realRun('LevelDB, kills then truncate/tear/flip damage', budgets.levelKills, false, ['truncate', 'tear', 'flip'], LEVEL_ENGINE, step),
+    await realRun(
+      'LevelDB (classic-level, sync: true), process kills',
+      budgets.levelKills,
+      false,
+      [],
+      LEVEL_ENGINE,
+      step,
+    ),
+    await realRun(
+      'LevelDB, kills then truncate/tear/flip damage',
+      budgets.levelKills,
+      false,
+      ['truncate', 'tear', 'flip'],
+      LEVEL_ENGINE,
+      step,
+    ),
   ];
   step(`bug zoo (up to ${budgets.mutantSeconds} s per variant)`);
   const mutants = {
     command: `${WALCHECK} mutants --seed ${SEED}`,
-    result: await runMutants({ seed: SEED, budgetSeconds: budgets.mutantSeconds, onStart: (variant, i, n) => step(`  mutant ${i + 1}/${n}: ${variant}`) }),
+    result: await runMutants({
+      seed: SEED,
+      budgetSeconds: budgets.mutantSeconds,
+      onStart: (variant, i, n) => step(`  mutant ${i + 1}/${n}: ${variant}`),
+    }),
   };
   step('benchmarks');
   const bench = {
@@ -131,7 +168,13 @@ async function realRun(
   step: (line: string) => void,
 ): Promise<RealRun> {
   step(`real: ${label} (${kills} kills)`);
-  const flags = [`--kills ${kills}`, `--seed ${SEED}`, powerLoss ? '--power-loss' : '', damage.length > 0 ? `--damage ${damage.join(',')}` : '', engine === null ? '' : `--engine "${engine}"`];
+  const flags = [
+    `--kills ${kills}`,
+    `--seed ${SEED}`,
+    powerLoss ? '--power-loss' : '',
+    damage.length > 0 ? `--damage ${damage.join(',')}` : '',
+    engine === null ? '' : `--engine "${engine}"`,
+  ];
   const result = await runRealSuite({
     kills,
     seed: SEED,

@@ -23,14 +23,20 @@ export function readEnvironment(): Environment {
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
-    filesystem: commandOutput('findmnt', ['-n', '-o', 'FSTYPE,OPTIONS', '-T', tmpdir()], (out) => `${tmpdir()}: ${out.split(/\s+/)[0]} (${out.split(/\s+/)[1] ?? ''})`),
+    filesystem: commandOutput(
+      'findmnt',
+      ['-n', '-o', 'FSTYPE,OPTIONS', '-T', tmpdir()],
+      (out) => `${tmpdir()}: ${out.split(/\s+/)[0]} (${out.split(/\s+/)[1] ?? ''})`,
+    ),
     commit: commandOutput('git', ['rev-parse', '--short', 'HEAD'], (out) => out),
   };
 }
 
 function commandOutput(command: string, args: string[], format: (out: string) => string): string {
   try {
-    return format(execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    return format(
+      execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
   } catch {
     return 'unknown';
   }

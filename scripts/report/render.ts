@@ -40,7 +40,10 @@ function verdicts(data: ReportData): string[] {
   const bench = data.bench.result;
   const kills = data.real.reduce((sum, run) => sum + run.result.kills, 0);
   const realViolations = data.real.reduce((sum, run) => sum + run.result.violations, 0);
-  const exploreStates = EXPLORE_KINDS.reduce((sum, kind) => sum + data.explore.result.states[kind], 0);
+  const exploreStates = EXPLORE_KINDS.reduce(
+    (sum, kind) => sum + data.explore.result.states[kind],
+    0,
+  );
   return [
     '## Summary',
     '',
@@ -86,9 +89,14 @@ function claims(data: ReportData): string[] {
   const kills = data.real.reduce((sum, run) => sum + run.result.kills, 0);
   const rows: [string, string, string[]][] = [
     [
-      'A write is acknowledged only after its record, and every record before it, is fsynced (and a new segment\'s name)',
+      "A write is acknowledged only after its record, and every record before it, is fsynced (and a new segment's name)",
       `rule 1 checked at ${n(c.acks + b.acks)} acknowledgements against the simulated durable view and ${n(x.acksChecked)} in explore; rule 2 after ${n(kills)} real kills`,
-      ['ack-before-fsync', 'group-commit-leader-sync', 'segment-dir-entry-unsynced', 'rotate-before-durable'],
+      [
+        'ack-before-fsync',
+        'group-commit-leader-sync',
+        'segment-dir-entry-unsynced',
+        'rotate-before-durable',
+      ],
     ],
     [
       'A batch is replayed fully or not at all; a partial batch is never applied',
@@ -100,14 +108,26 @@ function claims(data: ReportData): string[] {
       `every single-bit flip of the durable WAL (${n(x.states['bit-flip'])} states) and ${n(b.outcomes['bit-rot'])} bit-rot crashes: rule 6; golden vectors`,
       ['crc-unchecked'],
     ],
-    ['count and seqStart are validated', 'one named test per validation reason (test/record-validation.test.ts); rule 6 under bit rot', ['count-unchecked', 'seq-start-unchecked']],
+    [
+      'count and seqStart are validated',
+      'one named test per validation reason (test/record-validation.test.ts); rule 6 under bit rot',
+      ['count-unchecked', 'seq-start-unchecked'],
+    ],
     [
       'Sequence numbers continue from lastSeq + 1 across recovery',
       `rule 5 at the first acknowledgement after every recovery (${n(c.recoveries + b.recoveries)} recoveries, and explore); real kills check reported seqStarts`,
       ['seq-reuse-after-recovery'],
     ],
-    ['Versions are ordered key ASC, seq DESC; reads at a snapshot are batch-atomic', 'rule 4: up to 24 snapshot scans at every recovery', ['memtable-seq-ascending']],
-    ['A delete is a tombstone that hides older versions', 'rules 2 and 4 compare gets and scans with the model, which deletes', ['get-ignores-tombstones']],
+    [
+      'Versions are ordered key ASC, seq DESC; reads at a snapshot are batch-atomic',
+      'rule 4: up to 24 snapshot scans at every recovery',
+      ['memtable-seq-ascending'],
+    ],
+    [
+      'A delete is a tombstone that hides older versions',
+      'rules 2 and 4 compare gets and scans with the model, which deletes',
+      ['get-ignores-tombstones'],
+    ],
     [
       'A torn tail is cut and moved to quarantine/, never dropped; nothing is appended after it',
       'rule 8 at every recovery that set bytes aside: the removed bytes are found in quarantine/, byte for byte',
@@ -120,12 +140,21 @@ function claims(data: ReportData): string[] {
     ],
   ];
   const byName = new Map(data.mutants.result.map((row) => [row.variant, row]));
-  const lines = ['## Durability claims and their evidence', '', '| claim | evidence | broken engines caught |', '|---|---|---|'];
+  const lines = [
+    '## Durability claims and their evidence',
+    '',
+    '| claim | evidence | broken engines caught |',
+    '|---|---|---|',
+  ];
   for (const [claim, evidence, mutants] of rows) {
     const caught = mutants.map((name) => mutantCell(byName.get(name), name)).join('<br>');
     lines.push(`| ${claim} | ${evidence} | ${caught} |`);
   }
-  lines.push('', 'A claim is only as good as the checks behind it: the last column names the bug-zoo variants (below) that break it on purpose, and whether the harness caught them.', '');
+  lines.push(
+    '',
+    'A claim is only as good as the checks behind it: the last column names the bug-zoo variants (below) that break it on purpose, and whether the harness caught them.',
+    '',
+  );
   return lines;
 }
 
@@ -177,7 +206,10 @@ function vectors(data: ReportData): string[] {
     '',
     '| vector | status | records | result |',
     '|---|---|---|---|',
-    ...data.vectors.result.map((v) => `| ${v.name} | ${v.status} | ${v.records} | ${v.ok ? 'as expected' : `**${v.problem}**`} |`),
+    ...data.vectors.result.map(
+      (v) =>
+        `| ${v.name} | ${v.status} | ${v.records} | ${v.ok ? 'as expected' : `**${v.problem}**`} |`,
+    ),
     '',
     `Reproduce: \`${data.vectors.command}\``,
     '',
@@ -185,9 +217,14 @@ function vectors(data: ReportData): string[] {
 }
 
 function realTable(runs: RealRun[]): string[] {
-  const lines = ['| run | kills | batches written | acked | in flight at kill | recovered | damage applied | acked lost to damage | violations | time |', '|---|---|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| run | kills | batches written | acked | in flight at kill | recovered | damage applied | acked lost to damage | violations | time |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const { label, result: s } of runs) {
-    lines.push(`| ${label} | ${s.kills} | ${n(s.written)} | ${n(s.acked)} | ${n(s.inFlightAtKill)} | ${s.recovered} | ${s.damageApplied} | ${n(s.lostAcked)} | ${s.violations} | ${s.seconds.toFixed(1)} s |`);
+    lines.push(
+      `| ${label} | ${s.kills} | ${n(s.written)} | ${n(s.acked)} | ${n(s.inFlightAtKill)} | ${s.recovered} | ${s.damageApplied} | ${n(s.lostAcked)} | ${s.violations} | ${s.seconds.toFixed(1)} s |`,
+    );
   }
   return lines;
 }
@@ -201,7 +238,9 @@ function real(data: ReportData): string[] {
     ...realTable(data.real),
     '',
     ...data.real.flatMap((run) => [`- ${run.label}: \`${run.command}\``]),
-    ...data.real.filter((run) => run.result.failure !== null).flatMap((run) => codeBlock(run.result.failure!.split('\n'))),
+    ...data.real
+      .filter((run) => run.result.failure !== null)
+      .flatMap((run) => codeBlock(run.result.failure!.split('\n'))),
     '',
   ];
 }
@@ -251,7 +290,9 @@ function levelAudit(data: ReportData): string[] {
     '',
     ...levelFindings(data.level),
     ...data.level.flatMap((run) => [`- ${run.label}: \`${run.command}\``]),
-    ...data.level.filter((run) => run.result.failure !== null).flatMap((run) => codeBlock(run.result.failure!.split('\n'))),
+    ...data.level
+      .filter((run) => run.result.failure !== null)
+      .flatMap((run) => codeBlock(run.result.failure!.split('\n'))),
     '',
   ];
 }

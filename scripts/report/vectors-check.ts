@@ -25,10 +25,15 @@ interface Expected {
 }
 
 export async function checkVectors(): Promise<VectorResult[]> {
-  const names = readdirSync(VECTORS_DIR).filter((f) => f.endsWith('.expected.json')).map((f) => f.replace('.expected.json', '')).sort();
+  const names = readdirSync(VECTORS_DIR)
+    .filter((f) => f.endsWith('.expected.json'))
+    .map((f) => f.replace('.expected.json', ''))
+    .sort();
   const results: VectorResult[] = [];
   for (const name of names) {
-    const expected = JSON.parse(readFileSync(join(VECTORS_DIR, `${name}.expected.json`), 'utf8')) as Expected;
+    const expected = JSON.parse(
+      readFileSync(join(VECTORS_DIR, `${name}.expected.json`), 'utf8'),
+    ) as Expected;
     results.push(await checkVector(name, expected));
   }
   return results;
@@ -36,19 +41,46 @@ export async function checkVectors(): Promise<VectorResult[]> {
 
 async function checkVector(name: string, expected: Expected): Promise<VectorResult> {
   const dir = join(VECTORS_DIR, name);
-  const result = (problem: string | null): VectorResult => ({ name, ok: problem === null, status: expected.status, records: expected.records, problem });
+  const result = (problem: string | null): VectorResult => ({
+    name,
+    ok: problem === null,
+    status: expected.status,
+    records: expected.records,
+    problem,
+  });
   if (!existsSync(dir)) return result(expected.records === 0 ? null : `${dir} is missing`);
   const scan = await scanLog(new NodeFileSystem(), dir);
-  const invalid = scan.firstInvalid === null ? null : { segment: scan.firstInvalid.segment, offset: scan.firstInvalid.offset, reason: scan.firstInvalid.reason };
-  if (scan.status !== expected.status || scan.records !== expected.records || scan.lastSeq !== expected.lastSeq) {
+  const invalid =
+    scan.firstInvalid === null
+      ? null
+      : {
+          segment: scan.firstInvalid.segment,
+          offset: scan.firstInvalid.offset,
+          reason: scan.firstInvalid.reason,
+        };
+  if (
+    scan.status !== expected.status ||
+    scan.records !== expected.records ||
+    scan.lastSeq !== expected.lastSeq
+  ) {
     return result(`verify gave ${scan.status}, ${scan.records} records, lastSeq ${scan.lastSeq}`);
   }
   const want = expected.firstInvalid;
-  const same = want === null ? invalid === null : invalid !== null && invalid.segment === want.segment && invalid.offset === want.offset && invalid.reason === want.reason;
+  const same =
+    want === null
+      ? invalid === null
+      : invalid !== null &&
+        invalid.segment === want.segment &&
+        invalid.offset === want.offset &&
+        invalid.reason === want.reason;
   if (!same) return result(`first invalid record ${JSON.stringify(invalid)}`);
   const db = await Database.open(dir, { readOnly: true });
   const state = [...db.scan()].map((e) => [e.key.toString('hex'), e.value.toString('hex')]);
   await db.close();
-  const wantState = Object.entries(expected.state).sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'hex'), Buffer.from(b, 'hex')));
-  return result(JSON.stringify(state) === JSON.stringify(wantState) ? null : 'recovered state differs');
+  const wantState = Object.entries(expected.state).sort(([a], [b]) =>
+    Buffer.compare(Buffer.from(a, 'hex'), Buffer.from(b, 'hex')),
+  );
+  return result(
+    JSON.stringify(state) === JSON.stringify(wantState) ? null : 'recovered state differs',
+  );
 }

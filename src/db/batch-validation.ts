@@ -6,25 +6,33 @@ import { recordBytes } from '../wal/record-encoder.ts';
 
 /** Validates `batch` and returns its encoded record size. */
 export function validateBatch(batch: unknown, batchBytesMax: number): number {
-  if (!Array.isArray(batch)) throw invalid(`a batch must be an array of operations, got ${describe(batch)}`);
+  if (!Array.isArray(batch))
+    throw invalid(`a batch must be an array of operations, got ${describe(batch)}`);
   if (batch.length === 0) throw invalid('a batch must hold at least one operation');
   for (let i = 0; i < batch.length; i++) validateOp(batch[i], i);
   const bytes = recordBytes(batch as Batch);
   if (bytes > batchBytesMax) {
-    throw new WalError('BATCH_TOO_LARGE', `the batch encodes to ${bytes} bytes, over batchBytesMax (${batchBytesMax})`);
+    throw new WalError(
+      'BATCH_TOO_LARGE',
+      `the batch encodes to ${bytes} bytes, over batchBytesMax (${batchBytesMax})`,
+    );
   }
   return bytes;
 }
 
 function validateOp(op: unknown, index: number): void {
-  if (typeof op !== 'object' || op === null) throw invalid(`batch[${index}] must be an operation object, got ${describe(op)}`);
+  if (typeof op !== 'object' || op === null)
+    throw invalid(`batch[${index}] must be an operation object, got ${describe(op)}`);
   const { type, key, value } = op as { type?: unknown; key?: unknown; value?: unknown };
-  if (type !== 'put' && type !== 'del') throw invalid(`batch[${index}].type must be 'put' or 'del', got ${describe(type)}`);
-  if (!(key instanceof Uint8Array)) throw invalid(`batch[${index}].key must be a Uint8Array or Buffer, got ${describe(key)}`);
+  if (type !== 'put' && type !== 'del')
+    throw invalid(`batch[${index}].type must be 'put' or 'del', got ${describe(type)}`);
+  if (!(key instanceof Uint8Array))
+    throw invalid(`batch[${index}].key must be a Uint8Array or Buffer, got ${describe(key)}`);
   if (type === 'put' && !(value instanceof Uint8Array)) {
     throw invalid(`batch[${index}].value must be a Uint8Array or Buffer, got ${describe(value)}`);
   }
-  if (type === 'del' && value !== undefined) throw invalid(`batch[${index}] is a 'del' and must not carry a value`);
+  if (type === 'del' && value !== undefined)
+    throw invalid(`batch[${index}] is a 'del' and must not carry a value`);
 }
 
 function invalid(message: string): WalError {
@@ -43,5 +51,9 @@ function describe(value: unknown): string {
  * the record's size after validation (the writer would throw with callers waiting).
  */
 export function snapshotBatch(batch: Batch): Batch {
-  return batch.map((op) => (op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key }));
+  return batch.map((op) =>
+    op.type === 'put'
+      ? { type: 'put', key: op.key, value: op.value }
+      : { type: 'del', key: op.key },
+  );
 }

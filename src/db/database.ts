@@ -34,7 +34,10 @@ export class Database {
 
   static async open(dir: string, options?: OpenOptions): Promise<Database> {
     if (typeof dir !== 'string' || dir.length === 0) {
-      throw new WalError('INVALID_ARGUMENT', `the database directory must be a non-empty string, got ${typeof dir}`);
+      throw new WalError(
+        'INVALID_ARGUMENT',
+        `the database directory must be a non-empty string, got ${typeof dir}`,
+      );
     }
     const resolved = resolveOptions(options);
     try {
@@ -50,8 +53,17 @@ export class Database {
     try {
       const memtable = new Memtable();
       const boundaries = new BatchBoundaries();
-      const report = await recover(resolved.fs, dir, resolved.recovery, resolved.readOnly, memtable, boundaries);
-      const pipeline = resolved.readOnly ? null : await openPipeline(resolved, dir, memtable, boundaries, report.lastSeq);
+      const report = await recover(
+        resolved.fs,
+        dir,
+        resolved.recovery,
+        resolved.readOnly,
+        memtable,
+        boundaries,
+      );
+      const pipeline = resolved.readOnly
+        ? null
+        : await openPipeline(resolved, dir, memtable, boundaries, report.lastSeq);
       return new Database(dir, resolved, memtable, boundaries, report, pipeline, lock);
     } catch (error) {
       await lock?.release();
@@ -66,8 +78,10 @@ export class Database {
 
   /** Resolves once the batch's record and every record before it are durable and applied. */
   write(batch: Batch): Promise<WriteResult> {
-    if (this.closed) return Promise.reject(new WalError('CLOSED', `write after close of ${this.dir}`));
-    if (this.pipeline === null) return Promise.reject(new WalError('READ_ONLY', `${this.dir} was opened read-only`));
+    if (this.closed)
+      return Promise.reject(new WalError('CLOSED', `write after close of ${this.dir}`));
+    if (this.pipeline === null)
+      return Promise.reject(new WalError('READ_ONLY', `${this.dir} was opened read-only`));
     let bytes: number;
     try {
       bytes = validateBatch(batch, this.options.batchBytesMax);
@@ -108,20 +122,26 @@ export class Database {
   private snapshot(at: number | undefined): number {
     if (at === undefined) return this.boundaries.lastSeq;
     if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) {
-      throw new WalError('INVALID_ARGUMENT', `snapshot 'at' must be a non-negative integer sequence number, got ${String(at)}`);
+      throw new WalError(
+        'INVALID_ARGUMENT',
+        `snapshot 'at' must be a non-negative integer sequence number, got ${String(at)}`,
+      );
     }
     return this.boundaries.floor(at);
   }
 }
 
 function checkOptionsObject(options: unknown, what: string): void {
-  if (typeof options !== 'object' || options === null) throw new WalError('INVALID_ARGUMENT', `${what} options must be an object`);
+  if (typeof options !== 'object' || options === null)
+    throw new WalError('INVALID_ARGUMENT', `${what} options must be an object`);
 }
 
 async function prepareDirectory(fs: FileSystem, dir: string, readOnly: boolean): Promise<void> {
   const stat = await fs.stat(dir);
-  if (stat !== null && !stat.isDirectory) throw new WalError('NOT_A_DIRECTORY', `${dir} exists and is not a directory`);
-  if (stat === null && readOnly) throw new WalError('NOT_FOUND', `${dir} does not exist (read-only open creates nothing)`);
+  if (stat !== null && !stat.isDirectory)
+    throw new WalError('NOT_A_DIRECTORY', `${dir} exists and is not a directory`);
+  if (stat === null && readOnly)
+    throw new WalError('NOT_FOUND', `${dir} does not exist (read-only open creates nothing)`);
   if (readOnly) return;
   if (stat === null) await fs.mkdir(dir);
   // The directory's own name must survive a crash. Synced on every writable open, not only
@@ -135,7 +155,11 @@ async function takeLock(fs: FileSystem, dir: string): Promise<Lock> {
     return await fs.lock(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new WalError('LOCKED', `${dir} is already open for writing (${(error as Error).message})`, error);
+      throw new WalError(
+        'LOCKED',
+        `${dir} is already open for writing (${(error as Error).message})`,
+        error,
+      );
     }
     throw error;
   }
@@ -152,8 +176,10 @@ async function openPipeline(
   const last = segments.at(-1);
   const stat = last === undefined ? null : await options.fs.stat(joinPath(dir, last.name));
   // Appending at a guessed offset would overwrite records: a segment that vanished is an error.
-  if (last !== undefined && stat === null) throw new WalError('IO', `${joinPath(dir, last.name)} disappeared while opening`);
-  const lastSegment = last === undefined || stat === null ? null : { number: last.number, bytes: stat.size };
+  if (last !== undefined && stat === null)
+    throw new WalError('IO', `${joinPath(dir, last.name)} disappeared while opening`);
+  const lastSegment =
+    last === undefined || stat === null ? null : { number: last.number, bytes: stat.size };
   const log = await LogWriter.open(options.fs, dir, lastSegment, options.segmentBytesMax);
   return new WritePipeline(log, memtable, boundaries, options, lastSeq);
 }

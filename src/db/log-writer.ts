@@ -25,7 +25,12 @@ export class LogWriter {
   ) {}
 
   /** Opens the last segment for appending at its (recovered) size, or creates segment 1. */
-  static async open(fs: FileSystem, dir: string, lastSegment: { number: number; bytes: number } | null, segmentBytesMax: number): Promise<LogWriter> {
+  static async open(
+    fs: FileSystem,
+    dir: string,
+    lastSegment: { number: number; bytes: number } | null,
+    segmentBytesMax: number,
+  ): Promise<LogWriter> {
     if (lastSegment === null) {
       const active = await createSegment(fs, dir, 1);
       return new LogWriter(fs, dir, active, segmentBytesMax);
@@ -37,12 +42,18 @@ export class LogWriter {
       await handle.close().catch(() => undefined);
       throw error;
     }
-    return new LogWriter(fs, dir, { number: lastSegment.number, handle, bytes: lastSegment.bytes }, segmentBytesMax);
+    return new LogWriter(
+      fs,
+      dir,
+      { number: lastSegment.number, handle, bytes: lastSegment.bytes },
+      segmentBytesMax,
+    );
   }
 
   /** Writes `records` (whole encoded records) after the durable end, then datasyncs. */
   async append(records: Uint8Array): Promise<void> {
-    if (this.active.bytes > 0 && this.active.bytes + records.length > this.segmentBytesMax) await this.rotate();
+    if (this.active.bytes > 0 && this.active.bytes + records.length > this.segmentBytesMax)
+      await this.rotate();
     await writeFully(this.active.handle, records, this.active.bytes);
     await this.active.handle.datasync();
     this.active.bytes += records.length;
@@ -79,7 +90,12 @@ async function createSegment(fs: FileSystem, dir: string, number: number): Promi
  * whose name never became durable. Earlier segments need neither: the
  * writer rotates only after a segment is durable.
  */
-async function makeDurable(fs: FileSystem, dir: string, handle: FileHandle, bytes: number): Promise<void> {
+async function makeDurable(
+  fs: FileSystem,
+  dir: string,
+  handle: FileHandle,
+  bytes: number,
+): Promise<void> {
   const chunk = Buffer.allocUnsafe(Math.min(bytes, REWRITE_CHUNK_BYTES));
   for (let position = 0; position < bytes; position += chunk.length) {
     const length = Math.min(chunk.length, bytes - position);

@@ -44,23 +44,47 @@ export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
   }
   const recovery = options.recovery ?? 'tolerate-tail';
   if (!RECOVERY_MODES.includes(recovery)) {
-    throw new WalError('INVALID_ARGUMENT', `options.recovery must be one of ${RECOVERY_MODES.join(', ')}, got ${String(recovery)}`);
+    throw new WalError(
+      'INVALID_ARGUMENT',
+      `options.recovery must be one of ${RECOVERY_MODES.join(', ')}, got ${String(recovery)}`,
+    );
   }
   return {
     fs: options.fs ?? new NodeFileSystem(),
     readOnly: options.readOnly === true,
     recovery,
-    segmentBytesMax: integer(options.segmentBytesMax, 'segmentBytesMax', 64 * MIB, 64, Number.MAX_SAFE_INTEGER),
+    segmentBytesMax: integer(
+      options.segmentBytesMax,
+      'segmentBytesMax',
+      64 * MIB,
+      64,
+      Number.MAX_SAFE_INTEGER,
+    ),
     groupBytesMax: integer(options.groupBytesMax, 'groupBytesMax', 4 * MIB, 1, RECORD_BYTES_LIMIT),
-    batchBytesMax: integer(options.batchBytesMax, 'batchBytesMax', 16 * MIB, 24, RECORD_BYTES_LIMIT),
+    batchBytesMax: integer(
+      options.batchBytesMax,
+      'batchBytesMax',
+      16 * MIB,
+      24,
+      RECORD_BYTES_LIMIT,
+    ),
     queueBatchesMax: integer(options.queueBatchesMax, 'queueBatchesMax', 65_536, 1, 1 << 24),
   };
 }
 
-function integer(value: number | undefined, name: string, fallback: number, min: number, max: number): number {
+function integer(
+  value: number | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new WalError('INVALID_ARGUMENT', `options.${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new WalError(
+      'INVALID_ARGUMENT',
+      `options.${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return value;
 }

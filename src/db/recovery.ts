@@ -13,7 +13,13 @@ import { joinPath } from '../fs/types.ts';
 import { writeFully } from '../fs/write-fully.ts';
 import type { Memtable } from '../memtable/memtable.ts';
 import { QUARANTINE_DIR } from '../wal/format.ts';
-import { type FirstInvalid, type LogScan, type LogStatus, scanLog, type SegmentSummary } from '../wal/log-scan.ts';
+import {
+  type FirstInvalid,
+  type LogScan,
+  type LogStatus,
+  scanLog,
+  type SegmentSummary,
+} from '../wal/log-scan.ts';
 import { forEachLogical } from '../wal/record-reader.ts';
 import type { BatchBoundaries } from './batch-boundaries.ts';
 import type { RecoveryMode } from './options.ts';
@@ -48,8 +54,23 @@ export async function recover(
 ): Promise<RecoveryReport> {
   // One appender per segment, not one closure per record: replay is a hot path.
   let segmentBytes: Buffer | null = null;
-  const append = (kind: number, keyOffset: number, keyLength: number, valueOffset: number, valueLength: number, seq: number): void => {
-    memtable.bulkAppend(segmentBytes!, keyOffset, keyLength, valueOffset, valueLength, kind as 0 | 1, seq);
+  const append = (
+    kind: number,
+    keyOffset: number,
+    keyLength: number,
+    valueOffset: number,
+    valueLength: number,
+    seq: number,
+  ): void => {
+    memtable.bulkAppend(
+      segmentBytes!,
+      keyOffset,
+      keyLength,
+      valueOffset,
+      valueLength,
+      kind as 0 | 1,
+      seq,
+    );
   };
   const scan = await scanLog(fs, dir, (bytes, record) => {
     segmentBytes = bytes;
@@ -86,7 +107,8 @@ async function planActions(fs: FileSystem, dir: string, scan: LogScan): Promise<
   const taken = new Set(await listQuarantine(fs, dir));
   const actions: RecoveryAction[] = [];
   // Whole later segments first, highest number first.
-  const wholeFrom = invalid.reason === 'missing-segment' ? invalid.segmentIndex : invalid.segmentIndex + 1;
+  const wholeFrom =
+    invalid.reason === 'missing-segment' ? invalid.segmentIndex : invalid.segmentIndex + 1;
   for (let index = scan.segments.length - 1; index >= wholeFrom; index--) {
     const segment = scan.segments[index]!;
     const to = freeName(taken, segment.name);
@@ -95,7 +117,13 @@ async function planActions(fs: FileSystem, dir: string, scan: LogScan): Promise<
   if (invalid.reason !== 'missing-segment') {
     const segment = scan.segments[invalid.segmentIndex]!;
     const to = freeName(taken, `${segment.name}.${invalid.offset}.tail`);
-    actions.push({ kind: 'quarantine-tail', segment: segment.name, offset: invalid.offset, bytes: segment.bytes - invalid.offset, to });
+    actions.push({
+      kind: 'quarantine-tail',
+      segment: segment.name,
+      offset: invalid.offset,
+      bytes: segment.bytes - invalid.offset,
+      to,
+    });
   }
   return actions;
 }

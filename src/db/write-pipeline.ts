@@ -58,10 +58,18 @@ export class WritePipeline {
   submit(batch: Batch, recordBytes: number): Promise<WriteResult> {
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.queue.length - this.queueHead >= this.limits.queueBatchesMax) {
-      return Promise.reject(new WalError('BUSY', `the write queue is full (queueBatchesMax ${this.limits.queueBatchesMax})`));
+      return Promise.reject(
+        new WalError(
+          'BUSY',
+          `the write queue is full (queueBatchesMax ${this.limits.queueBatchesMax})`,
+        ),
+      );
     }
-    if (this.pendingRecords + batch.length - 1 > SEQ_MAX - this.nextSeq) { // no rounding past 2^53
-      return Promise.reject(new WalError('INVALID_ARGUMENT', 'sequence numbers would pass 2^53 - 1'));
+    if (this.pendingRecords + batch.length - 1 > SEQ_MAX - this.nextSeq) {
+      // no rounding past 2^53
+      return Promise.reject(
+        new WalError('INVALID_ARGUMENT', 'sequence numbers would pass 2^53 - 1'),
+      );
     }
     return new Promise<WriteResult>((resolve, reject) => {
       this.queue.push({ batch, recordBytes, resolve, reject });
@@ -126,7 +134,17 @@ export class WritePipeline {
       const end = encodeOne(pending, seq, records, offset);
       if (end === null) continue; // that caller's batch alone is refused; it took no seq
       const count = pending.batch.length;
-      encoded.push({ pending, record: { valid: true, offset, seqStart: seq, count, payloadOffset: offset + RECORD_HEADER_BYTES, end } });
+      encoded.push({
+        pending,
+        record: {
+          valid: true,
+          offset,
+          seqStart: seq,
+          count,
+          payloadOffset: offset + RECORD_HEADER_BYTES,
+          end,
+        },
+      });
       seq += count;
       offset = end;
     }
@@ -134,13 +152,22 @@ export class WritePipeline {
     await this.log.append(offset === records.length ? records : records.subarray(0, offset));
     this.nextSeq = seq;
     for (const { record } of encoded) this.apply(records, record);
-    for (const { pending, record } of encoded) pending.resolve({ seqStart: record.seqStart, count: record.count });
+    for (const { pending, record } of encoded)
+      pending.resolve({ seqStart: record.seqStart, count: record.count });
   }
 
   /** Applies a durable record to the memtable, its keys and values viewed in `records`. */
   private apply(records: Buffer, record: ValidRecord): void {
     forEachLogical(records, record, (kind, keyOffset, keyLength, valueOffset, valueLength, seq) => {
-      this.memtable.insert(records, keyOffset, keyLength, valueOffset, valueLength, kind === LOGICAL_KIND_PUT ? 1 : 0, seq);
+      this.memtable.insert(
+        records,
+        keyOffset,
+        keyLength,
+        valueOffset,
+        valueLength,
+        kind === LOGICAL_KIND_PUT ? 1 : 0,
+        seq,
+      );
     });
     this.boundaries.add(record.seqStart + record.count - 1);
   }
@@ -151,7 +178,6 @@ export class WritePipeline {
     for (const pending of group) pending.reject(error);
     for (let i = this.queueHead; i < this.queue.length; i++) this.queue[i]!.reject(error);
   }
-
 }
 
 /**
@@ -167,11 +193,22 @@ function encodeOne(pending: Pending, seq: number, records: Buffer, offset: numbe
     // Only a batch that no longer has the size validated is the caller's doing; anything
     // else is an engine fault and fails closed.
     if (recordBytes(pending.batch) === pending.recordBytes) throw error;
-    pending.reject(new WalError('INVALID_ARGUMENT', `the batch changed after write() accepted it: ${(error as Error).message}`, error));
+    pending.reject(
+      new WalError(
+        'INVALID_ARGUMENT',
+        `the batch changed after write() accepted it: ${(error as Error).message}`,
+        error,
+      ),
+    );
     return null;
   }
   if (end - offset !== pending.recordBytes) {
-    pending.reject(new WalError('INVALID_ARGUMENT', `the batch changed size after write() accepted it (${pending.recordBytes} -> ${end - offset} bytes)`));
+    pending.reject(
+      new WalError(
+        'INVALID_ARGUMENT',
+        `the batch changed size after write() accepted it (${pending.recordBytes} -> ${end - offset} bytes)`,
+      ),
+    );
     return null;
   }
   return end;

@@ -11,11 +11,15 @@ const OPEN_FLAGS: Record<OpenMode, number> = {
   create: constants.O_RDWR | constants.O_CREAT,
 };
 
-
 class NodeFile implements FileHandle {
   constructor(private readonly handle: NodeFileHandle) {}
 
-  async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  async read(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<number> {
     return (await this.handle.read(buffer, offset, length, position)).bytesRead;
   }
 

@@ -43,7 +43,8 @@ async function takeLockFile(dir: string): Promise<string> {
       if (seen === null) continue; // released meanwhile: try again
       const owner = Number.parseInt(seen, 10);
       // Unparsable content is not ours to judge stale: someone else's file.
-      if (!Number.isSafeInteger(owner) || owner <= 0) throw lockedError(dir, `an unreadable LOCK file (${JSON.stringify(seen.slice(0, 20))})`);
+      if (!Number.isSafeInteger(owner) || owner <= 0)
+        throw lockedError(dir, `an unreadable LOCK file (${JSON.stringify(seen.slice(0, 20))})`);
       if (owner !== process.pid && processAlive(owner)) throw lockedError(dir, `process ${owner}`);
       await breakStale(dir, path, seen, temp);
     }
@@ -57,11 +58,21 @@ async function takeLockFile(dir: string): Promise<string> {
  * Removes a stale LOCK under a second lock, LOCK.break, so that only one contender breaks a
  * given stale lock, and re-reads LOCK under it: if it changed, a live process holds it now.
  */
-async function breakStale(dir: string, path: string, staleContent: string, temp: string): Promise<void> {
+async function breakStale(
+  dir: string,
+  path: string,
+  staleContent: string,
+  temp: string,
+): Promise<void> {
   const breakPath = joinPath(dir, 'LOCK.break');
   if (!(await linkOnce(temp, breakPath))) {
     const breaker = Number.parseInt((await readOrNull(breakPath)) ?? '', 10);
-    if (Number.isSafeInteger(breaker) && breaker > 0 && breaker !== process.pid && processAlive(breaker)) {
+    if (
+      Number.isSafeInteger(breaker) &&
+      breaker > 0 &&
+      breaker !== process.pid &&
+      processAlive(breaker)
+    ) {
       throw lockedError(dir, `process ${breaker} taking over a stale lock`);
     }
     // A breaker that died mid-way left LOCK.break behind: clear it; the caller tries again.

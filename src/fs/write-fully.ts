@@ -13,7 +13,8 @@ export async function writeFully(
   // A write that makes no progress is an error, so the loop ends within data.length steps.
   while (done < data.length) {
     const written = await handle.write(done === 0 ? data : data.subarray(done), position + done);
-    if (!(written > 0)) throw new WalError('IO', `write made no progress at byte ${position + done}`);
+    if (!(written > 0))
+      throw new WalError('IO', `write made no progress at byte ${position + done}`);
     done += written;
   }
 }

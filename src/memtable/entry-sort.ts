@@ -31,7 +31,12 @@ export function sortVersions(v: VersionColumns, first: number, end: number): Uin
 }
 
 /** Resolves runs of tied 4-byte digits, deeper and deeper, with an explicit stack (keys can be long). */
-function sortTiedRuns(v: VersionColumns, sortKeys: Uint32Array, order: Uint32Array, scratch: Scratch): void {
+function sortTiedRuns(
+  v: VersionColumns,
+  sortKeys: Uint32Array,
+  order: Uint32Array,
+  scratch: Scratch,
+): void {
   const stack: number[] = []; // triples (from, to, depth): order[from, to) agree on key bytes [0, depth)
   pushTiedRuns(stack, sortKeys, 0, order.length, 4);
   const runsMax = order.length * (Math.ceil(v.maxKeyLength / 4) + 1) + 1;
@@ -44,11 +49,17 @@ function sortTiedRuns(v: VersionColumns, sortKeys: Uint32Array, order: Uint32Arr
       insertionSort(v, order, from, to, depth);
     } else if (allKeysEndBy(v, order, from, to, depth)) {
       // Equal on every byte they have: only lengths differ (or nothing), so compare whole keys.
-      if (!isSorted(v, order, from, to, depth)) order.subarray(from, to).sort((a, b) => v.compareVersions(a, b, depth));
+      if (!isSorted(v, order, from, to, depth))
+        order.subarray(from, to).sort((a, b) => v.compareVersions(a, b, depth));
     } else {
       for (let i = from; i < to; i++) {
         const index = order[i]!;
-        sortKeys[i] = keyPrefix32(v.chunkOf(index), v.keyOffset[index]!, v.keyLength[index]!, depth);
+        sortKeys[i] = keyPrefix32(
+          v.chunkOf(index),
+          v.keyOffset[index]!,
+          v.keyLength[index]!,
+          depth,
+        );
       }
       radixSortPairs(sortKeys, order, scratch, from, to);
       pushTiedRuns(stack, sortKeys, from, to, depth + 4);
@@ -56,7 +67,13 @@ function sortTiedRuns(v: VersionColumns, sortKeys: Uint32Array, order: Uint32Arr
   }
 }
 
-function pushTiedRuns(stack: number[], sortKeys: Uint32Array, from: number, to: number, depth: number): void {
+function pushTiedRuns(
+  stack: number[],
+  sortKeys: Uint32Array,
+  from: number,
+  to: number,
+  depth: number,
+): void {
   let runStart = from;
   for (let i = from + 1; i <= to; i++) {
     if (i < to && sortKeys[i] === sortKeys[runStart]) continue;
@@ -71,7 +88,13 @@ interface Scratch {
 }
 
 /** Stable LSD radix sort of pairs (sortKeys[i], order[i]) for i in [from, to), by the unsigned key. */
-function radixSortPairs(sortKeys: Uint32Array, order: Uint32Array, scratch: Scratch, from: number, to: number): void {
+function radixSortPairs(
+  sortKeys: Uint32Array,
+  order: Uint32Array,
+  scratch: Scratch,
+  from: number,
+  to: number,
+): void {
   const digitBits = to - from >= RUN_WIDE_DIGITS_MIN ? 11 : 8;
   const buckets = 1 << digitBits;
   const mask = buckets - 1;
@@ -79,7 +102,8 @@ function radixSortPairs(sortKeys: Uint32Array, order: Uint32Array, scratch: Scra
   const counts = new Uint32Array(buckets * passes);
   for (let i = from; i < to; i++) {
     const key = sortKeys[i]!;
-    for (let pass = 0; pass < passes; pass++) counts[pass * buckets + ((key >>> (pass * digitBits)) & mask)]!++;
+    for (let pass = 0; pass < passes; pass++)
+      counts[pass * buckets + ((key >>> (pass * digitBits)) & mask)]!++;
   }
   const n = to - from;
   for (let pass = 0; pass < passes; pass++) {
@@ -105,17 +129,36 @@ function radixSortPairs(sortKeys: Uint32Array, order: Uint32Array, scratch: Scra
   }
 }
 
-function allKeysEndBy(v: VersionColumns, order: Uint32Array, from: number, to: number, depth: number): boolean {
+function allKeysEndBy(
+  v: VersionColumns,
+  order: Uint32Array,
+  from: number,
+  to: number,
+  depth: number,
+): boolean {
   for (let i = from; i < to; i++) if (v.keyLength[order[i]!]! > depth) return false;
   return true;
 }
 
-function isSorted(v: VersionColumns, order: Uint32Array, from: number, to: number, depth: number): boolean {
-  for (let i = from + 1; i < to; i++) if (v.compareVersions(order[i - 1]!, order[i]!, depth) > 0) return false;
+function isSorted(
+  v: VersionColumns,
+  order: Uint32Array,
+  from: number,
+  to: number,
+  depth: number,
+): boolean {
+  for (let i = from + 1; i < to; i++)
+    if (v.compareVersions(order[i - 1]!, order[i]!, depth) > 0) return false;
   return true;
 }
 
-function insertionSort(v: VersionColumns, order: Uint32Array, from: number, to: number, depth: number): void {
+function insertionSort(
+  v: VersionColumns,
+  order: Uint32Array,
+  from: number,
+  to: number,
+  depth: number,
+): void {
   for (let i = from + 1; i < to; i++) {
     const index = order[i]!;
     let j = i - 1;

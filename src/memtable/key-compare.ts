@@ -10,11 +10,22 @@
 // ("a" and "a\0" share one), so the bytes are compared.
 
 /** The 4 bytes of `bytes[offset + depth ..]` (within the key of `length` bytes) as an unsigned 32-bit number. */
-export function keyPrefix32(bytes: Uint8Array, offset: number, length: number, depth: number): number {
+export function keyPrefix32(
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  depth: number,
+): number {
   const start = offset + depth;
   const available = length - depth;
   if (available >= 4) {
-    return ((bytes[start]! << 24) | (bytes[start + 1]! << 16) | (bytes[start + 2]! << 8) | bytes[start + 3]!) >>> 0;
+    return (
+      ((bytes[start]! << 24) |
+        (bytes[start + 1]! << 16) |
+        (bytes[start + 2]! << 8) |
+        bytes[start + 3]!) >>>
+      0
+    );
   }
   let prefix = 0;
   for (let i = 0; i < 4; i++) {

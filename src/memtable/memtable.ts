@@ -65,7 +65,9 @@ export class Memtable {
   ): void {
     assert(this.bulkFrom === 0, 'insert after bulkAppend needs finishBulk first');
     this.takeSeq(seq);
-    this.list.insert(this.versions.append(chunk, keyOffset, keyLength, valueOffset, valueLength, kind, seq));
+    this.list.insert(
+      this.versions.append(chunk, keyOffset, keyLength, valueOffset, valueLength, kind, seq),
+    );
   }
 
   /** Bulk load for recovery: appends versions in seq order without ordering work; see finishBulk. */
@@ -80,7 +82,15 @@ export class Memtable {
   ): void {
     assert(this.list.linkedCount === 0, 'bulkAppend only on a memtable that had no insert');
     this.takeSeq(seq);
-    const index = this.versions.append(chunk, keyOffset, keyLength, valueOffset, valueLength, kind, seq);
+    const index = this.versions.append(
+      chunk,
+      keyOffset,
+      keyLength,
+      valueOffset,
+      valueLength,
+      kind,
+      seq,
+    );
     if (this.bulkFrom === 0) this.bulkFrom = index;
   }
 
@@ -174,14 +184,18 @@ export class Memtable {
     const v = this.versions;
     let current = node;
     for (let walked = 0; walked < VERSIONS_WALKED_MAX; walked++) {
-      if (current === NIL || v.seq[current]! <= seqBound || !v.sameKey(current, node)) return current;
+      if (current === NIL || v.seq[current]! <= seqBound || !v.sameKey(current, node))
+        return current;
       current = this.list.next(current);
     }
     return this.list.next(this.list.findBeforeKeyOf(node, seqBound));
   }
 
   private takeSeq(seq: number): void {
-    assert(Number.isSafeInteger(seq) && seq > this.seqLast && seq <= SEQ_MAX, 'seq above every seq held');
+    assert(
+      Number.isSafeInteger(seq) && seq > this.seqLast && seq <= SEQ_MAX,
+      'seq above every seq held',
+    );
     this.seqLast = seq;
   }
 

@@ -61,7 +61,8 @@ export function readSnapshot(at: number | undefined, what: string, latestSeq: nu
 }
 
 export function checkKey(key: unknown, what: string): asserts key is Uint8Array {
-  if (!(key instanceof Uint8Array)) throw new WalError('INVALID_ARGUMENT', `${what} must be a Uint8Array`);
+  if (!(key instanceof Uint8Array))
+    throw new WalError('INVALID_ARGUMENT', `${what} must be a Uint8Array`);
 }
 
 function keyBound(
@@ -72,7 +73,10 @@ function keyBound(
   const inclusive = options[inclusiveName];
   const exclusive = options[exclusiveName];
   if (inclusive !== undefined && exclusive !== undefined) {
-    throw new WalError('INVALID_ARGUMENT', `scan options '${inclusiveName}' and '${exclusiveName}' exclude each other`);
+    throw new WalError(
+      'INVALID_ARGUMENT',
+      `scan options '${inclusiveName}' and '${exclusiveName}' exclude each other`,
+    );
   }
   const key = inclusive ?? exclusive;
   if (key === undefined) return undefined;

@@ -52,9 +52,18 @@ export class VersionColumns {
     kind: EntryKind,
     seq: number,
   ): number {
-    assert(keyOffset >= 0 && keyLength >= 0 && keyOffset + keyLength <= chunk.length, 'key inside its chunk');
-    assert(valueOffset >= 0 && valueLength >= 0 && valueOffset + valueLength <= chunk.length, 'value inside its chunk');
-    assert(kind === KIND_PUT || (kind === KIND_DELETE && valueLength === 0), 'kind is PUT, or DELETE without a value');
+    assert(
+      keyOffset >= 0 && keyLength >= 0 && keyOffset + keyLength <= chunk.length,
+      'key inside its chunk',
+    );
+    assert(
+      valueOffset >= 0 && valueLength >= 0 && valueOffset + valueLength <= chunk.length,
+      'value inside its chunk',
+    );
+    assert(
+      kind === KIND_PUT || (kind === KIND_DELETE && valueLength === 0),
+      'kind is PUT, or DELETE without a value',
+    );
     if (this.count === this.chunkId.length) this.grow();
     this.memoryOf(chunk); // makes the chunk's memory the last of this.chunks
     const base = chunk.byteOffset; // memory starts at byte 0 of the ArrayBuffer
@@ -101,19 +110,41 @@ export class VersionColumns {
   }
 
   /** Sign (any magnitude) of version `index`'s key against `bytes[offset, +length)` of keyPrefix32 `prefix`. */
-  compareKeyTo(index: number, bytes: Uint8Array, offset: number, length: number, prefix: number): number {
+  compareKeyTo(
+    index: number,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    prefix: number,
+  ): number {
     const own = this.prefix[index]!;
     if (own !== prefix) return own < prefix ? -1 : 1;
     // Equal prefixes mean equal bytes over the first 4 (or the shorter key's length).
     const keyLength = this.keyLength[index]!;
     const known = Math.min(4, keyLength, length);
-    return compareBytes(this.chunkOf(index), this.keyOffset[index]!, keyLength, bytes, offset, length, known);
+    return compareBytes(
+      this.chunkOf(index),
+      this.keyOffset[index]!,
+      keyLength,
+      bytes,
+      offset,
+      length,
+      known,
+    );
   }
 
   sameKey(a: number, b: number): boolean {
     if (this.prefix[a] !== this.prefix[b] || this.keyLength[a] !== this.keyLength[b]) return false;
     if (this.chunkId[a] === this.chunkId[b] && this.keyOffset[a] === this.keyOffset[b]) return true;
-    return this.compareKeyTo(a, this.chunkOf(b), this.keyOffset[b]!, this.keyLength[b]!, this.prefix[b]!) === 0;
+    return (
+      this.compareKeyTo(
+        a,
+        this.chunkOf(b),
+        this.keyOffset[b]!,
+        this.keyLength[b]!,
+        this.prefix[b]!,
+      ) === 0
+    );
   }
 
   /**
@@ -127,7 +158,15 @@ export class VersionColumns {
     const lengthA = this.keyLength[a]!;
     const lengthB = this.keyLength[b]!;
     const known = Math.min(Math.max(4, knownEqual), lengthA, lengthB);
-    const byKey = compareBytes(this.chunkOf(a), this.keyOffset[a]!, lengthA, this.chunkOf(b), this.keyOffset[b]!, lengthB, known);
+    const byKey = compareBytes(
+      this.chunkOf(a),
+      this.keyOffset[a]!,
+      lengthA,
+      this.chunkOf(b),
+      this.keyOffset[b]!,
+      lengthB,
+      known,
+    );
     return byKey !== 0 ? byKey : this.seq[b]! - this.seq[a]!;
   }
 

@@ -53,14 +53,27 @@ export class VersionSkipList {
    * with a seq above seqBound. HEAD when none is. Its successor is the first node at or after the
    * target, so seqBound = SEQ_ABOVE_ALL finds a key's newest version and SEQ_BELOW_ALL skips them all.
    */
-  findBefore(bytes: Uint8Array, offset: number, length: number, prefix: number, seqBound: number): number {
+  findBefore(
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    prefix: number,
+    seqBound: number,
+  ): number {
     return this.descend(bytes, offset, length, prefix, seqBound, false);
   }
 
   /** findBefore for the key of version `node`. */
   findBeforeKeyOf(node: number, seqBound: number): number {
     const v = this.versions;
-    return this.descend(v.chunkOf(node), v.keyOffset[node]!, v.keyLength[node]!, v.prefix[node]!, seqBound, false);
+    return this.descend(
+      v.chunkOf(node),
+      v.keyOffset[node]!,
+      v.keyLength[node]!,
+      v.prefix[node]!,
+      seqBound,
+      false,
+    );
   }
 
   /** The last node of the list, HEAD when empty. */
@@ -86,7 +99,14 @@ export class VersionSkipList {
     const v = this.versions;
     this.ensureNodes(v.count);
     // A new version's seq is the highest, so it goes before every older version of its key.
-    this.descend(v.chunkOf(node), v.keyOffset[node]!, v.keyLength[node]!, v.prefix[node]!, SEQ_ABOVE_ALL, true);
+    this.descend(
+      v.chunkOf(node),
+      v.keyOffset[node]!,
+      v.keyLength[node]!,
+      v.prefix[node]!,
+      SEQ_ABOVE_ALL,
+      true,
+    );
     const height = this.levels.nextHeight();
     const prev = this.prev;
     for (let level = this.height; level < height; level++) prev[level] = HEAD;

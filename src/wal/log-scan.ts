@@ -33,7 +33,11 @@ export interface LogScan {
   readonly firstInvalid: FirstInvalid | null;
 }
 
-export type RecordVisitor = (segmentBytes: Buffer, record: ValidRecord, segment: SegmentSummary) => void;
+export type RecordVisitor = (
+  segmentBytes: Buffer,
+  record: ValidRecord,
+  segment: SegmentSummary,
+) => void;
 
 export interface SegmentScan {
   readonly records: number;
@@ -44,7 +48,10 @@ export interface SegmentScan {
 }
 
 /** Segment names of `dir` in segment-number order; other names are not part of the log. */
-export async function listSegments(fs: FileSystem, dir: string): Promise<{ name: string; number: number }[]> {
+export async function listSegments(
+  fs: FileSystem,
+  dir: string,
+): Promise<{ name: string; number: number }[]> {
   const segments: { name: string; number: number }[] = [];
   for (const name of await fs.list(dir)) {
     const number = parseSegmentName(name);
@@ -54,7 +61,11 @@ export async function listSegments(fs: FileSystem, dir: string): Promise<{ name:
 }
 
 /** Valid records of one segment from offset 0, expecting `expectedSeq` first. */
-export function scanSegment(bytes: Buffer, expectedSeq: number, visit?: (record: ValidRecord) => void): SegmentScan {
+export function scanSegment(
+  bytes: Buffer,
+  expectedSeq: number,
+  visit?: (record: ValidRecord) => void,
+): SegmentScan {
   let offset = 0;
   let next = expectedSeq;
   let records = 0;
@@ -63,7 +74,12 @@ export function scanSegment(bytes: Buffer, expectedSeq: number, visit?: (record:
   for (let step = 0; step <= stepsMax && offset < bytes.length; step++) {
     const outcome = readRecord(bytes, offset, next);
     if (!outcome.valid) {
-      return { records, lastSeq: next - 1, validEnd: offset, invalid: { offset, reason: outcome.reason } };
+      return {
+        records,
+        lastSeq: next - 1,
+        validEnd: offset,
+        invalid: { offset, reason: outcome.reason },
+      };
     }
     visit?.(outcome);
     records++;
@@ -78,7 +94,11 @@ export function scanSegment(bytes: Buffer, expectedSeq: number, visit?: (record:
  * Scans the whole log of `dir`. `visit` sees every valid record before the first invalid
  * one, with the segment's bytes (read whole, so callers may keep views into them).
  */
-export async function scanLog(fs: FileSystem, dir: string, visit?: RecordVisitor): Promise<LogScan> {
+export async function scanLog(
+  fs: FileSystem,
+  dir: string,
+  visit?: RecordVisitor,
+): Promise<LogScan> {
   const names = await listSegments(fs, dir);
   const segments: SegmentSummary[] = [];
   let records = 0;
@@ -107,7 +127,13 @@ export async function scanLog(fs: FileSystem, dir: string, visit?: RecordVisitor
       firstInvalid = { segment: name, segmentIndex: index, ...scan.invalid };
     }
   }
-  return { status: statusOf(firstInvalid, segments.length), segments, records, lastSeq: nextSeq - 1, firstInvalid };
+  return {
+    status: statusOf(firstInvalid, segments.length),
+    segments,
+    records,
+    lastSeq: nextSeq - 1,
+    firstInvalid,
+  };
 }
 
 function statusOf(firstInvalid: FirstInvalid | null, segmentCount: number): LogStatus {
@@ -118,5 +144,7 @@ function statusOf(firstInvalid: FirstInvalid | null, segmentCount: number): LogS
 
 /** A Buffer view of the same bytes (no copy), so records can be read with Buffer methods. */
 export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -31,7 +31,12 @@ export function recordBytes(batch: Batch): number {
  * Writes the record of `batch` with `seqStart` into `target` at `offset`; returns the
  * offset just past it. `target` must have room for `recordBytes(batch)`.
  */
-export function encodeRecord(batch: Batch, seqStart: number, target: Buffer, offset: number): number {
+export function encodeRecord(
+  batch: Batch,
+  seqStart: number,
+  target: Buffer,
+  offset: number,
+): number {
   assert(batch.length >= 1, 'a record holds at least one logical record');
   assert(seqStart >= 1 && batch.length - 1 <= SEQ_MAX - seqStart, 'seqStart in range'); // no rounding past 2^53
   let at = offset + RECORD_HEADER_BYTES;

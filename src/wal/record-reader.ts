@@ -38,7 +38,11 @@ export interface InvalidRecord {
 
 export type RecordOutcome = ValidRecord | InvalidRecord;
 
-export function readRecord(segment: Uint8Array, offset: number, expectedSeq: number): RecordOutcome {
+export function readRecord(
+  segment: Uint8Array,
+  offset: number,
+  expectedSeq: number,
+): RecordOutcome {
   const available = segment.length - offset;
   if (available < RECORD_HEADER_BYTES) return invalid(offset, 'truncated-header');
   const length = u32(segment, offset + OFFSET_LENGTH);
@@ -49,10 +53,12 @@ export function readRecord(segment: Uint8Array, offset: number, expectedSeq: num
   if (!headerFieldsValid(segment, offset)) return invalid(offset, 'bad-header');
   const count = u32(segment, offset + OFFSET_COUNT);
   const payloadOffset = offset + RECORD_HEADER_BYTES;
-  if (count < 1 || !payloadParses(segment, payloadOffset, end, count)) return invalid(offset, 'bad-payload');
+  if (count < 1 || !payloadParses(segment, payloadOffset, end, count))
+    return invalid(offset, 'bad-payload');
   const seqStart = readSeq(segment, offset + OFFSET_SEQ_START);
   // Compared as count - 1 > SEQ_MAX - seqStart: the sum seqStart + count - 1 rounds past 2^53.
-  if (seqStart !== expectedSeq || count - 1 > SEQ_MAX - seqStart) return invalid(offset, 'sequence-mismatch');
+  if (seqStart !== expectedSeq || count - 1 > SEQ_MAX - seqStart)
+    return invalid(offset, 'sequence-mismatch');
   return { valid: true, offset, seqStart, count, payloadOffset, end };
 }
 
@@ -92,7 +98,14 @@ function payloadParses(segment: Uint8Array, start: number, end: number, count: n
 export function forEachLogical(
   segment: Uint8Array,
   record: ValidRecord,
-  visit: (kind: number, keyOffset: number, keyLength: number, valueOffset: number, valueLength: number, seq: number) => void,
+  visit: (
+    kind: number,
+    keyOffset: number,
+    keyLength: number,
+    valueOffset: number,
+    valueLength: number,
+    seq: number,
+  ) => void,
 ): void {
   let at = record.payloadOffset;
   for (let i = 0; i < record.count; i++) {
@@ -110,8 +123,10 @@ function invalid(offset: number, reason: InvalidReason): InvalidRecord {
 }
 
 function u32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16)) +
-    (bytes[at + 3] as number) * 0x100_0000;
+  return (
+    ((bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16)) +
+    (bytes[at + 3] as number) * 0x100_0000
+  );
 }
 
 /** A u64 as a number; values past 2^53 come out inexact but still > SEQ_MAX, so they fail step 6. */

@@ -14,7 +14,12 @@ function engineOf(open: Open): EngineModule {
 
 /** The shipped engine over a filesystem wrapped by `wrap` (made once per open). */
 function overFs(wrap: (fs: FileSystem) => FileSystem): EngineModule {
-  return engineOf((dir, options) => shipped.Database.open(dir, { ...options, fs: wrap(options?.fs ?? new shipped.NodeFileSystem()) }));
+  return engineOf((dir, options) =>
+    shipped.Database.open(dir, {
+      ...options,
+      fs: wrap(options?.fs ?? new shipped.NodeFileSystem()),
+    }),
+  );
 }
 
 /** `target` with some methods replaced; every other one bound to the target. */
@@ -115,7 +120,8 @@ export const stickyFailureEngine = ((): EngineModule => {
       open: async (path: string, mode: OpenMode) => {
         const handle = await fs.open(path, mode);
         return replacing(handle, {
-          write: (data: Uint8Array, position: number) => failing(fs, () => handle.write(data, position)),
+          write: (data: Uint8Array, position: number) =>
+            failing(fs, () => handle.write(data, position)),
           datasync: () => failing(fs, () => handle.datasync()),
         });
       },
@@ -123,7 +129,9 @@ export const stickyFailureEngine = ((): EngineModule => {
     const db = await shipped.Database.open(dir, { ...options, fs: watched });
     return replacing(db, {
       write: (batch: Parameters<EngineDatabase['write']>[0]) =>
-        poisoned.has(fs) ? Promise.reject(new shipped.WalError('IO', 'an earlier write failed in this process')) : db.write(batch),
+        poisoned.has(fs)
+          ? Promise.reject(new shipped.WalError('IO', 'an earlier write failed in this process'))
+          : db.write(batch),
     });
   });
 })();
@@ -148,5 +156,9 @@ export const strictRefusesAnyLogEngine = engineOf(async (dir, options) => {
   const db = await shipped.Database.open(dir, options);
   if (options?.recovery !== 'strict' || db.lastSeq === 0) return db;
   await db.close();
-  throw Object.assign(new shipped.WalError('CORRUPT', 'strict: refusing'), { segment: '00000000000000000001.wal', offset: 0, reason: 'checksum-mismatch' });
+  throw Object.assign(new shipped.WalError('CORRUPT', 'strict: refusing'), {
+    segment: '00000000000000000001.wal',
+    offset: 0,
+    reason: 'checksum-mismatch',
+  });
 });

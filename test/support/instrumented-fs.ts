@@ -17,7 +17,8 @@ export class InstrumentedFs implements FileSystem {
       write: (data, position) => handle.write(data, position),
       datasync: async () => {
         this.datasyncs++;
-        if (this.failDatasync) throw Object.assign(new Error('injected datasync failure'), { code: 'EIO' });
+        if (this.failDatasync)
+          throw Object.assign(new Error('injected datasync failure'), { code: 'EIO' });
         await handle.datasync();
       },
       truncate: (size) => handle.truncate(size),

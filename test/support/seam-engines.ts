@@ -9,7 +9,11 @@ import type { EngineModule } from '../../faults/campaign/engine-under-test.ts';
 /** The engine over a filesystem whose datasync does nothing: it acknowledges before durability. */
 export const noSyncEngine: EngineModule = {
   Database: {
-    open: (dir: string, options?: OpenOptions) => shipped.Database.open(dir, { ...options, fs: withoutDatasync(options?.fs ?? new shipped.NodeFileSystem()) }),
+    open: (dir: string, options?: OpenOptions) =>
+      shipped.Database.open(dir, {
+        ...options,
+        fs: withoutDatasync(options?.fs ?? new shipped.NodeFileSystem()),
+      }),
   } as EngineModule['Database'],
 };
 
@@ -17,19 +21,26 @@ function withoutDatasync(fs: FileSystem): FileSystem {
   return new Proxy(fs, {
     get(target, property) {
       if (property === 'open') {
-        return async (path: string, mode: Parameters<FileSystem['open']>[1]): Promise<FileHandle> => {
+        return async (
+          path: string,
+          mode: Parameters<FileSystem['open']>[1],
+        ): Promise<FileHandle> => {
           const handle = await target.open(path, mode);
           return new Proxy(handle, {
             get(h, p) {
               if (p === 'datasync') return async () => undefined;
               const value = Reflect.get(h, p) as unknown;
-              return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(h) : value;
+              return typeof value === 'function'
+                ? (value as (...a: unknown[]) => unknown).bind(h)
+                : value;
             },
           });
         };
       }
       const value = Reflect.get(target, property) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
 }

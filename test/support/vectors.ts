@@ -28,7 +28,9 @@ export async function listVectorNames(): Promise<string[]> {
 }
 
 export async function readExpectation(name: string): Promise<VectorExpectation> {
-  return JSON.parse(await readFile(join(VECTORS_DIR, name + EXPECTED_SUFFIX), 'utf8')) as VectorExpectation;
+  return JSON.parse(
+    await readFile(join(VECTORS_DIR, name + EXPECTED_SUFFIX), 'utf8'),
+  ) as VectorExpectation;
 }
 
 /** Copies vector `name` into `to` (a missing vector folder copies as an empty directory). */
@@ -38,10 +40,15 @@ export async function copyVector(name: string, to: string): Promise<void> {
 
 /** An expected `state` as [hexKey, hexValue] pairs in key order (JSON object order is not key order). */
 export function expectedEntries(state: Record<string, string>): [string, string][] {
-  return Object.entries(state).sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'hex'), Buffer.from(b, 'hex')));
+  return Object.entries(state).sort(([a], [b]) =>
+    Buffer.compare(Buffer.from(a, 'hex'), Buffer.from(b, 'hex')),
+  );
 }
 
 /** Scan results as [hexKey, hexValue] pairs, in the order the scan gave them. */
 export function entriesHex(entries: Iterable<Entry>): [string, string][] {
-  return Array.from(entries, (entry) => [Buffer.from(entry.key).toString('hex'), Buffer.from(entry.value).toString('hex')]);
+  return Array.from(entries, (entry) => [
+    Buffer.from(entry.key).toString('hex'),
+    Buffer.from(entry.value).toString('hex'),
+  ]);
 }

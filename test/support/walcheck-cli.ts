@@ -14,7 +14,9 @@ export interface Run {
 /** `node --import tsx scripts/walcheck.ts ...args` from the project root, with `input` on stdin. */
 export function walcheck(args: string[], input = ''): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/walcheck.ts', ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/walcheck.ts', ...args], {
+      cwd: ROOT,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
