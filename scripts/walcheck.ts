@@ -5,7 +5,8 @@
 //   npx tsx scripts/walcheck.ts <command> [arguments]     npm run -s walcheck -- <command> ...
 
 import { UsageError } from './cli/args.ts';
-import { CodecError } from './cli/codec.ts';
+import { HarnessInputError } from '../faults/harness-error.ts';
+import { CodecError } from '../faults/protocol/codec.ts';
 import { CliFailure, EXIT_OK, EXIT_USAGE } from './cli/command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { WalError } from '../src/errors.ts';
@@ -57,6 +58,7 @@ function describeFailure(error: unknown, command: string): [string, number] {
   }
   if (error instanceof CliFailure) return [`${prefix}: ${error.message}`, error.exitCode];
   if (error instanceof CodecError) return [`${prefix}: ${error.message}`, EXIT_USAGE];
+  if (error instanceof HarnessInputError) return [`${prefix}: ${error.message}`, EXIT_USAGE];
   if (error instanceof WalError) return [`${prefix}: ${error.code}: ${error.message}`, EXIT_USAGE];
   const errno = error as NodeJS.ErrnoException;
   if (typeof errno?.code === 'string' && typeof errno.syscall === 'string')

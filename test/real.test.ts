@@ -15,8 +15,8 @@ import { PowerLossFileSystem, splitUnits } from '../faults/power-loss-fs.ts';
 import { Database } from '../src/db/database.ts';
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import type { FileHandle, OpenMode } from '../src/fs/types.ts';
-import { quoteCommand, splitCommand } from '../scripts/real/engine-process.ts';
-import { runRealSuite, type RealOptions } from '../scripts/real/real-suite.ts';
+import { quoteCommand, splitCommand } from '../faults/real/engine-process.ts';
+import { runRealSuite, type RealOptions } from '../faults/real/real-suite.ts';
 import { walcheck } from './support/walcheck-cli.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
 

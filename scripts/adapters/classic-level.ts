@@ -20,8 +20,8 @@
 
 import { createInterface } from 'node:readline';
 import { ClassicLevel } from 'classic-level';
-import { parseBatchLine } from '../cli/batch-line.ts';
-import { hexCodec } from '../cli/codec.ts';
+import { parseBatchLine } from '../../faults/protocol/batch-line.ts';
+import { hexCodec } from '../../faults/protocol/codec.ts';
 
 const META_KEY = Buffer.concat([
   Buffer.from([0xff, 0xff]),

@@ -1,11 +1,15 @@
-// walcheck real: the real-filesystem crash suite and black-box audit (scripts/real/).
+// walcheck real: the real-filesystem crash suite and black-box audit (faults/real/).
 
 import { UsageError } from '../cli/args.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
-import { DAMAGE_KINDS, type DamageKind, DEFAULT_SEGMENT_PATTERN } from '../real/damage.ts';
-import { runRealSuite, type RealSummary } from '../real/real-suite.ts';
+import {
+  DAMAGE_KINDS,
+  type DamageKind,
+  DEFAULT_SEGMENT_PATTERN,
+} from '../../faults/real/damage.ts';
+import { runRealSuite, type RealSummary } from '../../faults/real/real-suite.ts';
 
 export const command = defineCommand(
   {

@@ -6,8 +6,8 @@ import { runCampaignParallel } from '../../faults/campaign/parallel.ts';
 import { DEFAULT_SHAPE } from '../../faults/campaign/scenario.ts';
 import { type ExploreSummary, runExplore } from '../../faults/explore.ts';
 import { type MutantRow, runMutants } from '../../faults/mutants/run-mutants.ts';
-import { DEFAULT_SEGMENT_PATTERN, type DamageKind } from '../real/damage.ts';
-import { type RealSummary, runRealSuite } from '../real/real-suite.ts';
+import { DEFAULT_SEGMENT_PATTERN, type DamageKind } from '../../faults/real/damage.ts';
+import { type RealSummary, runRealSuite } from '../../faults/real/real-suite.ts';
 import { type Environment, readEnvironment } from './environment.ts';
 import { checkVectors, type VectorResult } from './vectors-check.ts';
 

@@ -23,8 +23,8 @@ import { checkContinuation } from '../../model/check-continuation.ts';
 import { checkFailClosed } from '../../model/check-fail-closed.ts';
 import { History } from '../../model/history.ts';
 import { formatVerdict, type Violation } from '../../model/verdict.ts';
-import { Rng } from '../../faults/rng.ts';
-import { UsageError } from '../cli/args.ts';
+import { Rng } from '../rng.ts';
+import { HarnessInputError } from '../harness-error.ts';
 import { damageLastSegment, type AppliedDamage, type DamageKind } from './damage.ts';
 import {
   blackBoxEngine,
@@ -293,7 +293,8 @@ async function prepareWorkDir(dir: string | null): Promise<string> {
   await mkdir(path, { recursive: true });
   const present = await readdir(path);
   if (present.length > 0)
-    throw new UsageError(
+    throw new HarnessInputError(
+      'NOT_EMPTY',
       `--dir ${dir} is not empty (it holds ${present.slice(0, 3).join(', ')}${present.length > 3 ? ', ...' : ''})`,
     );
   return path;

@@ -10,8 +10,8 @@
 
 import type { Batch } from '../../src/batch.ts';
 import type { BatchId, History } from '../../model/history.ts';
-import { formatBatchLine } from '../cli/batch-line.ts';
-import { hexCodec } from '../cli/codec.ts';
+import { formatBatchLine } from '../protocol/batch-line.ts';
+import { hexCodec } from '../protocol/codec.ts';
 import { startEngine } from './engine-process.ts';
 import type { KillPlan } from './kill-plan.ts';
 

@@ -4,7 +4,7 @@
 // walcheck's own errors do), or a failure.
 
 import type { Entry } from '../../model/prefix-model.ts';
-import { hexCodec } from '../cli/codec.ts';
+import { hexCodec } from '../protocol/codec.ts';
 import { startEngine } from './engine-process.ts';
 import { describeExit } from './load-session.ts';
 

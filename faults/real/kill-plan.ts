@@ -7,7 +7,7 @@
 //               once, the kill right after the write (delayMs 0) or a few ms later, acks pending
 //   delay       ms milliseconds after the first acknowledgement, mid-stream
 
-import type { Rng } from '../../faults/rng.ts';
+import type { Rng } from '../rng.ts';
 
 export type KillPlan =
   | { readonly kind: 'after-ack'; readonly window: number; readonly ack: number }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { BlackBoxDamage } from '../../model/check-black-box.ts';
 import { firstDamagedRecord } from '../../model/wal-decode.ts';
 import { NodeFileSystem } from '../../src/fs/node-fs.ts';
-import type { Rng } from '../../faults/rng.ts';
+import type { Rng } from '../rng.ts';
 import {
   applyInjection,
   describeInjection,

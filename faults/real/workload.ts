@@ -5,7 +5,7 @@
 // distinct, so a black-box engine's recovered state names the k it kept.
 
 import type { Batch, BatchOp } from '../../src/batch.ts';
-import type { Rng } from '../../faults/rng.ts';
+import type { Rng } from '../rng.ts';
 
 const KEYS = 48;
 const KEY_PREFIX = 0x6b; // 'k': never the reserved keys an adapter may keep (they start with 0xff)
