@@ -36,6 +36,9 @@ import {
   type OutcomeKind,
 } from './crash-outcome.ts';
 import { SimFs } from './sim-fs.ts';
+import { BoundedFs, STEP_OPS_MAX } from './campaign/bounded-fs.ts';
+import { settleWithin } from './campaign/settle.ts';
+import { livenessViolation } from '../model/check-liveness.ts';
 import {
   applyInjection,
   type Injection,
@@ -153,6 +156,8 @@ const WORKLOADS: Record<'full' | 'small', { segmentBytesMax: number; waves: Batc
   },
 };
 const AFTER_RECOVERY: Batch = [{ type: 'put', key: b('z'), value: b('after') }];
+/** Returned by a bounded wait whose promise never settled (the violation is recorded). */
+const STALLED = Symbol('stalled');
 
 export async function runExplore(options: ExploreOptions = {}): Promise<ExploreSummary> {
   const engine = options.engine ?? (await shippedEngine());
@@ -314,21 +319,50 @@ class Explorer {
   private async run(fs: SimFs, where: string): Promise<Issued[]> {
     const { segmentBytesMax, waves } = WORKLOADS[this.workload];
     const issued: Issued[] = [];
-    let db: EngineDatabase;
+    const engineFs = new BoundedFs(fs);
+    const within = <T>(promise: Promise<T>, what: string) =>
+      this.within(engineFs, fs, promise, () => historyOf(issued), what, where);
+    let db: EngineDatabase | typeof STALLED;
     try {
-      db = await this.engine.Database.open(DB_DIR, { fs, segmentBytesMax });
+      db = await within(
+        this.engine.Database.open(DB_DIR, { fs: engineFs, segmentBytesMax }),
+        'open',
+      );
     } catch (error) {
       if (fs.crashed) return issued;
       throw error;
     }
+    if (db === STALLED) return issued;
     for (const wave of waves) {
       if (fs.crashed) break;
-      await Promise.all(wave.map((batch) => this.write(db, fs, batch, issued, where)));
+      const writes = Promise.all(wave.map((batch) => this.write(db, fs, batch, issued, where)));
+      if ((await within(writes, 'writes of a wave')) === STALLED) return issued;
     }
-    await db.close().catch((error: unknown) => {
+    await within(db.close(), 'close').catch((error: unknown) => {
       if (!fs.crashed) throw error; // a crash may come at the close itself
     });
     return issued;
+  }
+
+  /** Awaits `promise` within the liveness bound (settle.ts); a stall is a violation unless the process died. */
+  private async within<T>(
+    engineFs: BoundedFs,
+    fs: SimFs,
+    promise: Promise<T>,
+    history: () => History,
+    what: string,
+    where: string,
+  ): Promise<T | typeof STALLED> {
+    const settlement = await settleWithin(engineFs, promise);
+    if ('value' in settlement) return settlement.value;
+    if ('error' in settlement) throw settlement.error;
+    if (!fs.crashed)
+      this.judge(
+        livenessViolation(history(), { what, spun: settlement.spun, opsMax: STEP_OPS_MAX }),
+        where,
+        'liveness',
+      );
+    return STALLED;
   }
 
   private async write(
@@ -363,12 +397,20 @@ class Explorer {
     const history = historyOf(issued);
     const before = filesNow(image);
     const what = described ?? describeOutcome(outcome);
+    const engineFs = new BoundedFs(image);
+    const within = <T>(promise: Promise<T>, step: string) =>
+      this.within(engineFs, image, promise, () => history, step, where);
     let db: EngineDatabase;
     try {
-      db = await this.engine.Database.open(DB_DIR, {
-        fs: image,
-        segmentBytesMax: WORKLOADS[this.workload].segmentBytesMax,
-      });
+      const opened = await within(
+        this.engine.Database.open(DB_DIR, {
+          fs: engineFs,
+          segmentBytesMax: WORKLOADS[this.workload].segmentBytesMax,
+        }),
+        `recovery after ${what}`,
+      );
+      if (opened === STALLED) return;
+      db = opened;
     } catch (error) {
       const e = error as { code?: unknown; segment?: unknown; offset?: unknown; reason?: unknown };
       const opened = {
@@ -400,7 +442,9 @@ class Explorer {
     const id = history.issue(AFTER_RECOVERY);
     let seqStart: number;
     try {
-      seqStart = (await db.write(AFTER_RECOVERY)).seqStart;
+      const written = await within(db.write(AFTER_RECOVERY), 'one more batch after recovery');
+      if (written === STALLED) return;
+      seqStart = written.seqStart;
     } catch (error) {
       // Nothing failed on the filesystem: an engine that cannot go on breaks rule 5.
       this.judge(
@@ -424,7 +468,7 @@ class Explorer {
       where,
       `${what}; then one more batch`,
     );
-    await db.close();
+    await within(db.close(), 'close after recovery');
   }
 
   private judge(verdict: Verdict | RecoveryVerdict, crashPoint: string, outcome: string): void {

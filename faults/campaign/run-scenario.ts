@@ -53,6 +53,9 @@ import type { EngineDatabase, EngineModule } from './engine-under-test.ts';
 import type { Cycle, RecoveryMode, Scenario, Wave } from './scenario.ts';
 import { type ScenarioStats } from './stats.ts';
 import { type Damage, damagedBatch, damageNow } from './bit-rot-damage.ts';
+import { BoundedFs, STEP_OPS_MAX } from './bounded-fs.ts';
+import { settleWithin } from './settle.ts';
+import { livenessViolation } from '../../model/check-liveness.ts';
 import {
   checkQuarantineKept,
   checkRefusalNamesInvalid,
@@ -102,6 +105,8 @@ export async function runScenario(
 
 /** Returned by an open attempt that an injected failure ended (not a crash). */
 const INJECTED = Symbol('injected failure');
+/** Returned by a bounded wait whose promise never settled (the violation is recorded). */
+const STALLED = Symbol('stalled');
 
 /** The log as the first open attempt since the last successful open found it. */
 interface SetAsideBase {
@@ -119,6 +124,8 @@ class ScenarioRun {
   private crashOpIndex: number | null = null;
   private bitRot: Damage | undefined;
   private fs: SimFs = new SimFs({ trace: false });
+  /** The filesystem the engine sees: this.fs behind an operation budget (liveness). */
+  private bounded: { fs: SimFs; view: BoundedFs } | null = null;
   private crashTrace: readonly TraceEntry[] = [];
   private firstAckOfEpoch = true;
   /** The recovery mode of the current cycle's opens. */
@@ -161,7 +168,7 @@ class ScenarioRun {
     this.mode = 'tolerate-tail';
     this.fs = previous.fs.crashImage(previous.outcome, { trace: this.traced });
     const db = await this.open('final recovery');
-    await db?.close();
+    if (db !== null) await this.close(db);
     if (this.found === null) this.judge(checkFailClosed(this.history.events), 'fail-closed');
   }
 
@@ -180,23 +187,58 @@ class ScenarioRun {
       if ('wave' in step) {
         await this.wave(db, step.wave, inFlight);
       } else if ('reopen' in step) {
-        await Promise.all(inFlight.splice(0));
-        if (!(await closeQuietly(db)) || this.fs.crashed) break;
+        if (!(await this.settleAll(inFlight, 'writes before a reopen'))) return true;
+        if (!(await this.close(db)) || this.fs.crashed) break;
         db = await this.open('reopen');
         if (db === null) return this.fs.crashed || this.bitRot === undefined;
       } else {
-        await Promise.all(inFlight.splice(0));
+        if (!(await this.settleAll(inFlight, 'writes before a read'))) return true;
         if (!this.fs.crashed) this.liveRead(db);
       }
     }
-    await Promise.all(inFlight);
+    if (!(await this.settleAll(inFlight, 'writes at the end of the cycle'))) return true;
     if (this.found === null) this.judge(checkFailClosed(this.history.events), 'fail-closed');
     return true;
   }
 
   private async wave(db: EngineDatabase, wave: Wave, inFlight: Promise<void>[]): Promise<void> {
     for (const batch of wave.batches) inFlight.push(this.submit(db, batch));
-    if (wave.settle) await Promise.all(inFlight.splice(0));
+    if (wave.settle) await this.settleAll(inFlight, 'writes of a wave');
+  }
+
+  /** The filesystem handed to the engine: the current SimFs behind an operation budget. */
+  private engineFs(): BoundedFs {
+    if (this.bounded?.fs !== this.fs) this.bounded = { fs: this.fs, view: new BoundedFs(this.fs) };
+    return this.bounded.view;
+  }
+
+  /** Awaits `promise` within the liveness bound; STALLED (and a violation) when it cannot settle. */
+  private async within<T>(promise: Promise<T>, what: string): Promise<T | typeof STALLED> {
+    const settlement = await settleWithin(this.engineFs(), promise);
+    if ('value' in settlement) return settlement.value;
+    if ('error' in settlement) throw settlement.error;
+    // The process died (the crash point froze the filesystem): nothing it left pending can settle.
+    if (this.fs.crashed) return STALLED;
+    this.judge(
+      livenessViolation(this.history, { what, spun: settlement.spun, opsMax: STEP_OPS_MAX }),
+      'liveness',
+    );
+    return STALLED;
+  }
+
+  /** Awaits every write in flight (emptying the list); false when one never settles. */
+  private async settleAll(inFlight: Promise<void>[], what: string): Promise<boolean> {
+    if (inFlight.length === 0) return true;
+    return (await this.within(Promise.all(inFlight.splice(0)), what)) !== STALLED;
+  }
+
+  /** Closes within the liveness bound; false when the close failed or never completed. */
+  private async close(db: EngineDatabase): Promise<boolean> {
+    try {
+      return (await this.within(db.close(), 'close')) !== STALLED;
+    } catch {
+      return false;
+    }
   }
 
   /** Issues one batch; the promise settles after the ack or rejection was recorded and judged. */
@@ -263,7 +305,12 @@ class ScenarioRun {
     const faultsBefore = this.fs.faultsFired;
     let db: EngineDatabase;
     try {
-      db = await this.engine.Database.open(DB_DIR, this.openOptions(false));
+      const opened = await this.within(
+        this.engine.Database.open(DB_DIR, this.openOptions(false)),
+        `open (${label})`,
+      );
+      if (opened === STALLED) return null;
+      db = opened;
     } catch (error) {
       if (this.fs.crashed) return null; // died mid-recovery: the next recovery is judged (crash() keeps or drops the base)
       if (isInjected(error) && this.fs.faultsFired > faultsBefore) return INJECTED;
@@ -337,13 +384,17 @@ class ScenarioRun {
     if (this.bitRot !== undefined) this.bitRot = damageNow(this.bitRot, segments);
     const faultsBefore = this.fs.faultsFired;
     try {
-      const db = await this.engine.Database.open(DB_DIR, this.openOptions(true));
+      const db = await this.within(
+        this.engine.Database.open(DB_DIR, this.openOptions(true)),
+        'read-only open',
+      );
+      if (db === STALLED) return;
       this.stats.readOnlyOpens++;
       const observed = observe(db);
       this.judge(checkRecovery(this.history, observed, this.context()), phase);
       if (this.found === null)
         this.judge(checkSnapshotGets(db, observed.snapshots), `${phase}: gets at snapshots`);
-      await closeQuietly(db);
+      await this.close(db);
     } catch (error) {
       const excused =
         this.fs.crashed ||
@@ -371,7 +422,7 @@ class ScenarioRun {
 
   private openOptions(readOnly: boolean): OpenOptions {
     const options: OpenOptions = {
-      fs: this.fs,
+      fs: this.engineFs(),
       segmentBytesMax: this.scenario.segmentBytesMax,
       groupBytesMax: this.scenario.groupBytesMax,
       recovery: this.mode,
@@ -456,15 +507,6 @@ function logFiles(files: FilesNow): Map<string, Uint8Array> {
   const out = new Map(files.segments);
   for (const [name, bytes] of files.quarantined) out.set(`quarantine/${name}`, bytes);
   return out;
-}
-
-async function closeQuietly(db: EngineDatabase): Promise<boolean> {
-  try {
-    await db.close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function errorCode(error: unknown): string {

@@ -34,6 +34,7 @@
 // currently generates and judges those.
 
 import type { RuleNumber } from '../../model/verdict.ts';
+import { BLIND_SPOT_MUTANTS } from './zoo-blind-spots.ts';
 
 export interface Edit {
   /** Path from the project root, e.g. 'src/db/log-writer.ts'. */
@@ -71,7 +72,7 @@ const APPEND_WRITE_THEN_SYNC = `    await writeFully(this.active.handle, records
     await this.active.handle.datasync();
 `;
 
-export const MUTANTS: readonly Mutant[] = [
+const BUILT_AROUND: readonly Mutant[] = [
   {
     name: 'ack-before-fsync',
     bug: "the datasync runs before the group's write, so an ack rests on the previous group's sync",
@@ -393,6 +394,9 @@ function statusOf(`,
     ],
   },
 ];
+
+/** The variants the harness was built around, then those that showed its blind spots (issue 11). */
+export const MUTANTS: readonly Mutant[] = [...BUILT_AROUND, ...BLIND_SPOT_MUTANTS];
 
 export function mutantNamed(name: string): Mutant | undefined {
   return MUTANTS.find((m) => m.name === name);
