@@ -55,6 +55,7 @@ import { type ScenarioStats } from './stats.ts';
 import { type Damage, damagedBatch, damageNow } from './bit-rot-damage.ts';
 import { BoundedFs, STEP_OPS_MAX } from './bounded-fs.ts';
 import { settleWithin } from './settle.ts';
+import { judgeScans } from './scan-steps.ts';
 import { livenessViolation } from '../../model/check-liveness.ts';
 import {
   checkQuarantineKept,
@@ -324,7 +325,13 @@ class ScenarioRun {
     if (this.found !== null || !verdict.ok) return db;
     this.judge(checkSnapshotGets(db, observed.snapshots), `${label}: gets at snapshots`);
     // Only a crash image is durable by construction; a reopen may read unsynced bytes.
-    if (verdict.k !== null) this.history.truncateTo(verdict.k, verdict.line, phase !== 'reopen');
+    if (verdict.k !== null) {
+      this.history.truncateTo(verdict.k, verdict.line, phase !== 'reopen');
+      this.judge(
+        judgeScans(db, this.scenario.scans ?? [], this.history),
+        `${label}: bounded scans`,
+      );
+    }
     this.firstAckOfEpoch = true;
     this.faultsAtOpen = faultsBefore;
     this.judgeSetAside(before, db, label);
@@ -434,7 +441,10 @@ class ScenarioRun {
     if (this.history.undecidedFailures().length > 0) return; // which line the engine follows is open
     const entries = scanAll(db, undefined);
     const k = this.history.length;
-    if (this.history.model.equalsAt(entries, k)) return;
+    if (this.history.model.equalsAt(entries, k)) {
+      this.judge(judgeScans(db, this.scenario.scans ?? [], this.history), 'read: bounded scans');
+      return;
+    }
     const diff = diffStates(
       `model after all k=${k} batches → read at the latest state`,
       this.history.stateAt(k),

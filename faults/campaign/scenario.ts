@@ -11,6 +11,7 @@
 
 import fc from 'fast-check';
 import type { Batch, BatchOp } from '../../src/batch.ts';
+import type { ScanBounds } from '../../model/check-scans.ts';
 import type { OutcomeKind } from '../crash-outcome.ts';
 import type { FaultRule } from '../fault-plan.ts';
 
@@ -47,6 +48,8 @@ export interface Scenario {
   readonly segmentBytesMax: number;
   readonly groupBytesMax: number;
   readonly cycles: readonly Cycle[];
+  /** Bounded scans run at every judged recovery and live read (scan-steps.ts); none when absent. */
+  readonly scans?: readonly ScanBounds[];
 }
 
 export interface ScenarioShape {
@@ -70,6 +73,7 @@ export const DEFAULT_SHAPE: ScenarioShape = {
 /** Keys come from a small space so that writes collide, overwrite and delete each other. */
 export const KEY_SPACE = 8;
 
+/** The key of index 0..KEY_SPACE-1; KEY_SPACE gives a key past every one of them (a scan bound). */
 export function keyOf(index: number): Uint8Array {
   return index === 0 ? new Uint8Array(0) : Uint8Array.of(0x60 + index); // index 0: the empty key
 }
@@ -186,11 +190,43 @@ function cycleArb(shape: ScenarioShape): fc.Arbitrary<Cycle> {
   return fc.record({ recovery, readOnlyFirst, steps: stepsArb(shape.batchesMax), crash, fault });
 }
 
+/** A scan bound: a key of the key space, just after one (between two keys), or past them all. */
+const boundKeyArb: fc.Arbitrary<Uint8Array> = fc.oneof(
+  { weight: 3, arbitrary: fc.nat(KEY_SPACE - 1).map(keyOf) },
+  {
+    weight: 1,
+    arbitrary: fc.nat(KEY_SPACE - 1).map((i) => Uint8Array.from([...keyOf(i), 0])),
+  },
+  { weight: 1, arbitrary: fc.constant(keyOf(KEY_SPACE)) },
+);
+
+function optional<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
+  return fc.option(arb, { nil: undefined, freq: 3 });
+}
+
+/** Scan options: a lower and an upper bound (each gt/gte/lt/lte or none), reverse, a limit. */
+export const scanArb: fc.Arbitrary<ScanBounds> = fc
+  .record({
+    lower: optional(fc.record({ key: boundKeyArb, inclusive: fc.boolean() })),
+    upper: optional(fc.record({ key: boundKeyArb, inclusive: fc.boolean() })),
+    reverse: fc.boolean(),
+    limit: optional(fc.nat(4)),
+  })
+  .map(({ lower, upper, reverse, limit }) => {
+    const bounds: { -readonly [K in keyof ScanBounds]: ScanBounds[K] } = {};
+    if (lower !== undefined) bounds[lower.inclusive ? 'gte' : 'gt'] = lower.key;
+    if (upper !== undefined) bounds[upper.inclusive ? 'lte' : 'lt'] = upper.key;
+    if (reverse) bounds.reverse = true;
+    if (limit !== undefined) bounds.limit = limit;
+    return bounds;
+  });
+
 export function scenarioArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Scenario> {
   return fc.record({
     segmentBytesMax: fc.constantFrom(1 << 20, 1024, 300),
     groupBytesMax: fc.constantFrom(1 << 20, 200),
     cycles: fc.array(cycleArb(shape), { minLength: 1, maxLength: shape.cyclesMax }),
+    scans: fc.array(scanArb, { minLength: 0, maxLength: 3 }),
   });
 }
 

@@ -5,10 +5,12 @@
 //
 //   name                          rules  needs     what is broken
 //   failed-group-leader-only        7    campaign  a failed group refuses its first batch only; the rest never settle
+//   reverse-scan-includes-lt        4    campaign  a reverse scan starts at an exclusive upper bound's own key
 
 import type { Mutant } from './zoo.ts';
 
 const PIPELINE = 'src/db/write-pipeline.ts';
+const MEMTABLE = 'src/memtable/memtable.ts';
 
 export const BLIND_SPOT_MUTANTS: readonly Mutant[] = [
   {
@@ -23,6 +25,21 @@ export const BLIND_SPOT_MUTANTS: readonly Mutant[] = [
         file: PIPELINE,
         find: '    for (const pending of group) pending.reject(error);\n',
         replace: "    group[0]!.reject(error); // the leader's batch carries the error\n",
+      },
+    ],
+  },
+  {
+    name: 'reverse-scan-includes-lt',
+    bug: "a reverse scan seeks to its upper bound's key even when the bound is exclusive (lt), and returns that key",
+    shipped:
+      'reverse iterators that seek with the inclusive comparison for both bound kinds: off-by-one at the upper bound',
+    rules: [4],
+    needs: 'campaign',
+    edits: [
+      {
+        file: MEMTABLE,
+        find: '    const seqBound = upper.inclusive ? SEQ_BELOW_ALL : SEQ_ABOVE_ALL;\n',
+        replace: '    const seqBound = SEQ_BELOW_ALL; // start at the bound key itself\n',
       },
     ],
   },

@@ -1,0 +1,46 @@
+// Bounded scans in the campaign: every scenario carries a few scan specs (bounds, reverse,
+// limit; scenario.ts generates them, so they shrink with the rest), and every judged
+// recovery and live read runs each of them at the latest state and at one snapshot, judged
+// against the model (model/check-scans.ts). Keys come from the campaign's small key space,
+// so bounds land on, between and next to keys that were deleted (tombstones) or overwritten.
+
+import type { ScanBounds } from '../../model/check-scans.ts';
+import { checkScan } from '../../model/check-scans.ts';
+import type { History } from '../../model/history.ts';
+import type { Entry } from '../../model/prefix-model.ts';
+import { PASS, type Verdict } from '../../model/verdict.ts';
+import type { EngineDatabase } from './engine-under-test.ts';
+
+/** Each spec at the latest state and at one snapshot (spread over 0..lastSeq by the spec's index). */
+export function judgeScans(
+  db: EngineDatabase,
+  scans: readonly ScanBounds[],
+  history: History,
+): Verdict {
+  const lastSeq = history.lastSeq;
+  for (const [i, bounds] of scans.entries()) {
+    const latest = checkScan(
+      history.entriesAt(history.length),
+      bounds,
+      scanWith(db, bounds, undefined),
+      'the latest state',
+    );
+    if (!latest.ok) return latest;
+    const at = Math.floor((lastSeq * i) / scans.length);
+    const snapshot = checkScan(
+      history.readAt(at),
+      bounds,
+      scanWith(db, bounds, at),
+      `snapshot ${at}`,
+    );
+    if (!snapshot.ok) return snapshot;
+  }
+  return PASS;
+}
+
+function scanWith(db: EngineDatabase, bounds: ScanBounds, at: number | undefined): Entry[] {
+  const out: Entry[] = [];
+  for (const entry of db.scan(at === undefined ? { ...bounds } : { ...bounds, at }))
+    out.push([entry.key, entry.value]);
+  return out;
+}
