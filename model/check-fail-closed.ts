@@ -79,7 +79,7 @@ export function checkFailClosed(events: readonly HistoryEvent[]): Verdict {
   return PASS;
 }
 
-function checkAckSeq(event: Extract<HistoryEvent, { type: 'ack' }>): Verdict | null {
+export function checkAckSeq(event: Extract<HistoryEvent, { type: 'ack' }>): Verdict | null {
   const reported = event.reportedSeqStart;
   if (reported === null || event.seqStart === null || reported === event.seqStart) return null;
   const found = `seqStart ${reported}, expected ${event.seqStart}`;

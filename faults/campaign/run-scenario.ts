@@ -39,7 +39,7 @@ import {
   type Verdict,
   type Violation,
 } from '../../model/oracle.ts';
-import { diffStates, keysText, violation } from '../../model/verdict.ts';
+import { diffStates, keysText, PASS, violation } from '../../model/verdict.ts';
 import {
   type CrashOutcome,
   describeOutcome,
@@ -56,7 +56,10 @@ import { type Damage, damagedBatch, damageNow } from './bit-rot-damage.ts';
 import { BoundedFs, STEP_OPS_MAX } from './bounded-fs.ts';
 import { settleWithin } from './settle.ts';
 import { judgeScans } from './scan-steps.ts';
+import { detachLongest, ownCopy, refusalExpected } from './refusal-steps.ts';
 import { livenessViolation } from '../../model/check-liveness.ts';
+import { checkFailedAbsent } from '../../model/check-failed-absent.ts';
+import { checkAckSeq } from '../../model/check-fail-closed.ts';
 import {
   checkQuarantineKept,
   checkRefusalNamesInvalid,
@@ -183,13 +186,17 @@ class ScenarioRun {
     if (db === null) return this.fs.crashed || this.bitRot === undefined;
     this.bitRot = undefined;
     const inFlight: Promise<void>[] = [];
+    let closed = false;
     for (const step of cycle.steps) {
       if (this.found !== null || this.fs.crashed) break;
       if ('wave' in step) {
         await this.wave(db, step.wave, inFlight);
       } else if ('reopen' in step) {
         if (!(await this.settleAll(inFlight, 'writes before a reopen'))) return true;
-        if (!(await this.close(db)) || this.fs.crashed) break;
+        if (!(await this.close(db)) || this.fs.crashed) {
+          closed = true;
+          break;
+        }
         db = await this.open('reopen');
         if (db === null) return this.fs.crashed || this.bitRot === undefined;
       } else {
@@ -198,12 +205,21 @@ class ScenarioRun {
       }
     }
     if (!(await this.settleAll(inFlight, 'writes at the end of the cycle'))) return true;
+    if (this.found === null && !this.fs.crashed && !closed) this.liveRead(db); // cheap: the key space is small
     if (this.found === null) this.judge(checkFailClosed(this.history.events), 'fail-closed');
     return true;
   }
 
   private async wave(db: EngineDatabase, wave: Wave, inFlight: Promise<void>[]): Promise<void> {
-    for (const batch of wave.batches) inFlight.push(this.submit(db, batch));
+    for (const [i, batch] of wave.batches.entries()) {
+      if (i !== wave.tamper) {
+        inFlight.push(this.submit(db, batch, false));
+        continue;
+      }
+      const copy = ownCopy(batch); // the caller changes its own bytes after write() returned
+      inFlight.push(this.submit(db, copy, true));
+      detachLongest(copy);
+    }
     if (wave.settle) await this.settleAll(inFlight, 'writes of a wave');
   }
 
@@ -243,7 +259,7 @@ class ScenarioRun {
   }
 
   /** Issues one batch; the promise settles after the ack or rejection was recorded and judged. */
-  private submit(db: EngineDatabase, batch: Batch): Promise<void> {
+  private submit(db: EngineDatabase, batch: Batch, tampered: boolean): Promise<void> {
     const id = this.history.issue(batch);
     this.stats.batches++;
     return db.write(batch).then(
@@ -258,13 +274,19 @@ class ScenarioRun {
             'first ack after recovery',
           );
         }
+        // Rule 5 at each ack: numbered right after the batch before it (refused ones take no numbers).
+        const event = this.history.events[this.history.events.length - 1]!;
+        if (this.found === null && event.type === 'ack')
+          this.judge(checkAckSeq(event) ?? PASS, 'ack: sequence numbers');
         if (this.found === null)
           this.judge(checkAckDurable(this.history, id, this.fs.durableView(), DB_DIR), 'ack');
       },
       (error: unknown) => {
         if (this.fs.crashed) return; // the process died: the batch is simply unacknowledged
-        this.history.fail(id, errorCode(error));
-        if (this.fs.faultsFired === this.faultsAtOpen) {
+        const code = errorCode(error);
+        this.history.fail(id, code);
+        const asked = refusalExpected(this.scenario, this.history.batch(id).ops, code, tampered);
+        if (this.fs.faultsFired === this.faultsAtOpen && !asked) {
           // Nothing failed underneath this database: an engine that refuses to go on breaks rule 5.
           this.judge(
             violation(
@@ -433,13 +455,22 @@ class ScenarioRun {
       segmentBytesMax: this.scenario.segmentBytesMax,
       groupBytesMax: this.scenario.groupBytesMax,
       recovery: this.mode,
+      ...(this.scenario.batchBytesMax === undefined
+        ? {}
+        : { batchBytesMax: this.scenario.batchBytesMax }),
+      ...(this.scenario.queueBatchesMax === undefined
+        ? {}
+        : { queueBatchesMax: this.scenario.queueBatchesMax }),
     };
     return readOnly ? { ...options, readOnly } : options;
   }
 
   private liveRead(db: EngineDatabase): void {
-    if (this.history.undecidedFailures().length > 0) return; // which line the engine follows is open
     const entries = scanAll(db, undefined);
+    if (this.history.undecidedFailures().length > 0) {
+      this.judge(checkFailedAbsent(this.history, entries), 'read after a failed write');
+      return;
+    }
     const k = this.history.length;
     if (this.history.model.equalsAt(entries, k)) {
       this.judge(judgeScans(db, this.scenario.scans ?? [], this.history), 'read: bounded scans');

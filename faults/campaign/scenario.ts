@@ -20,6 +20,8 @@ export interface Wave {
   readonly batches: readonly Batch[];
   /** Await every batch of the wave before the next step (else they stay in flight). */
   readonly settle: boolean;
+  /** This batch's caller changes its bytes right after write() (refusal-steps.ts). */
+  readonly tamper?: number;
 }
 
 export type Step = { readonly wave: Wave } | { readonly reopen: true } | { readonly read: true };
@@ -48,6 +50,10 @@ export interface Scenario {
   readonly segmentBytesMax: number;
   readonly groupBytesMax: number;
   readonly cycles: readonly Cycle[];
+  /** Open option: batches over it are refused (BATCH_TOO_LARGE); the engine's default when absent. */
+  readonly batchBytesMax?: number;
+  /** Open option: writes past a full queue are refused (BUSY); the engine's default when absent. */
+  readonly queueBatchesMax?: number;
   /** Bounded scans run at every judged recovery and live read (scan-steps.ts); none when absent. */
   readonly scans?: readonly ScanBounds[];
 }
@@ -109,8 +115,22 @@ const batchArb: fc.Arbitrary<Batch> = fc.array(opArb, { minLength: 1, maxLength:
 
 function stepsArb(batchesMax: number): fc.Arbitrary<Step[]> {
   const wave = fc
-    .record({ batches: fc.array(batchArb, { minLength: 1, maxLength: 4 }), settle: fc.boolean() })
-    .map((w) => ({ wave: w }));
+    .record({
+      batches: fc.array(batchArb, { minLength: 1, maxLength: 4 }),
+      settle: fc.boolean(),
+      // One wave in ten has a caller that changes its batch after write().
+      tamper: fc.oneof(
+        { withCrossShrink: true },
+        { weight: 9, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.nat(3) },
+      ),
+    })
+    .map(({ batches, settle, tamper }) => ({
+      wave:
+        tamper === undefined || tamper >= batches.length
+          ? { batches, settle }
+          : { batches, settle, tamper },
+    }));
   const step: fc.Arbitrary<Step> = fc.oneof(
     { weight: 12, arbitrary: wave },
     { weight: 1, arbitrary: fc.constant({ reopen: true as const }) },
@@ -222,12 +242,20 @@ export const scanArb: fc.Arbitrary<ScanBounds> = fc
   });
 
 export function scenarioArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Scenario> {
-  return fc.record({
-    segmentBytesMax: fc.constantFrom(1 << 20, 1024, 300),
-    groupBytesMax: fc.constantFrom(1 << 20, 200),
-    cycles: fc.array(cycleArb(shape), { minLength: 1, maxLength: shape.cyclesMax }),
-    scans: fc.array(scanArb, { minLength: 0, maxLength: 3 }),
-  });
+  return fc
+    .record({
+      segmentBytesMax: fc.constantFrom(1 << 20, 1024, 300),
+      groupBytesMax: fc.constantFrom(1 << 20, 200),
+      cycles: fc.array(cycleArb(shape), { minLength: 1, maxLength: shape.cyclesMax }),
+      scans: fc.array(scanArb, { minLength: 0, maxLength: 3 }),
+      // Now and then limits low enough that the engine refuses some writes before writing them.
+      limits: weighted<{ batchBytesMax?: number; queueBatchesMax?: number }>(
+        [6, {}],
+        [1, { batchBytesMax: 600 }],
+        [1, { queueBatchesMax: 2 }],
+      ),
+    })
+    .map(({ limits, ...scenario }) => ({ ...scenario, ...limits }));
 }
 
 export function batchCount(scenario: Scenario): number {

@@ -6,6 +6,8 @@
 //   name                          rules  needs     what is broken
 //   failed-group-leader-only        7    campaign  a failed group refuses its first batch only; the rest never settle
 //   reverse-scan-includes-lt        4    campaign  a reverse scan starts at an exclusive upper bound's own key
+//   failed-group-applied            7    campaign  a group is applied to the memtable before its write; a failure leaves it there
+//   refused-batch-takes-seq         5    campaign  a batch refused inside its group keeps the sequence numbers it would have had
 
 import type { Mutant } from './zoo.ts';
 
@@ -40,6 +42,46 @@ export const BLIND_SPOT_MUTANTS: readonly Mutant[] = [
         file: MEMTABLE,
         find: '    const seqBound = upper.inclusive ? SEQ_BELOW_ALL : SEQ_ABOVE_ALL;\n',
         replace: '    const seqBound = SEQ_BELOW_ALL; // start at the bound key itself\n',
+      },
+    ],
+  },
+  {
+    name: 'failed-group-applied',
+    bug: 'a group is applied to the memtable before its write and datasync; when they fail, reads keep showing the refused batches',
+    shipped:
+      'applying a commit to the in-memory state before the log write succeeds, with no undo on error (dirty reads of failed writes)',
+    rules: [7],
+    needs: 'campaign',
+    edits: [
+      {
+        file: PIPELINE,
+        find: `    await this.log.append(offset === records.length ? records : records.subarray(0, offset));
+    this.nextSeq = seq;
+    for (const { record } of encoded) this.apply(records, record);
+`,
+        replace: `    for (const { record } of encoded) this.apply(records, record); // readers see the group at once
+    await this.log.append(offset === records.length ? records : records.subarray(0, offset));
+    this.nextSeq = seq;
+`,
+      },
+    ],
+  },
+  {
+    name: 'refused-batch-takes-seq',
+    bug: 'a queued batch refused while its group is encoded (its caller changed it) keeps the sequence numbers it would have had',
+    shipped:
+      'sequence numbers reserved when a request is queued and never given back when it is rejected: gaps, and acks numbered wrong',
+    rules: [5],
+    needs: 'campaign',
+    edits: [
+      {
+        file: PIPELINE,
+        find: "      if (end === null) continue; // that caller's batch alone is refused; it took no seq\n",
+        replace: `      if (end === null) {
+        seq += pending.batch.length; // its numbers stay reserved
+        continue;
+      }
+`,
       },
     ],
   },
