@@ -33,6 +33,8 @@ import {
   checkUnchanged,
   History,
   quarantineFiles,
+  REFUSED_BEFORE_WRITE_CODES,
+  type BitRot,
   type RecoveryContext,
   type RecoveryVerdict,
   segmentFiles,
@@ -47,7 +49,7 @@ import {
   randomOutcome,
 } from '../crash-outcome.ts';
 import { Rng } from '../rng.ts';
-import { SimFs } from '../sim-fs.ts';
+import { SimFs, type SimFsOptions } from '../sim-fs.ts';
 import type { TraceEntry } from '../op-trace.ts';
 import type { EngineDatabase, EngineModule } from './engine-under-test.ts';
 import type { Cycle, RecoveryMode, Scenario, Wave } from './scenario.ts';
@@ -60,6 +62,9 @@ import { detachLongest, ownCopy, refusalExpected } from './refusal-steps.ts';
 import { livenessViolation } from '../../model/check-liveness.ts';
 import { checkFailedAbsent } from '../../model/check-failed-absent.ts';
 import { checkAckSeq } from '../../model/check-fail-closed.ts';
+import { checkSecondOpen } from '../../model/check-lifecycle.ts';
+import { checkRecoveryMode } from '../../model/check-recovery-mode.ts';
+import { applyDamage, damageStill } from './damage-steps.ts';
 import {
   checkQuarantineKept,
   checkRefusalNamesInvalid,
@@ -127,6 +132,8 @@ class ScenarioRun {
   private crashText = 'none yet';
   private crashOpIndex: number | null = null;
   private bitRot: Damage | undefined;
+  /** Structural damage (damage-steps.ts) not yet set aside by a successful writable open. */
+  private damage: BitRot | undefined;
   private fs: SimFs = new SimFs({ trace: false });
   /** The filesystem the engine sees: this.fs behind an operation budget (liveness). */
   private bounded: { fs: SimFs; view: BoundedFs } | null = null;
@@ -137,6 +144,8 @@ class ScenarioRun {
   /** Faults fired on this filesystem before the open database was opened: only one fired since excuses a refused write. */
   private faultsAtOpen = 0;
   private base: SetAsideBase | null = null;
+  /** close() was called with writes in flight: those may be refused CLOSED. */
+  private closing = false;
   /** Quarantined files seen durable (name -> bytes): nothing may delete or change them. */
   private readonly quarantineLedger = new Map<string, Uint8Array>();
 
@@ -161,6 +170,8 @@ class ScenarioRun {
       };
       this.fs =
         previous === null ? new SimFs(options) : previous.fs.crashImage(previous.outcome, options);
+      if (previous !== null && cycle.damage !== undefined && this.bitRot === undefined)
+        this.damageImage(cycle, options);
       if (cycle.fault !== null) this.stats.faultsInjected++;
       const reopenable = await this.runCycle(cycle);
       this.stats.faultsFired += this.fs.faultsFired;
@@ -176,6 +187,17 @@ class ScenarioRun {
     if (this.found === null) this.judge(checkFailClosed(this.history.events), 'fail-closed');
   }
 
+  /** Damages the crash image before the cycle opens it (damage-steps.ts). */
+  private damageImage(cycle: Cycle, options: SimFsOptions): void {
+    const applied = applyDamage(this.fs, cycle.damage!, options);
+    if (applied === null) return;
+    this.fs = applied.image;
+    this.damage = applied.context;
+    this.base = null; // the harness changed the log, not the engine: rule 8 starts from here
+    this.crashText += `; then damaged: ${applied.text}`;
+    this.stats.damaged++;
+  }
+
   /** Runs a cycle up to its crash; false when the log cannot be opened any more (allowed under bit rot). */
   private async runCycle(cycle: Cycle): Promise<boolean> {
     if (cycle.readOnlyFirst) {
@@ -183,8 +205,10 @@ class ScenarioRun {
       if (this.found !== null || this.fs.crashed) return true;
     }
     let db = await this.open('recovery');
-    if (db === null) return this.fs.crashed || this.bitRot === undefined;
+    if (db === null)
+      return this.fs.crashed || (this.bitRot === undefined && this.damage === undefined);
     this.bitRot = undefined;
+    this.damage = undefined;
     const inFlight: Promise<void>[] = [];
     let closed = false;
     for (const step of cycle.steps) {
@@ -199,6 +223,15 @@ class ScenarioRun {
         }
         db = await this.open('reopen');
         if (db === null) return this.fs.crashed || this.bitRot === undefined;
+      } else if ('closeQueued' in step) {
+        if (!(await this.closeQueued(db, inFlight)) || this.fs.crashed) {
+          closed = true;
+          break;
+        }
+        db = await this.open('reopen');
+        if (db === null) return this.fs.crashed || this.bitRot === undefined;
+      } else if ('secondOpen' in step) {
+        await this.secondOpen();
       } else {
         if (!(await this.settleAll(inFlight, 'writes before a read'))) return true;
         if (!this.fs.crashed) this.liveRead(db);
@@ -249,6 +282,37 @@ class ScenarioRun {
     return (await this.within(Promise.all(inFlight.splice(0)), what)) !== STALLED;
   }
 
+  /** close() with writes still queued: each must settle (acked and durable, or refused CLOSED). */
+  private async closeQueued(db: EngineDatabase, inFlight: Promise<void>[]): Promise<boolean> {
+    this.closing = true;
+    const closed = await this.close(db);
+    const settled = await this.settleAll(inFlight, 'writes queued when close() was called');
+    this.closing = false;
+    return closed && settled && this.found === null;
+  }
+
+  /** A second writable open while the database is open: must fail LOCKED and leave the first alone. */
+  private async secondOpen(): Promise<void> {
+    const faultsBefore = this.fs.faultsFired;
+    let second: EngineDatabase | typeof STALLED;
+    try {
+      second = await this.within(
+        this.engine.Database.open(DB_DIR, this.openOptions(false)),
+        'second writable open',
+      );
+    } catch (error) {
+      const injected = this.fs.crashed || this.fs.faultsFired > faultsBefore;
+      this.judge(
+        checkSecondOpen({ opened: false, code: errorCode(error), injected }),
+        'second writable open',
+      );
+      return;
+    }
+    if (second === STALLED) return;
+    this.judge(checkSecondOpen({ opened: true }), 'second writable open');
+    await this.close(second);
+  }
+
   /** Closes within the liveness bound; false when the close failed or never completed. */
   private async close(db: EngineDatabase): Promise<boolean> {
     try {
@@ -282,10 +346,17 @@ class ScenarioRun {
           this.judge(checkAckDurable(this.history, id, this.fs.durableView(), DB_DIR), 'ack');
       },
       (error: unknown) => {
-        if (this.fs.crashed) return; // the process died: the batch is simply unacknowledged
         const code = errorCode(error);
+        if (this.fs.crashed) {
+          // The process died: the batch is simply unacknowledged, unless the engine had refused
+          // it before writing it (its rejection may run after the crash point froze the disk).
+          if (REFUSED_BEFORE_WRITE_CODES.includes(code)) this.history.fail(id, code);
+          return;
+        }
         this.history.fail(id, code);
-        const asked = refusalExpected(this.scenario, this.history.batch(id).ops, code, tampered);
+        const asked =
+          refusalExpected(this.scenario, this.history.batch(id).ops, code, tampered) ||
+          (code === 'CLOSED' && this.closing);
         if (this.fs.faultsFired === this.faultsAtOpen && !asked) {
           // Nothing failed underneath this database: an engine that refuses to go on breaks rule 5.
           this.judge(
@@ -325,6 +396,7 @@ class ScenarioRun {
     this.base ??= { files: before, durable: sameFiles(before, durableFiles(this.fs)), attempts: 0 };
     this.base.attempts++;
     if (this.bitRot !== undefined) this.bitRot = damageNow(this.bitRot, before.segments);
+    if (this.damage !== undefined) this.damage = damageStill(this.damage, before.segments);
     const faultsBefore = this.fs.faultsFired;
     let db: EngineDatabase;
     try {
@@ -356,6 +428,11 @@ class ScenarioRun {
     }
     this.firstAckOfEpoch = true;
     this.faultsAtOpen = faultsBefore;
+    const after = filesNow(this.fs);
+    this.judge(
+      checkRecoveryMode(this.mode, before.segments, { opened: true, readOnly: false, ...after }),
+      `${label}: recovery mode ${this.mode}`,
+    );
     this.judgeSetAside(before, db, label);
     return db;
   }
@@ -390,6 +467,11 @@ class ScenarioRun {
     const context = this.context();
     const failure = openError(error);
     this.judge(checkRecovery(this.history, { opened: false, error: failure }, context), phase);
+    if (this.found === null)
+      this.judge(
+        checkRecoveryMode(this.mode, before.segments, { opened: false }),
+        `${phase}: recovery mode ${this.mode}`,
+      );
     if (this.found === null) this.stats.openRefusals++;
     if (this.found === null && context.bitRot === undefined)
       this.judge(checkRefusalNamesInvalid(failure, before.segments), phase);
@@ -411,6 +493,7 @@ class ScenarioRun {
       `${phase}: quarantine kept`,
     );
     if (this.bitRot !== undefined) this.bitRot = damageNow(this.bitRot, segments);
+    if (this.damage !== undefined) this.damage = damageStill(this.damage, segments);
     const faultsBefore = this.fs.faultsFired;
     try {
       const db = await this.within(
@@ -421,6 +504,10 @@ class ScenarioRun {
       this.stats.readOnlyOpens++;
       const observed = observe(db);
       this.judge(checkRecovery(this.history, observed, this.context()), phase);
+      this.judge(
+        checkRecoveryMode(this.mode, segments, { opened: true, readOnly: true }),
+        `${phase}: recovery mode ${this.mode}`,
+      );
       if (this.found === null)
         this.judge(checkSnapshotGets(db, observed.snapshots), `${phase}: gets at snapshots`);
       await this.close(db);
@@ -433,6 +520,10 @@ class ScenarioRun {
         const context = this.context();
         const failure = openError(error);
         this.judge(checkRecovery(this.history, { opened: false, error: failure }, context), phase);
+        this.judge(
+          checkRecoveryMode(this.mode, segments, { opened: false }),
+          `${phase}: recovery mode ${this.mode}`,
+        );
         if (context.bitRot === undefined)
           this.judge(checkRefusalNamesInvalid(failure, segments), phase);
       }
@@ -524,7 +615,8 @@ class ScenarioRun {
 
   private context(): RecoveryContext {
     const base = { outcome: this.crashText, recovery: this.mode };
-    return this.bitRot === undefined ? base : { ...base, bitRot: this.bitRot.context };
+    const damage = this.bitRot?.context ?? this.damage;
+    return damage === undefined ? base : { ...base, bitRot: damage };
   }
 
   private judge(verdict: Verdict | RecoveryVerdict, phase: string): void {

@@ -14,6 +14,7 @@ import type { Batch, BatchOp } from '../../src/batch.ts';
 import type { ScanBounds } from '../../model/check-scans.ts';
 import type { OutcomeKind } from '../crash-outcome.ts';
 import type { FaultRule } from '../fault-plan.ts';
+import type { DamagePlan } from './damage-steps.ts';
 
 /** One wave: batches submitted back to back by concurrent writers, then maybe awaited. */
 export interface Wave {
@@ -24,7 +25,14 @@ export interface Wave {
   readonly tamper?: number;
 }
 
-export type Step = { readonly wave: Wave } | { readonly reopen: true } | { readonly read: true };
+export type Step =
+  | { readonly wave: Wave }
+  | { readonly reopen: true }
+  | { readonly read: true }
+  /** close() with writes still in flight, then reopen: every write settles, every ack survives. */
+  | { readonly closeQueued: true }
+  /** A second writable open while the database is open: must fail LOCKED. */
+  | { readonly secondOpen: true };
 
 export interface CrashPlan {
   readonly opIndex: number;
@@ -44,6 +52,8 @@ export interface Cycle {
   readonly steps: readonly Step[];
   readonly crash: CrashPlan;
   readonly fault: FaultRule | null;
+  /** Damage to the previous crash's image before this cycle opens it (damage-steps.ts). */
+  readonly damage?: DamagePlan;
 }
 
 export interface Scenario {
@@ -135,6 +145,8 @@ function stepsArb(batchesMax: number): fc.Arbitrary<Step[]> {
     { weight: 12, arbitrary: wave },
     { weight: 1, arbitrary: fc.constant({ reopen: true as const }) },
     { weight: 1, arbitrary: fc.constant({ read: true as const }) },
+    { weight: 1, arbitrary: fc.constant({ closeQueued: true as const }) },
+    { weight: 1, arbitrary: fc.constant({ secondOpen: true as const }) },
   );
   return fc.array(step, { minLength: 1, maxLength: Math.max(1, Math.ceil(batchesMax / 2.5)) });
 }
@@ -207,7 +219,21 @@ function cycleArb(shape: ScenarioShape): fc.Arbitrary<Cycle> {
     [1, 'strict'],
   );
   const readOnlyFirst = weighted([3, false], [1, true]);
-  return fc.record({ recovery, readOnlyFirst, steps: stepsArb(shape.batchesMax), crash, fault });
+  // Structural damage before one cycle in five (none in the first: it opens an empty disk).
+  const damage = fc.oneof(
+    { withCrossShrink: true },
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constantFrom('cut' as const, 'field' as const),
+        seed: fc.nat(),
+      }),
+    },
+  );
+  return fc
+    .record({ recovery, readOnlyFirst, steps: stepsArb(shape.batchesMax), crash, fault, damage })
+    .map(({ damage: plan, ...cycle }) => (plan === undefined ? cycle : { ...cycle, damage: plan }));
 }
 
 /** A scan bound: a key of the key space, just after one (between two keys), or past them all. */

@@ -19,6 +19,8 @@ export interface ScenarioStats {
   openRefusals: number;
   /** Read-only opens judged (each also checked to change nothing). */
   readOnlyOpens: number;
+  /** Cycles whose crash image had a record damaged before the open (damage-steps.ts). */
+  damaged: number;
   outcomes: Record<OutcomeKind, number>;
 }
 
@@ -39,6 +41,7 @@ export function emptyStats(): ScenarioStats {
     openRetries: 0,
     openRefusals: 0,
     readOnlyOpens: 0,
+    damaged: 0,
     outcomes,
   };
 }
@@ -55,5 +58,6 @@ export function addStats(into: ScenarioStats, from: ScenarioStats): void {
   into.openRetries += from.openRetries;
   into.openRefusals += from.openRefusals;
   into.readOnlyOpens += from.readOnlyOpens;
+  into.damaged += from.damaged;
   for (const kind of OUTCOME_KINDS) into.outcomes[kind] += from.outcomes[kind];
 }

@@ -8,11 +8,17 @@
 //   reverse-scan-includes-lt        4    campaign  a reverse scan starts at an exclusive upper bound's own key
 //   failed-group-applied            7    campaign  a group is applied to the memtable before its write; a failure leaves it there
 //   refused-batch-takes-seq         5    campaign  a batch refused inside its group keeps the sequence numbers it would have had
+//   close-drops-queued              5    campaign  close() empties the write queue without settling what was in it
+//   second-open-shares-lock         2    campaign  a lock this process already holds is shared: two writers on one log
+//   tolerate-tail-earlier-damage    6    campaign  tolerate-tail cuts at an invalid record in an earlier segment instead of refusing
+//   pit-deletes-later-segments      8    campaign  point-in-time deletes the segments after the invalid record
 
 import type { Mutant } from './zoo.ts';
 
 const PIPELINE = 'src/db/write-pipeline.ts';
 const MEMTABLE = 'src/memtable/memtable.ts';
+const DATABASE = 'src/db/database.ts';
+const RECOVERY = 'src/db/recovery.ts';
 
 export const BLIND_SPOT_MUTANTS: readonly Mutant[] = [
   {
@@ -82,6 +88,71 @@ export const BLIND_SPOT_MUTANTS: readonly Mutant[] = [
         continue;
       }
 `,
+      },
+    ],
+  },
+  {
+    name: 'close-drops-queued',
+    bug: 'close() empties the write queue before waiting for the group in flight: queued writes never settle',
+    shipped:
+      'shutdown paths that clear pending requests without completing or failing them (callers hang)',
+    rules: [5],
+    needs: 'campaign',
+    edits: [
+      {
+        file: PIPELINE,
+        find: '  async close(): Promise<void> {\n    if (this.leading)',
+        replace:
+          '  async close(): Promise<void> {\n    this.queue.length = this.queueHead; // nothing new starts\n    if (this.leading)',
+      },
+    ],
+  },
+  {
+    name: 'second-open-shares-lock',
+    bug: 'a writable open that finds the lock held takes it as its own (re-entrant): two writers append to one log',
+    shipped:
+      'lock files checked by owner pid, so a second open in the same process passes as the owner (two writers, interleaved logs)',
+    rules: [2],
+    needs: 'campaign',
+    edits: [
+      {
+        file: DATABASE,
+        find: `    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new WalError(`,
+        replace: `    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+      if (fs !== undefined) return { release: async () => {} }; // held by this process: shared
+      throw new WalError(`,
+      },
+    ],
+  },
+  {
+    name: 'tolerate-tail-earlier-damage',
+    bug: 'tolerate-tail accepts an invalid record in any segment: it cuts there and sets later segments aside instead of refusing',
+    shipped:
+      'a tolerant recovery mode that treats mid-log corruption like a torn tail and silently drops every later segment',
+    rules: [6],
+    needs: 'campaign',
+    edits: [
+      {
+        file: RECOVERY,
+        find: "  if (mode === 'tolerate-tail' && scan.status === 'torn-tail') return;\n",
+        replace: "  if (mode === 'tolerate-tail') return; // keep what replayed\n",
+      },
+    ],
+  },
+  {
+    name: 'pit-deletes-later-segments',
+    bug: 'point-in-time recovery deletes the segments after the invalid record instead of moving them to quarantine/',
+    shipped:
+      'point-in-time recovery that unlinks the log files past the recovery point (the data a user might still salvage is gone)',
+    rules: [8],
+    needs: 'campaign',
+    edits: [
+      {
+        file: RECOVERY,
+        find: '      await fs.rename(joinPath(dir, action.segment), joinPath(quarantine, action.to));\n',
+        replace:
+          '      await fs.unlink(joinPath(dir, action.segment)); // past the recovery point\n',
       },
     ],
   },

@@ -17,6 +17,10 @@ export function campaignTable(summary: CampaignSummary): string[] {
       n(s.outcomes[kind]),
     ]),
     [
+      'logs damaged before an open',
+      `${n(s.damaged)} (a record torn or a header field flipped, in any segment)`,
+    ],
+    [
       'faults planned / fired',
       `${n(s.faultsInjected)} / ${n(s.faultsFired)} (write, fsync, syncDir, open, rename, truncate)`,
     ],
