@@ -72,7 +72,7 @@ export interface UnsyncedFile {
 }
 
 export interface UnsyncedDirOp {
-  op: 'create' | 'mkdir' | 'rename' | 'unlink';
+  op: 'create' | 'mkdir' | 'rename' | 'link' | 'unlink';
   path: string;
   to?: string;
 }

@@ -17,7 +17,7 @@ export const OP_KINDS = [
   'mkdir',
   'syncDir',
   'stat',
-  'lock',
+  'link',
 ] as const;
 
 export type OpKind = (typeof OP_KINDS)[number];

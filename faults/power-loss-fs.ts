@@ -25,7 +25,9 @@
 
 import { link } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { type LockSite, lockDirectoryOn, lockSiteOf } from '../src/fs/lock-protocol.ts';
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
+import { nodeProcess } from '../src/fs/node-lock.ts';
 import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs/types.ts';
 import { fsError } from './fs-errors.ts';
 import { type PendingOp, pendingUnits, sizeAfter, withOps } from './pending-data.ts';
@@ -194,10 +196,35 @@ export class PowerLossFileSystem implements FileSystem {
     });
   }
 
-  /** The lock file is not data: it goes straight to the disk (a killed holder is detected by pid). */
-  lock(dir: string): Promise<Lock> {
-    return this.inner.lock(dir);
+  /** A second name for a file (POSIX link), volatile until its directory is synced. */
+  link(from: string, to: string): Promise<void> {
+    return this.serial(async () => {
+      const source = resolve(from);
+      const target = resolve(to);
+      const found = await this.lookUp(source);
+      if (found === null) throw fsError('ENOENT', 'link', from);
+      if (found.kind === 'dir') throw fsError('EPERM', 'link', from);
+      if ((await this.lookUp(parentOf(target)))?.kind !== 'dir')
+        throw fsError('ENOENT', 'link', to);
+      if ((await this.lookUp(target)) !== null) throw fsError('EEXIST', 'link', to);
+      this.change(target, { kind: 'file', node: found.node });
+    });
   }
+
+  /**
+   * The engine's lock protocol (src/fs/lock-protocol.ts) on this filesystem's own files, so
+   * LOCK and its temp files are volatile until synced like any other file, and a kill leaves
+   * of them what a power cut would. The page cache here is this process's: another process
+   * sees LOCK only once a directory sync put it on disk (one engine process at a time runs
+   * on a directory under this emulation).
+   */
+  lock(dir: string): Promise<Lock> {
+    return lockDirectoryOn(this.lockSite, nodeProcess, this.locks, resolve(dir), dir);
+  }
+
+  private readonly locks = new Set<string>();
+
+  private readonly lockSite: LockSite = lockSiteOf(this);
 
   // ---- used by PowerLossFile ---------------------------------------------------------------
 

@@ -19,6 +19,12 @@
 // what a restart would find. Everything is synchronous inside the async methods: an operation
 // costs no timer or macrotask, and the same calls give the same trace and images.
 
+import {
+  type LockProcess,
+  type LockSite,
+  lockDirectoryOn,
+  lockSiteOf,
+} from '../src/fs/lock-protocol.ts';
 import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs/types.ts';
 import { buildImage } from './crash-image.ts';
 import type { CrashOutcome, CrashState, UnsyncedFile } from './crash-outcome.ts';
@@ -69,11 +75,18 @@ export interface SimFsOptions {
 
 /** Deepest directory nesting a walk follows; deeper means a cycle of stale durable entries. */
 const WALK_DEPTH_MAX = 64;
+/** The simulated process's pid: the same in every boot, as pids are reused after a reboot. */
+const SIM_PID = 100;
 
 export class SimFs implements FileSystem {
   private readonly root: DirNode;
   private dirOps: DirOp[] = [];
+  /** Directories the simulated process holds locked (the in-process claims). */
   private readonly locks = new Set<string>();
+  /** Boots before this one: a crash image is the next boot of its source. */
+  private readonly generation: number;
+  private lockTemps = 0;
+  private readonly lockProcess: LockProcess;
   private readonly entries: TraceEntry[] = [];
   private readonly traceOn: boolean;
   private readonly crashAt: CrashPoint | null;
@@ -84,8 +97,14 @@ export class SimFs implements FileSystem {
   private frozen = false;
 
   /** An empty filesystem (the root directory only); `root` is for images and fromFiles. */
-  constructor(options: SimFsOptions = {}, root: DirNode = newDir()) {
+  constructor(options: SimFsOptions = {}, root: DirNode = newDir(), generation = 0) {
     this.root = root;
+    this.generation = generation;
+    this.lockProcess = {
+      self: { pid: SIM_PID, boot: `sim-boot-${generation}`, start: '1' },
+      alive: () => false,
+      tempName: () => `LOCK.${SIM_PID}.${this.lockTemps++}.tmp`,
+    };
     this.traceOn = options.trace ?? true;
     this.crashAt = options.crashAt ?? null;
     this.injector =
@@ -167,7 +186,7 @@ export class SimFs implements FileSystem {
    * not fit this state (a cut past the unsynced data, a path with no unsynced data, ...).
    */
   crashImage(outcome: CrashOutcome, options: SimFsOptions = {}): SimFs {
-    return new SimFs(options, buildImage(this.root, this.dirOps, outcome));
+    return new SimFs(options, buildImage(this.root, this.dirOps, outcome), this.generation + 1);
   }
 
   /** What a lose-unsynced crash would leave now: path -> bytes (views that never change; do not modify). */
@@ -359,21 +378,40 @@ export class SimFs implements FileSystem {
     });
   }
 
+  /** A second name for a file (POSIX link): EEXIST when `to` exists, EPERM for a directory. */
+  async link(from: string, to: string): Promise<void> {
+    const a = parsePath(from);
+    const b = parsePath(to);
+    this.run(
+      'link',
+      a.path,
+      () => {
+        const node = this.lookup(a);
+        if (node === undefined) throw fsError('ENOENT', 'link', a.path);
+        if (node.kind === 'dir') throw fsError('EPERM', 'link', a.path);
+        const dst = this.parentDir(b, 'link');
+        if (b.parts.length === 0 || dst.entries.has(b.name))
+          throw fsError('EEXIST', 'link', b.path);
+        dst.entries.set(b.name, node);
+        this.logDirOp('link', a.path, [{ dir: dst, name: b.name, node }], b.path);
+      },
+      undefined,
+      undefined,
+      b.path,
+    );
+  }
+
+  /**
+   * The engine's lock protocol (src/fs/lock-protocol.ts) on this filesystem's files: LOCK and
+   * its temp files are modelled like any other (volatile until synced, lost, kept or torn at
+   * a crash). One simulated process runs per boot, so every owner but this one is gone.
+   */
   async lock(dir: string): Promise<Lock> {
     const p = parsePath(dir);
-    return this.run('lock', p.path, () => {
-      this.existingDir(p, 'lock');
-      if (this.locks.has(p.path)) throw fsError('ELOCKED', 'lock', p.path);
-      this.locks.add(p.path);
-      let held = true;
-      return {
-        release: async () => {
-          if (held) this.locks.delete(p.path);
-          held = false;
-        },
-      };
-    });
+    return lockDirectoryOn(this.lockSite, this.lockProcess, this.locks, p.path, p.path);
   }
+
+  private readonly lockSite: LockSite = lockSiteOf(this);
 
   // ---- internals ----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Database, NodeFileSystem, WalError } from '../src/index.ts';
 import { SimFs } from '../faults/sim-fs.ts';
+import { ownerLine } from './support/lock-owner.ts';
 
 const b = (text: string): Buffer => Buffer.from(text);
 const temps: string[] = [];
@@ -24,17 +25,20 @@ describe('the writer lock on a real directory', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'LOCK'), '4000000\n'); // no such pid on Linux (pid_max is lower)
     const db = await Database.open(dir);
-    expect(await readFile(join(dir, 'LOCK'), 'utf8')).toBe(`${process.pid}\n`);
+    expect(await readFile(join(dir, 'LOCK'), 'utf8')).toMatch(ownerLine(process.pid));
     await db.close();
   });
 
-  it('refuses a LOCK whose content is not a pid, naming it', async () => {
-    const dir = await tempDir();
-    await writeFile(join(dir, 'LOCK'), 'garbage');
-    await expect(Database.open(dir)).rejects.toMatchObject({
-      code: 'LOCKED',
-      message: expect.stringContaining('unreadable LOCK'),
-    });
+  it('takes over a LOCK that is not a whole owner line (what a crash leaves), whatever its bytes', async () => {
+    // A live owner's LOCK always reads whole: only a crash leaves it empty, cut or torn.
+    const leftovers = ['', '1', `${process.ppid}`, `${process.ppid} `, '\0\0\0\0\0\0', 'garbage'];
+    for (const content of leftovers) {
+      const dir = await tempDir();
+      await writeFile(join(dir, 'LOCK'), content);
+      const db = await Database.open(dir);
+      expect(await readFile(join(dir, 'LOCK'), 'utf8')).toMatch(ownerLine(process.pid));
+      await db.close();
+    }
   });
 
   it('clears a LOCK.break left by a dead breaker and takes the stale lock', async () => {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import { joinPath, parentPath } from '../src/fs/types.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
+import { ownerLine } from './support/lock-owner.ts';
 
 afterAll(removeTempDirs);
 
@@ -60,7 +61,7 @@ describe('NodeFileSystem', () => {
     expect((await stat(join(dir, 'LOCK'))).isDirectory()).toBe(true); // left alone
     await rm(join(dir, 'LOCK'), { recursive: true });
     const lock = await fs.lock(dir); // the failed attempt released its in-process claim
-    expect((await readFile(join(dir, 'LOCK'), 'utf8')).trim()).toBe(String(process.pid));
+    expect(await readFile(join(dir, 'LOCK'), 'utf8')).toMatch(ownerLine(process.pid));
     await lock.release();
   });
 
@@ -75,7 +76,7 @@ describe('NodeFileSystem', () => {
     expect(await readFile(join(dir, 'LOCK.break'), 'utf8')).toBe(`${process.ppid}\n`);
     await rm(join(dir, 'LOCK.break'));
     const lock = await fs.lock(dir); // the breaker gone, the stale lock is taken over
-    expect((await readFile(join(dir, 'LOCK'), 'utf8')).trim()).toBe(String(process.pid));
+    expect(await readFile(join(dir, 'LOCK'), 'utf8')).toMatch(ownerLine(process.pid));
     await lock.release();
   });
 
