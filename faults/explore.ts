@@ -36,6 +36,7 @@ import {
   type OutcomeKind,
 } from './crash-outcome.ts';
 import { SimFs } from './sim-fs.ts';
+import { exploreRecoveries, type RecoveryKind } from './explore-recovery.ts';
 import { BoundedFs, STEP_OPS_MAX } from './campaign/bounded-fs.ts';
 import { settleWithin } from './campaign/settle.ts';
 import { livenessViolation } from '../model/check-liveness.ts';
@@ -48,7 +49,8 @@ import {
   walkRecords,
 } from './wal-injectors.ts';
 
-export type ExploreKind = Exclude<OutcomeKind, 'bit-rot'> | 'bit-flip' | 'field-flip';
+export type ExploreKind =
+  Exclude<OutcomeKind, 'bit-rot'> | 'bit-flip' | 'field-flip' | RecoveryKind;
 export const EXPLORE_KINDS: readonly ExploreKind[] = [
   'lose-unsynced',
   'keep-prefix',
@@ -56,6 +58,9 @@ export const EXPLORE_KINDS: readonly ExploreKind[] = [
   'reorder-metadata',
   'bit-flip',
   'field-flip',
+  'recovery-mode',
+  'recovery-crash',
+  'recovery-fault',
 ];
 
 /** Header and logical-record fields flipped with the CRC recomputed (a record valid to its checksum, wrong inside). */
@@ -177,6 +182,7 @@ export async function runExplore(options: ExploreOptions = {}): Promise<ExploreS
   }
   if (!explorer.stopped) await explorer.bitFlips();
   if (!explorer.stopped) await explorer.fieldFlips();
+  if (!explorer.stopped) await explorer.recoveries();
   options.onProgress?.(points.length + 1, points.length + 1);
   return {
     ...explorer.summary(),
@@ -313,6 +319,22 @@ class Explorer {
         }
       }
     }
+  }
+
+  /** Damaged logs opened in every mode, read-only and not, and recoveries that die (explore-recovery.ts). */
+  async recoveries(): Promise<void> {
+    const fs = new SimFs({ trace: false });
+    const issued = await this.run(fs, 'complete run');
+    fs.crashNow();
+    await exploreRecoveries({
+      engine: this.engine,
+      segmentBytesMax: WORKLOADS[this.workload].segmentBytesMax,
+      files: fs.durableView(),
+      history: () => historyOf(issued),
+      stopped: () => this.stopped,
+      count: (kind) => this.states[kind]++,
+      judge: (verdict, where, what) => this.judge(verdict, where, what),
+    });
   }
 
   /** The workload; records acknowledgements and checks each against the durable view. */
