@@ -3,6 +3,7 @@
 
 import { bytesEqual } from '../../model/bytes.ts';
 import { type BitRot, firstDamagedRecord, segmentFiles } from '../../model/oracle.ts';
+import { decodeLog } from '../../model/wal-decode.ts';
 import type { CrashOutcome } from '../crash-outcome.ts';
 import type { SimFs } from '../sim-fs.ts';
 import { DB_DIR } from './observe.ts';
@@ -14,6 +15,9 @@ export interface Damage {
   bytes: { segment: string; offset: number; original: number; flipped: number }[];
   /** The first damaged record's bytes as they were before the flips. */
   record: { segment: string; offset: number; bytes: Uint8Array };
+  /** Segments after the damaged one holding records, and their first record's seqStart, at
+   *  the time of the flips (a point-in-time recovery moves them to quarantine/). */
+  laterSegments: { segment: string; seqStart: number }[];
 }
 
 export function damagedBatch(
@@ -46,14 +50,32 @@ export function damagedBatch(
     context: { seqStart: record.seqStart, segment: record.segment, offset: record.offset },
     bytes,
     record: { segment: record.segment, offset: record.offset, bytes: recordBytes },
+    laterSegments: laterSegments(segments, record.segment),
   };
+}
+
+/** The first record of each segment after `segment`, in log order. */
+function laterSegments(
+  segments: ReadonlyMap<string, Uint8Array>,
+  segment: string,
+): Damage['laterSegments'] {
+  const out: Damage['laterSegments'] = [];
+  for (const record of decodeLog(segments).records) {
+    if (record.segment > segment && out.at(-1)?.segment !== record.segment)
+      out.push({ segment: record.segment, seqStart: record.seqStart });
+  }
+  return out;
 }
 
 /**
  * The damage as the log holds it now: unchanged while every flipped byte is still flipped;
  * gone once every damaged byte and the whole damaged record read as before (a second flip of
- * the same bit restored them); otherwise set aside (a recovery that died cut the bytes away,
- * or a torn truncation left other bytes there, which may even equal the original ones).
+ * the same bit restored them) and every later segment is still in the log; otherwise set
+ * aside (a recovery that died cut the bytes away, or a torn truncation left other bytes
+ * there, which may even equal the original ones). A restored record does not bring back the
+ * later segments a point-in-time recovery moved to quarantine/ before it died: then the
+ * damage is set aside from the first record of the first segment missing (the restored
+ * record and those before it are whole again, and may be served).
  */
 export function damageNow(
   damage: Damage,
@@ -67,5 +89,11 @@ export function damageNow(
     damage.bytes.every((d, i) => now[i] === d.original) &&
     held !== undefined &&
     bytesEqual(held, bytes);
-  return restored ? undefined : { ...damage, context: { ...damage.context, setAside: true } };
+  if (!restored) return { ...damage, context: { ...damage.context, setAside: true } };
+  const moved = damage.laterSegments.find((later) => !segments.has(later.segment));
+  if (moved === undefined) return undefined;
+  return {
+    ...damage,
+    context: { seqStart: moved.seqStart, segment: moved.segment, offset: 0, setAside: true },
+  };
 }
