@@ -18,6 +18,7 @@ import {
 import { runMutants, selectVariants } from '../faults/mutants/run-mutants.ts';
 import { mutantsJson, mutantsTable } from '../scripts/commands/mutants.ts';
 import { type Mutant, MUTANTS } from '../faults/mutants/zoo.ts';
+import { BLIND_SPOT_MUTANTS } from '../faults/mutants/zoo-blind-spots.ts';
 
 let sources: Map<string, string>;
 beforeAll(async () => {
@@ -143,6 +144,30 @@ describe('runMutants', () => {
     expect(JSON.stringify(json)).not.toContain('VIOLATION'); // reports stay out of the JSON rows
     expect(mutantsTable(rows)).toHaveLength(2 + rows.length);
   });
+});
+
+describe('the blind-spot variants (issue 11)', () => {
+  it('are each caught by the default campaign by an expected rule, with a token, shrunk to a few batches', async () => {
+    const names = BLIND_SPOT_MUTANTS.map((m) => m.name);
+    const rows = await runMutants({ only: names, seed: 1, budgetSeconds: 60 });
+    const summary = rows.map((r) => ({
+      variant: r.variant,
+      caught: r.caught,
+      harness: r.harness,
+      ruleExpected: r.rule !== null && r.expectedRules.includes(r.rule),
+      token: r.token !== null && r.report!.includes(`--mutant ${r.variant}`),
+    }));
+    expect(summary).toEqual(
+      names.map((variant) => ({
+        variant,
+        caught: true,
+        harness: 'campaign',
+        ruleExpected: true,
+        token: true,
+      })),
+    );
+    for (const row of rows) expect(row.shrunkBatches).toBeLessThanOrEqual(10);
+  }, 600_000);
 });
 
 async function filesUnder(dir: string): Promise<string[]> {
