@@ -2,18 +2,21 @@
 // entry is durable. Two choices make an image: which unsynced directory ops persist (the
 // namespace) and what each surviving file holds (its content).
 //
-//   outcome            namespace                          content of a file with unsynced data
-//   lose-unsynced      durable entries                    durable
-//   bit-rot            durable entries                    durable, bits flipped
-//   keep-prefix        durable + every dir op (volatile)  durable + first cuts[path] units
-//   tear-sectors       durable + every dir op (volatile)  sectors mixed old/new, lengths[path] long
-//   reorder-metadata   durable + dir ops in keep          new (what datasync would make durable)
+//   outcome            namespace                             content of a file with unsynced data
+//   lose-unsynced      durable entries                       durable
+//   bit-rot            durable entries                       durable, bits flipped
+//   keep-prefix        durable + dir ops in keep (all)       durable + first cuts[path] units
+//   tear-sectors       durable + dir ops in keep (all)       sectors mixed old/new, lengths[path]
+//                                                            long; or a prefix (cuts[path])
+//   reorder-metadata   durable + dir ops in keep             new (what datasync would make durable)
 //
+// A file's data choice is looked up by its volatile name, whatever name the kept ops leave it
+// under. A `keep` that holds an op without one it depends on is refused (crash-outcome.ts).
 // Images share durable bytes with the source (never written in place, see sim-nodes.ts).
 
 import { pendingUnits, tearContent, touchedSectors, withOps } from './pending-data.ts';
-import { childPath, durableContent, newDir, newFile } from './sim-nodes.ts';
-import type { CrashOutcome } from './crash-outcome.ts';
+import { childPath, durableContent, newDir, newFile, walkFiles } from './sim-nodes.ts';
+import { type CrashOutcome, dirOpDependencies, isDependenceClosed } from './crash-outcome.ts';
 import type { DirNode, DirOp, FileNode, SimNode } from './sim-nodes.ts';
 
 /** Deepest directory nesting an image walks; deeper means a cycle or a bug. */
@@ -27,10 +30,16 @@ export function buildImage(
   outcome: CrashOutcome,
 ): DirNode {
   const named = new Set<string>();
-  const content = contentFor(outcome, named);
-  const keep = keptOps(outcome, dirOps.length);
+  const names = volatileNames(root);
+  const content = contentFor(outcome, named, names);
+  const keep = keptOps(outcome, dirOps);
   const image = copyTree(root, namespaceOverlay(dirOps, keep), content);
-  const unused = outcomePaths(outcome).filter((p) => !named.has(p));
+  const pendingNames = new Set(
+    [...names].filter(([file]) => file.pending.length > 0).map(([, p]) => p),
+  );
+  const unused = outcomePaths(outcome).filter(
+    (p) => !named.has(p) && !(outcome.kind !== 'bit-rot' && pendingNames.has(p)),
+  );
   check(
     unused.length === 0,
     () => `crash outcome names paths with no unsynced (or durable) file: ${unused.join(', ')}`,
@@ -38,21 +47,37 @@ export function buildImage(
   return image;
 }
 
-function keptOps(outcome: CrashOutcome, count: number): (index: number) => boolean {
+/** Each file's first volatile name (sorted walk): how outcomes name its data choice. */
+function volatileNames(root: DirNode): Map<FileNode, string> {
+  const names = new Map<FileNode, string>();
+  walkFiles(root, false, (file, path) => {
+    if (!names.has(file)) names.set(file, path);
+  });
+  return names;
+}
+
+function keptOps(outcome: CrashOutcome, dirOps: readonly DirOp[]): (index: number) => boolean {
+  const count = dirOps.length;
   switch (outcome.kind) {
     case 'lose-unsynced':
     case 'bit-rot':
       return () => false;
     case 'keep-prefix':
     case 'tear-sectors':
-      return () => true;
     case 'reorder-metadata': {
+      if (outcome.keep === undefined) return () => true;
       for (const i of outcome.keep) {
         check(
           isIn(i, 0, count - 1),
-          () => `reorder-metadata keeps op ${i}, but only ${count} are unsynced`,
+          () => `${outcome.kind} keeps op ${i}, but only ${count} are unsynced`,
         );
       }
+      const deps = dirOpDependencies(dirOps);
+      check(
+        isDependenceClosed(deps, outcome.keep),
+        () =>
+          `${outcome.kind} keeps [${outcome.keep!.join(',')}] without an op one of them depends on`,
+      );
       const kept = new Set(outcome.keep);
       return (i) => kept.has(i);
     }
@@ -103,7 +128,11 @@ function copyTree(
   return copyDir(root, '/', 0);
 }
 
-function contentFor(outcome: CrashOutcome, named: Set<string>): ContentOf {
+function contentFor(
+  outcome: CrashOutcome,
+  named: Set<string>,
+  names: ReadonlyMap<FileNode, string>,
+): ContentOf {
   switch (outcome.kind) {
     case 'lose-unsynced':
       return durableContent;
@@ -123,22 +152,19 @@ function contentFor(outcome: CrashOutcome, named: Set<string>): ContentOf {
         return out;
       };
     case 'keep-prefix':
-      return (file, path) => {
+      return (file) => {
         if (file.pending.length === 0) return durableContent(file);
-        named.add(path);
-        const cut = outcome.cuts[path] ?? 0;
-        const units = pendingUnits(file.pending);
-        check(
-          isIn(cut, 0, units),
-          () => `keep-prefix cut ${cut} outside [0, ${units}] for ${path}`,
-        );
-        return withOps(durableContent(file), file.pending, cut);
+        return prefixOf(file, names.get(file), outcome.cuts, named);
       };
     case 'tear-sectors':
-      return (file, path) => {
+      return (file) => {
         if (file.pending.length === 0) return durableContent(file);
-        named.add(path);
+        const path = names.get(file);
+        if (path !== undefined && outcome.cuts?.[path] !== undefined)
+          return prefixOf(file, path, outcome.cuts, named);
+        if (path !== undefined) named.add(path);
         const old = durableContent(file);
+        if (path === undefined) return old; // no volatile name (an unlink that was not kept): lost
         const next = withOps(old, file.pending);
         const length = outcome.lengths[path] ?? old.length;
         const lo = Math.min(old.length, next.length);
@@ -164,12 +190,33 @@ function contentFor(outcome: CrashOutcome, named: Set<string>): ContentOf {
   }
 }
 
+/** The first cuts[path] units of a file's unsynced data (none when it has no volatile name). */
+function prefixOf(
+  file: FileNode,
+  path: string | undefined,
+  cuts: Record<string, number>,
+  named: Set<string>,
+): Uint8Array {
+  if (path === undefined) return durableContent(file);
+  named.add(path);
+  const cut = cuts[path] ?? 0;
+  const units = pendingUnits(file.pending);
+  check(isIn(cut, 0, units), () => `keep-prefix cut ${cut} outside [0, ${units}] for ${path}`);
+  return withOps(durableContent(file), file.pending, cut);
+}
+
 function outcomePaths(outcome: CrashOutcome): string[] {
   switch (outcome.kind) {
     case 'keep-prefix':
       return Object.keys(outcome.cuts);
     case 'tear-sectors':
-      return [...new Set([...Object.keys(outcome.sectors), ...Object.keys(outcome.lengths)])];
+      return [
+        ...new Set([
+          ...Object.keys(outcome.sectors),
+          ...Object.keys(outcome.lengths),
+          ...Object.keys(outcome.cuts ?? {}),
+        ]),
+      ];
     case 'bit-rot':
       return [...new Set(outcome.flips.map((f) => f.path))];
     default:

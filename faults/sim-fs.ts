@@ -44,6 +44,7 @@ import {
   volTruncate,
   volWrite,
   volatileContent,
+  walkFiles,
 } from './sim-nodes.ts';
 import type {
   DirNode,
@@ -73,8 +74,6 @@ export interface SimFsOptions {
   trace?: boolean;
 }
 
-/** Deepest directory nesting a walk follows; deeper means a cycle of stale durable entries. */
-const WALK_DEPTH_MAX = 64;
 /** The simulated process's pid: the same in every boot, as pids are reused after a reboot. */
 const SIM_PID = 100;
 
@@ -206,8 +205,10 @@ export class SimFs implements FileSystem {
   /** The unsynced state, as crash-outcome.ts needs it to choose or enumerate outcomes. */
   crashState(): CrashState {
     const files: UnsyncedFile[] = [];
+    const seen = new Set<FileNode>(); // a file with two names (a link) is one file, by its first name
     walkFiles(this.root, false, (file, path) => {
-      if (file.pending.length === 0) return;
+      if (file.pending.length === 0 || seen.has(file)) return;
+      seen.add(file);
       files.push({
         path,
         durableSize: file.durSize,
@@ -494,29 +495,4 @@ export class SimFs implements FileSystem {
   private logDirOp(op: DirOpKind, path: string, changes: EntryChange[], to?: string): void {
     this.dirOps.push(to === undefined ? { op, path, changes } : { op, path, to, changes });
   }
-}
-
-/** Visits every file reachable through volatile (or durable) entries, names sorted. */
-function walkFiles(
-  root: DirNode,
-  durable: boolean,
-  visit: (file: FileNode, path: string) => void,
-): void {
-  const onPath = new Set<DirNode>();
-  const walk = (dir: DirNode, path: string, depth: number): void => {
-    if (depth > WALK_DEPTH_MAX)
-      throw new Error(
-        `walcheck invariant violated: directory walk deeper than ${WALK_DEPTH_MAX} at ${path}`,
-      );
-    onPath.add(dir);
-    const entries = durable ? dir.durable : dir.entries;
-    const names = entries.size > 1 ? [...entries.keys()].sort() : [...entries.keys()];
-    for (const name of names) {
-      const node = entries.get(name)!;
-      if (node.kind === 'file') visit(node, childPath(path, name));
-      else if (!onPath.has(node)) walk(node, childPath(path, name), depth + 1);
-    }
-    onPath.delete(dir);
-  };
-  walk(root, '/', 0);
 }

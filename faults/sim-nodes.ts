@@ -175,3 +175,31 @@ export function parsePath(raw: string): ParsedPath {
 export function childPath(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }
+
+/** Deepest directory nesting a walk follows; deeper means a cycle of stale durable entries. */
+const WALK_DEPTH_MAX = 64;
+
+/** Visits every file reachable through volatile (or durable) entries, names sorted. */
+export function walkFiles(
+  root: DirNode,
+  durable: boolean,
+  visit: (file: FileNode, path: string) => void,
+): void {
+  const onPath = new Set<DirNode>();
+  const walk = (dir: DirNode, path: string, depth: number): void => {
+    if (depth > WALK_DEPTH_MAX)
+      throw new Error(
+        `walcheck invariant violated: directory walk deeper than ${WALK_DEPTH_MAX} at ${path}`,
+      );
+    onPath.add(dir);
+    const entries = durable ? dir.durable : dir.entries;
+    const names = entries.size > 1 ? [...entries.keys()].sort() : [...entries.keys()];
+    for (const name of names) {
+      const node = entries.get(name)!;
+      if (node.kind === 'file') visit(node, childPath(path, name));
+      else if (!onPath.has(node)) walk(node, childPath(path, name), depth + 1);
+    }
+    onPath.delete(dir);
+  };
+  walk(root, '/', 0);
+}

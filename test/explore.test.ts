@@ -12,6 +12,8 @@ describe('explore', () => {
     expect(summary.crashPoints).toBe(2 * summary.operations);
     for (const kind of EXPLORE_KINDS) expect(summary.states[kind]).toBeGreaterThan(0);
     expect(summary.states['keep-prefix']).toBeGreaterThan(summary.crashPoints);
+    // Every crash state of the product (file data x closed directory subsets) was walked.
+    expect(Object.values(summary.bounded).every((n) => n === 0)).toBe(true);
   });
 
   it('catches an engine that acknowledges before durability', async () => {

@@ -322,17 +322,49 @@ describe('crash outcomes', () => {
     );
   });
 
-  it('keep-prefix enumerates the product of every file cut, and keeps every directory op', async () => {
+  it('keep-prefix enumerates the product of every file cut and every dependence-closed subset of directory ops', async () => {
     const fs = await withDb();
     await fs.writeFile('/db/a', bytes(1, 2)); // 3 variants (cut 0..2), an unsynced name
-    await fs.writeFile('/db/b', bytes(3, 4, 5)); // 4 variants
-    expect(countOutcomes(fs, 'keep-prefix')).toBe(12);
-    expect(enumerateOutcomes(fs, 'keep-prefix')).toHaveLength(12);
+    await fs.writeFile('/db/b', bytes(3, 4, 5)); // 4 variants, another unsynced name
+    expect(countOutcomes(fs, 'keep-prefix')).toBe(12 * 4); // cuts x subsets of two creates
+    const all = enumerateOutcomes(fs, 'keep-prefix');
+    expect(all).toHaveLength(48);
+    expect(new Set(all.map((o) => JSON.stringify(o))).size).toBe(48);
+    expect(all[0]).toEqual({ kind: 'keep-prefix', cuts: { '/db/a': 0, '/db/b': 0 } }); // every op kept
     expect(enumerateOutcomes(fs, 'keep-prefix', 5)).toHaveLength(5);
     expect(imageOf(fs, { kind: 'keep-prefix', cuts: { '/db/a': 1, '/db/b': 0 } })).toEqual({
       '/db/a': [1],
       '/db/b': [],
     });
+    const lostName = { kind: 'keep-prefix' as const, cuts: { '/db/a': 2, '/db/b': 3 }, keep: [1] };
+    expect(imageOf(fs, lostName)).toEqual({ '/db/b': [3, 4, 5] }); // a's data kept, its name lost
+    expect(describeOutcome(lostName)).toBe(
+      'keep-prefix: /db/a keeps 2 units; /db/b keeps 3 units; unsynced directory ops kept [1]',
+    );
+  });
+
+  it('a torn file whose new name was lost: tear-sectors with a subset of directory ops, the data found by the file, not its name', async () => {
+    const fs = await withDb();
+    await durableFile(fs, '/db/a.tmp', filled(1024, 0xaa));
+    const h = await fs.open('/db/a.tmp', 'write');
+    await h.write(filled(1024, 0xbb), 0);
+    await fs.rename('/db/a.tmp', '/db/a'); // op 0, unsynced; the data under its new name
+    const torn = {
+      kind: 'tear-sectors' as const,
+      sectors: { '/db/a': [1] },
+      lengths: { '/db/a': 1024 },
+    };
+    const renamed = imageOf(fs, torn);
+    const lost = imageOf(fs, { ...torn, keep: [] });
+    expect(Object.keys(renamed)).toEqual(['/db/a']);
+    expect(Object.keys(lost)).toEqual(['/db/a.tmp']);
+    for (const content of [renamed['/db/a']!, lost['/db/a.tmp']!]) {
+      expect(content.slice(0, 512).every((b) => b === 0xaa)).toBe(true); // sector 0 old
+      expect(content.slice(512).every((b) => b === 0xbb)).toBe(true); // sector 1 new
+    }
+    const all = enumerateOutcomes(fs, 'tear-sectors');
+    expect(all.some((o) => o.kind === 'tear-sectors' && o.keep?.length === 0)).toBe(true);
+    expect(countOutcomes(fs, 'tear-sectors')).toBe(all.length);
   });
 
   it('tear-sectors mixes old and new 512-byte sectors and any length in between, zeros past the data', async () => {
@@ -431,19 +463,26 @@ describe('crash outcomes', () => {
     expect([...lengths].sort((x, y) => x - y)).toEqual([0, 300, 512, 1024, 1200]);
   });
 
-  it('reorder-metadata keeps any subset of unsynced directory ops, in issue order, with new data', async () => {
+  it('reorder-metadata keeps any dependence-closed subset of unsynced directory ops, in issue order, with new data', async () => {
     const fs = await withDb();
     await fs.writeFile('/db/a', bytes(1)); // op 0: create a
     await fs.writeFile('/db/b', bytes(2)); // op 1: create b
-    await fs.rename('/db/a', '/db/c'); // op 2: rename a -> c
+    await fs.rename('/db/a', '/db/c'); // op 2: rename a -> c (needs op 0)
     expect(fs.crashState().dirOps).toEqual([
       { op: 'create', path: '/db/a' },
       { op: 'create', path: '/db/b' },
       { op: 'rename', path: '/db/a', to: '/db/c' },
     ]);
     const all = enumerateOutcomes(fs, 'reorder-metadata');
-    expect(all).toHaveLength(8);
-    expect(countOutcomes(fs, 'reorder-metadata')).toBe(8);
+    expect(all.map((o) => (o.kind === 'reorder-metadata' ? o.keep : null))).toEqual([
+      [0, 1, 2],
+      [0, 1],
+      [0, 2],
+      [0],
+      [1],
+      [],
+    ]);
+    expect(countOutcomes(fs, 'reorder-metadata')).toBe(6);
     expect(imageOf(fs, { kind: 'reorder-metadata', keep: [] })).toEqual({});
     expect(imageOf(fs, { kind: 'reorder-metadata', keep: [1] })).toEqual({ '/db/b': [2] });
     expect(imageOf(fs, { kind: 'reorder-metadata', keep: [0] })).toEqual({ '/db/a': [1] });
@@ -451,7 +490,14 @@ describe('crash outcomes', () => {
     expect(imageOf(fs, { kind: 'reorder-metadata', keep: [0, 1, 2] })).toEqual(
       view(fs.volatileView()),
     );
+    // A rename of a file whose create was lost is no crash state.
+    expect(() => fs.crashImage({ kind: 'reorder-metadata', keep: [2] })).toThrow(RangeError);
     expect(enumerateOutcomes(fs, 'reorder-metadata', 3)).toHaveLength(3);
+    const rng = new Rng(SEED);
+    for (let i = 0; i < 50; i++) {
+      const o = randomOutcome(fs, 'reorder-metadata', rng);
+      expect(() => fs.crashImage(o)).not.toThrow();
+    }
   });
 
   it("syncDir removes only that directory's part of a cross-directory rename from the unsynced ops", async () => {
