@@ -15,7 +15,8 @@
 // Images share durable bytes with the source (never written in place, see sim-nodes.ts).
 
 import { pendingUnits, tearContent, touchedSectors, withOps } from './pending-data.ts';
-import { childPath, durableContent, newDir, newFile, walkFiles } from './sim-nodes.ts';
+import { joinPath } from '../src/fs/types.ts';
+import { durableContent, newDir, newFile, walkFiles } from './sim-nodes.ts';
 import { type CrashOutcome, dirOpDependencies, isDependenceClosed } from './crash-outcome.ts';
 import type { DirNode, DirOp, FileNode, SimNode } from './sim-nodes.ts';
 
@@ -117,7 +118,7 @@ function copyTree(
     const dst = newDir();
     for (const [name, node] of overlay.get(src) ?? src.durable) {
       if (node.kind === 'dir' && onPath.has(node)) continue; // a directory moved into itself by a reordering
-      const at = childPath(path, name);
+      const at = joinPath(path, name);
       const child = node.kind === 'dir' ? copyDir(node, at, depth + 1) : newFile(content(node, at));
       dst.entries.set(name, child);
       dst.durable.set(name, child);

@@ -37,6 +37,7 @@
 // (mixing a prefix cut in one file with a tear in another is left to randomOutcome), while
 // randomOutcome may pick any length.
 
+import { parentPath } from '../src/fs/types.ts';
 import type { Rng } from './rng.ts';
 
 export type OutcomeKind =
@@ -191,7 +192,7 @@ export function dirOpDependencies(ops: readonly UnsyncedDirOp[]): number[][] {
       if (j !== undefined) needs.add(j);
     }
     for (const path of [op.path, ...(op.to === undefined ? [] : [op.to])]) {
-      for (let dir = parentOf(path); dir !== '/'; dir = parentOf(dir)) {
+      for (let dir = parentPath(path); dir !== '/' && dir !== '.'; dir = parentPath(dir)) {
         const j = creator.get(dir);
         if (j !== undefined) needs.add(j);
       }
@@ -240,11 +241,6 @@ const CLOSED_COUNT_MAX = 1 << 16;
 function countClosedSubsets(deps: readonly number[][]): number {
   const found = closedSubsets(deps, CLOSED_COUNT_MAX + 1).length;
   return found <= CLOSED_COUNT_MAX ? found : 2 ** deps.length;
-}
-
-function parentOf(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash <= 0 ? '/' : path.slice(0, slash);
 }
 
 // ---- enumeration ----------------------------------------------------------------------------

@@ -29,6 +29,8 @@ import { type LockSite, lockDirectoryOn, lockSiteOf } from '../src/fs/lock-proto
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import { nodeProcess } from '../src/fs/node-lock.ts';
 import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs/types.ts';
+import { joinPath, parentPath } from '../src/fs/types.ts';
+import { writeFully } from '../src/fs/write-fully.ts';
 import { fsError } from './fs-errors.ts';
 import { type PendingOp, pendingUnits, sizeAfter, withOps } from './pending-data.ts';
 import { Rng } from './rng.ts';
@@ -60,8 +62,6 @@ type Change =
 type Found = { readonly kind: 'file'; readonly node: FileNode } | { readonly kind: 'dir' } | null;
 
 const EMPTY = new Uint8Array(0);
-/** Short writes tolerated while writing pending data through. */
-const WRITE_ATTEMPTS_MAX = 64;
 /** Ancestors mkdir walks at most (a path deeper than this is a bug, not a database). */
 const PATH_DEPTH_MAX = 256;
 
@@ -114,14 +114,52 @@ export class PowerLossFileSystem implements FileSystem {
     return this.serial(async () => {
       const source = resolve(from);
       const target = resolve(to);
+      if ((await this.lookUp(source))?.kind === 'dir') return this.renameDir(source, target, to);
       const node = await this.fileNode(source, 'rename');
-      if ((await this.lookUp(parentOf(target)))?.kind !== 'dir')
+      if ((await this.lookUp(parentPath(target)))?.kind !== 'dir')
         throw fsError('ENOENT', 'rename', to);
       if ((await this.lookUp(target))?.kind === 'dir') throw fsError('EISDIR', 'rename', to);
       if (source === target) return;
       this.change(source, { kind: 'gone' });
       this.change(target, { kind: 'file', node });
     });
+  }
+
+  /**
+   * A directory rename reaches the disk at once (more durable than POSIX, which needs both
+   * parents synced; the engine never renames directories), and the volatile state under the
+   * old name (pending entries, open files' disk paths) moves with it.
+   */
+  private async renameDir(source: string, target: string, to: string): Promise<void> {
+    const existing = await this.lookUp(target);
+    if ((await this.lookUp(parentPath(target)))?.kind !== 'dir')
+      throw fsError('ENOENT', 'rename', to);
+    if (existing?.kind === 'file') throw fsError('ENOTDIR', 'rename', to);
+    if (target.startsWith(`${source}/`)) throw fsError('EINVAL', 'rename', to);
+    if (source === target) return;
+    if (existing?.kind === 'dir' && (await this.names(target)).length > 0)
+      throw fsError('ENOTEMPTY', 'rename', to);
+    if ((await this.inner.stat(source))?.isDirectory === true) {
+      await this.inner.mkdir(parentPath(target)); // a parent not yet on disk is made there
+      await this.inner.rename(source, target);
+    }
+    const moved = (path: string): string | null =>
+      path === source || path.startsWith(`${source}/`) ? target + path.slice(source.length) : null;
+    for (const [dir, entries] of [...this.changes]) {
+      const to = moved(dir);
+      if (to === null) continue;
+      this.changes.delete(dir);
+      this.changes.set(to, entries);
+    }
+    for (const [path, node] of [...this.diskNodes]) {
+      const to = moved(path);
+      if (to === null) continue;
+      this.diskNodes.delete(path);
+      this.diskNodes.set(to, node);
+      if (node.diskPath === path) node.diskPath = to;
+    }
+    this.change(source, { kind: 'gone' });
+    this.change(target, { kind: 'dir' });
   }
 
   unlink(path: string): Promise<void> {
@@ -133,20 +171,22 @@ export class PowerLossFileSystem implements FileSystem {
   }
 
   list(path: string): Promise<string[]> {
-    return this.serial(async () => {
-      const key = resolve(path);
-      const found = await this.lookUp(key);
-      if (found === null) throw fsError('ENOENT', 'scandir', path);
-      if (found.kind !== 'dir') throw fsError('ENOTDIR', 'scandir', path);
-      const names = new Set(
-        (await this.inner.stat(key))?.isDirectory === true ? await this.inner.list(key) : [],
-      );
-      for (const [name, change] of this.changes.get(key) ?? []) {
-        if (change.kind === 'gone') names.delete(name);
-        else names.add(name);
-      }
-      return [...names].sort();
-    });
+    return this.serial(() => this.names(resolve(path), path));
+  }
+
+  /** The volatile entries of a directory: its disk entries with the pending changes on top. */
+  private async names(key: string, path = key): Promise<string[]> {
+    const found = await this.lookUp(key);
+    if (found === null) throw fsError('ENOENT', 'scandir', path);
+    if (found.kind !== 'dir') throw fsError('ENOTDIR', 'scandir', path);
+    const names = new Set(
+      (await this.inner.stat(key))?.isDirectory === true ? await this.inner.list(key) : [],
+    );
+    for (const [name, change] of this.changes.get(key) ?? []) {
+      if (change.kind === 'gone') names.delete(name);
+      else names.add(name);
+    }
+    return [...names].sort();
   }
 
   mkdir(path: string): Promise<void> {
@@ -159,7 +199,7 @@ export class PowerLossFileSystem implements FileSystem {
           throw fsError(at === resolve(path) ? 'EEXIST' : 'ENOTDIR', 'mkdir', path);
         if (found?.kind === 'dir') break;
         missing.push(at);
-        at = parentOf(at);
+        at = parentPath(at);
       }
       for (const dir of missing.reverse()) this.change(dir, { kind: 'dir' });
     });
@@ -178,7 +218,7 @@ export class PowerLossFileSystem implements FileSystem {
       const changes = this.changes.get(dir);
       this.changes.delete(dir);
       for (const [name, change] of changes ?? []) {
-        const at = joinKey(dir, name);
+        const at = joinPath(dir, name);
         if (change.kind === 'gone') await this.removeFromDisk(at);
         else if (change.kind === 'dir') await this.inner.mkdir(at);
         else await this.placeOnDisk(change.node, at);
@@ -204,7 +244,7 @@ export class PowerLossFileSystem implements FileSystem {
       const found = await this.lookUp(source);
       if (found === null) throw fsError('ENOENT', 'link', from);
       if (found.kind === 'dir') throw fsError('EPERM', 'link', from);
-      if ((await this.lookUp(parentOf(target)))?.kind !== 'dir')
+      if ((await this.lookUp(parentPath(target)))?.kind !== 'dir')
         throw fsError('ENOENT', 'link', to);
       if ((await this.lookUp(target)) !== null) throw fsError('EEXIST', 'link', to);
       this.change(target, { kind: 'file', node: found.node });
@@ -274,7 +314,7 @@ export class PowerLossFileSystem implements FileSystem {
   // ---- namespace ---------------------------------------------------------------------------
 
   private async lookUp(path: string): Promise<Found> {
-    const change = this.changes.get(parentOf(path))?.get(basenameOf(path));
+    const change = this.changes.get(parentPath(path))?.get(basenameOf(path));
     if (change !== undefined) return change.kind === 'gone' ? null : change;
     const stat = await this.inner.stat(path);
     if (stat === null) return null;
@@ -295,14 +335,15 @@ export class PowerLossFileSystem implements FileSystem {
   }
 
   private async createFile(path: string, syscall: string): Promise<FileNode> {
-    if ((await this.lookUp(parentOf(path)))?.kind !== 'dir') throw fsError('ENOENT', syscall, path);
+    if ((await this.lookUp(parentPath(path)))?.kind !== 'dir')
+      throw fsError('ENOENT', syscall, path);
     const node: FileNode = { diskPath: null, memory: EMPTY, pending: [] };
     this.change(path, { kind: 'file', node });
     return node;
   }
 
   private change(path: string, change: Change): void {
-    const dir = parentOf(path);
+    const dir = parentPath(path);
     let entries = this.changes.get(dir);
     if (entries === undefined) {
       entries = new Map();
@@ -335,7 +376,7 @@ export class PowerLossFileSystem implements FileSystem {
     } else {
       const handle = await this.inner.open(path, 'create');
       try {
-        await writeAll(handle, node.memory, 0);
+        await writeFully(handle, node.memory, 0);
         await handle.datasync();
       } finally {
         await handle.close();
@@ -356,7 +397,7 @@ export class PowerLossFileSystem implements FileSystem {
     try {
       for (const op of ops) {
         if (op.kind === 'truncate') await handle.truncate(op.size);
-        else await writeAll(handle, op.data, op.offset);
+        else await writeFully(handle, op.data, op.offset);
       }
       await handle.datasync();
     } finally {
@@ -408,7 +449,8 @@ class PowerLossFile implements FileHandle {
 
   truncate(size: number): Promise<void> {
     return this.fs.serial(async () => {
-      this.checkWritable('ftruncate');
+      this.checkOpen('ftruncate');
+      if (this.readOnly) throw fsError('EINVAL', 'ftruncate', this.node.diskPath ?? '(unnamed)'); // as Linux
       this.fs.addPending(this.node, { kind: 'truncate', size });
     });
   }
@@ -457,24 +499,6 @@ export function splitUnits(ops: readonly PendingOp[], units: number): [PendingOp
   return [first, rest];
 }
 
-async function writeAll(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  for (let attempt = 0; done < data.length; attempt++) {
-    if (attempt >= WRITE_ATTEMPTS_MAX)
-      throw fsError('EIO', 'write', `(${data.length} bytes at ${position})`);
-    done += await handle.write(done === 0 ? data : data.subarray(done), position + done);
-  }
-}
-
-function parentOf(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash <= 0 ? '/' : path.slice(0, slash);
-}
-
 function basenameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
-}
-
-function joinKey(dir: string, name: string): string {
-  return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }

@@ -26,6 +26,7 @@ import {
   lockSiteOf,
 } from '../src/fs/lock-protocol.ts';
 import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs/types.ts';
+import { joinPath } from '../src/fs/types.ts';
 import { buildImage } from './crash-image.ts';
 import type { CrashOutcome, CrashState, UnsyncedFile } from './crash-outcome.ts';
 import { FaultInjector } from './fault-plan.ts';
@@ -36,7 +37,6 @@ import { pendingUnits, sizeAfter, touchedSectors, writeEnds } from './pending-da
 import { Rng } from './rng.ts';
 import { type Run, SimHandle } from './sim-handle.ts';
 import {
-  childPath,
   durableContent,
   newDir,
   newFile,
@@ -335,7 +335,7 @@ export class SimFs implements FileSystem {
       let dir = this.root;
       let at = '/';
       p.parts.forEach((part, i) => {
-        at = childPath(at, part);
+        at = joinPath(at, part);
         const next = dir.entries.get(part);
         if (next?.kind === 'file')
           throw fsError(i === p.parts.length - 1 ? 'EEXIST' : 'ENOTDIR', 'mkdir', p.path);

@@ -108,7 +108,8 @@ export class SimHandle implements FileHandle {
       'truncate',
       this.path,
       () => {
-        this.usable('ftruncate', true);
+        this.usable('ftruncate', false);
+        if (!this.writable) throw fsError('EINVAL', 'ftruncate', this.path); // as Linux: not open for writing
         if (!isIndex(size)) throw fsError('EINVAL', 'ftruncate', this.path);
         volTruncate(this.file, size);
         this.file.pending.push({ kind: 'truncate', size });
@@ -126,8 +127,7 @@ export class SimHandle implements FileHandle {
 
   async close(): Promise<void> {
     this.run('close', this.path, () => {
-      this.usable('close', false);
-      this.closed = true;
+      this.closed = true; // a second close does nothing, as node:fs's FileHandle.close()
     });
   }
 

@@ -13,6 +13,7 @@
 // A vol buffer with volOwned false is shared (with dur, or with another filesystem's image) and
 // is copied before its first change.
 
+import { joinPath } from '../src/fs/types.ts';
 import { applyOps, lowestOffset, sizeAfter } from './pending-data.ts';
 import type { PendingOp } from './pending-data.ts';
 
@@ -172,10 +173,6 @@ export function parsePath(raw: string): ParsedPath {
   return parsed;
 }
 
-export function childPath(dir: string, name: string): string {
-  return dir === '/' ? `/${name}` : `${dir}/${name}`;
-}
-
 /** Deepest directory nesting a walk follows; deeper means a cycle of stale durable entries. */
 const WALK_DEPTH_MAX = 64;
 
@@ -196,8 +193,8 @@ export function walkFiles(
     const names = entries.size > 1 ? [...entries.keys()].sort() : [...entries.keys()];
     for (const name of names) {
       const node = entries.get(name)!;
-      if (node.kind === 'file') visit(node, childPath(path, name));
-      else if (!onPath.has(node)) walk(node, childPath(path, name), depth + 1);
+      if (node.kind === 'file') visit(node, joinPath(path, name));
+      else if (!onPath.has(node)) walk(node, joinPath(path, name), depth + 1);
     }
     onPath.delete(dir);
   };

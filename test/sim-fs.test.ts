@@ -79,10 +79,10 @@ describe('volatile view behaves like POSIX', () => {
     expect([...(await fs.readFile('/db/a'))]).toEqual([1, 2, 0, 0]);
     const ro = await fs.open('/db/a', 'read');
     expect(await code(ro.write(bytes(1), 0))).toBe('EBADF');
-    expect(await code(ro.truncate(0))).toBe('EBADF');
+    expect(await code(ro.truncate(0))).toBe('EINVAL'); // Linux's ftruncate on a read-only fd
     await h.close();
     expect(await code(h.write(bytes(1), 0))).toBe('EBADF');
-    expect(await code(h.close())).toBe('EBADF');
+    expect(await code(h.close())).toBe('OK'); // a second close does nothing, as in node:fs
     expect(await fs.stat('/db/a')).toEqual({ size: 4, isDirectory: false });
     expect(await fs.stat('/db')).toEqual({ size: 0, isDirectory: true });
   });
