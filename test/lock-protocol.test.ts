@@ -147,6 +147,77 @@ describe('the lock protocol under every interleaving', () => {
   });
 });
 
+describe('the lock protocol, one interleaving scripted', () => {
+  it('two breakers that both find a dead LOCK.break never both hold the lock (clearing it, as before, let them)', async () => {
+    // Each operation waits until the script lets its process go; the script below is the
+    // interleaving that, when breakers cleared a dead LOCK.break, gave both the lock: 1 clears
+    // it and takes LOCK.break, 2 (which had read the dead one) clears 1's, both break the
+    // stale LOCK, 1 takes LOCK, 2 unlinks it and takes it too.
+    const files = new Map<string, Uint8Array>([
+      ['/d/LOCK', enc('')],
+      ['/d/LOCK.break', line(98)],
+    ]);
+    const waiting = new Map<number, () => void>();
+    const siteOf = (pid: number) => {
+      const op =
+        <A extends unknown[], R>(body: (...args: A) => R) =>
+        (...args: A): Promise<R> =>
+          new Promise<void>((go) => waiting.set(pid, go)).then(() => body(...args));
+      return lockSiteOf({
+        writeFile: op((path: string, data: Uint8Array) => void files.set(path, data)),
+        link: op((from: string, to: string) => {
+          if (files.has(to)) throw errnoError('EEXIST');
+          files.set(to, files.get(from)!);
+        }),
+        readFile: op((path: string) => {
+          const data = files.get(path);
+          if (data === undefined) throw errnoError('ENOENT');
+          return data;
+        }),
+        unlink: op((path: string) => {
+          if (!files.delete(path)) throw errnoError('ENOENT');
+        }),
+      });
+    };
+    const holders = new Set<number>();
+    let maxHolders = 0;
+    const run = async (pid: number): Promise<void> => {
+      let temps = 0;
+      const proc: LockProcess = {
+        self: { pid, boot: 'b', start: '1' },
+        alive: (o) => o.boot === 'b' && o.pid <= 2,
+        tempName: () => `LOCK.${pid}.${temps++}.tmp`,
+      };
+      try {
+        const lock = await lockDirectoryOn(siteOf(pid), proc, new Set(), '/d', '/d');
+        holders.add(pid);
+        maxHolders = Math.max(maxHolders, holders.size);
+        await new Promise<void>((go) => waiting.set(pid, go)); // holds until let go
+        holders.delete(pid);
+        await lock.release();
+      } catch (error) {
+        expect((error as { code?: string }).code).toBe('ELOCKED');
+      }
+    };
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    const step = async (pid: number): Promise<void> => {
+      await settle();
+      const go = waiting.get(pid);
+      waiting.delete(pid);
+      go?.();
+      await settle();
+    };
+    const runs = Promise.all([run(1), run(2)]);
+    const script = [
+      1, 2, 1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 2, 2, 2, 2,
+    ];
+    for (const pid of script) await step(pid);
+    for (let i = 0; i < 200 && waiting.size > 0; i++) await step(i % 2 === 0 ? 1 : 2);
+    await runs;
+    expect(maxHolders).toBe(1);
+  });
+});
+
 describe('a LOCK left by a crash', () => {
   const DB = '/db';
 
