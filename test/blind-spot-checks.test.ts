@@ -191,7 +191,7 @@ describe('the recovery-mode table (wal-format.md section 7)', () => {
     // A writable point-in-time open: first cut at the record, every later segment whole in quarantine/.
     const later = names.slice(1);
     const quarantined = new Map(later.map((name) => [name, clean.get(name)!]));
-    const cutFirst = new Map([[first, new Uint8Array(0)]]);
+    const cutFirst = new Map<string, Uint8Array>([[first, new Uint8Array(0)]]);
     const pit = (segments: Map<string, Uint8Array>, q: Map<string, Uint8Array>) =>
       checkRecoveryMode('point-in-time', tornFirst, {
         opened: true,

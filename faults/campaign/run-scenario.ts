@@ -433,15 +433,19 @@ class ScenarioRun {
       checkRecoveryMode(this.mode, before.segments, { opened: true, readOnly: false, ...after }),
       `${label}: recovery mode ${this.mode}`,
     );
-    this.judgeSetAside(before, db, label);
+    this.judgeSetAside(before, after, db, label);
     return db;
   }
 
   /** Rule 8 over a successful open: against this attempt's start, and the first attempt's if earlier ones died. */
-  private judgeSetAside(before: FilesNow, db: EngineDatabase, phase: string): void {
+  private judgeSetAside(
+    before: FilesNow,
+    after: FilesNow,
+    db: EngineDatabase,
+    phase: string,
+  ): void {
     const base = this.base!;
     this.base = null;
-    const after = filesNow(this.fs);
     this.judge(checkSetAside(before, after, db), `${phase}: quarantine`);
     if (base.files !== before)
       this.judge(
