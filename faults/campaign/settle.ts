@@ -20,27 +20,34 @@ export type Settlement<T> =
     };
 
 /** Awaits `promise` while the engine makes progress; `{ settled: false }` once it cannot. */
-export async function settleWithin<T>(fs: BoundedFs, promise: Promise<T>): Promise<Settlement<T>> {
+export function settleWithin<T>(fs: BoundedFs, promise: Promise<T>): Promise<Settlement<T>> {
   fs.allow();
-  let done = false;
-  const outcome: Promise<Settlement<T>> = promise.then(
-    (value) => {
+  return new Promise<Settlement<T>>((resolve) => {
+    let done = false;
+    let before = fs.opCount;
+    // One macrotask turn at a time, cancelled as soon as the promise settles (the common case
+    // costs no event-loop turn). Each turn either saw an operation (the budget bounds how
+    // many) or ends the wait.
+    const turn = (): void => {
+      if (done) return;
+      if (fs.opCount === before) {
+        done = true;
+        resolve({ settled: false, spun: fs.stalledCalls > 0 });
+        return;
+      }
+      before = fs.opCount;
+      timer = setImmediate(turn);
+    };
+    let timer = setImmediate(turn);
+    const settle = (settlement: Settlement<T>): void => {
+      if (done) return;
       done = true;
-      return { settled: true, value };
-    },
-    (error: unknown) => {
-      done = true;
-      return { settled: true, error };
-    },
-  );
-  const stalled = (async (): Promise<Settlement<T> | null> => {
-    // Each turn either sees an operation (the budget bounds how many) or ends the wait.
-    for (;;) {
-      const before = fs.opCount;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (done) return null;
-      if (fs.opCount === before) return { settled: false, spun: fs.stalledCalls > 0 };
-    }
-  })();
-  return Promise.race([outcome, stalled.then((s) => s ?? outcome)]);
+      clearImmediate(timer);
+      resolve(settlement);
+    };
+    promise.then(
+      (value) => settle({ settled: true, value }),
+      (error: unknown) => settle({ settled: true, error }),
+    );
+  });
 }
