@@ -23,6 +23,8 @@ export interface AppliedDamage {
   readonly image: SimFs;
   readonly context: BitRot;
   readonly text: string;
+  /** The damaged record is not in the last segment (the table's second column). */
+  readonly earlier: boolean;
 }
 
 const FIELDS: readonly RecordField[] = ['length', 'seqStart', 'count', 'type'];
@@ -49,13 +51,15 @@ export function applyDamage(
   const after = new Map(files);
   after.set(path, damaged.bytes);
   // Judged only when the damaged record is now the log's first invalid one.
-  const invalid = decodeLog(segmentFiles(after, DB_DIR)).firstInvalid;
+  const decoded = decodeLog(segmentFiles(after, DB_DIR));
+  const invalid = decoded.firstInvalid;
   if (invalid === null || invalid.segment !== record.segment || invalid.offset !== record.offset)
     return null;
   return {
     image: SimFs.fromFiles(after, options),
     context: { seqStart: record.seqStart, segment: record.segment, offset: record.offset },
     text: `${record.segment} record at offset ${record.offset} (seq ${record.seqStart}): ${damaged.text}`,
+    earlier: decoded.status === 'corrupt',
   };
 }
 

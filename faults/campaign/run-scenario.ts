@@ -196,6 +196,7 @@ class ScenarioRun {
     this.base = null; // the harness changed the log, not the engine: rule 8 starts from here
     this.crashText += `; then damaged: ${applied.text}`;
     this.stats.damaged++;
+    if (applied.earlier) this.stats.damagedEarlier++;
   }
 
   /** Runs a cycle up to its crash; false when the log cannot be opened any more (allowed under bit rot). */

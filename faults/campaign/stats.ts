@@ -21,6 +21,8 @@ export interface ScenarioStats {
   readOnlyOpens: number;
   /** Cycles whose crash image had a record damaged before the open (damage-steps.ts). */
   damaged: number;
+  /** ... of them in a segment that is not the last. */
+  damagedEarlier: number;
   outcomes: Record<OutcomeKind, number>;
 }
 
@@ -42,6 +44,7 @@ export function emptyStats(): ScenarioStats {
     openRefusals: 0,
     readOnlyOpens: 0,
     damaged: 0,
+    damagedEarlier: 0,
     outcomes,
   };
 }
@@ -59,5 +62,6 @@ export function addStats(into: ScenarioStats, from: ScenarioStats): void {
   into.openRefusals += from.openRefusals;
   into.readOnlyOpens += from.readOnlyOpens;
   into.damaged += from.damaged;
+  into.damagedEarlier += from.damagedEarlier;
   for (const kind of OUTCOME_KINDS) into.outcomes[kind] += from.outcomes[kind];
 }

@@ -18,7 +18,7 @@ export function campaignTable(summary: CampaignSummary): string[] {
     ]),
     [
       'logs damaged before an open',
-      `${n(s.damaged)} (a record torn or a header field flipped, in any segment)`,
+      `${n(s.damaged)} (a record torn or a header field flipped; ${n(s.damagedEarlier)} in an earlier segment)`,
     ],
     [
       'faults planned / fired',
