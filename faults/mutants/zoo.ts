@@ -25,6 +25,9 @@
 //   get-ignores-tombstones        2    campaign  a point read steps over a tombstone to an older value
 //   torn-tail-dropped             8    campaign  the torn tail is cut off without a copy in quarantine/
 //
+// zoo-blind-spots.ts adds 8 more (issue 11): reads with bounds, failed groups, refusals,
+// lifecycle, recovery modes and liveness; MUTANTS lists all of them.
+//
 // `rules` lists the oracle rules that catch a variant, the usual one first; `needs` the
 // harness that catches it fastest (run-mutants.ts runs it first, then the other).
 // seq-start-unchecked and count-unchecked are reachable only through a record that passes
