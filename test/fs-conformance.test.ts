@@ -3,6 +3,7 @@
 // (faults/power-loss-fs.ts). The simulations must read like the real thing in their volatile
 // view: the same results and the same error codes for the same calls.
 
+import { link } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PowerLossFileSystem } from '../faults/power-loss-fs.ts';
 import { SimFs } from '../faults/sim-fs.ts';
@@ -15,6 +16,8 @@ afterAll(removeTempDirs);
 
 interface Subject {
   fs: FileSystem;
+  /** A second name for a file (not on the FileSystem seam: the lock protocol's primitive). */
+  link: (from: string, to: string) => Promise<void>;
   /** An empty directory to work in. */
   root: string;
 }
@@ -22,19 +25,22 @@ interface Subject {
 const SUBJECTS: [string, (label: string) => Promise<Subject>][] = [
   [
     'NodeFileSystem',
-    async (label) => ({ fs: new NodeFileSystem(), root: await makeTempDir(label) }),
+    async (label) => ({ fs: new NodeFileSystem(), link, root: await makeTempDir(label) }),
   ],
   [
     'SimFs',
     async () => {
       const fs = new SimFs();
       await fs.mkdir('/root');
-      return { fs, root: '/root' };
+      return { fs, link: (from, to) => fs.link(from, to), root: '/root' };
     },
   ],
   [
     'PowerLossFileSystem',
-    async (label) => ({ fs: new PowerLossFileSystem(), root: await makeTempDir(label) }),
+    async (label) => {
+      const fs = new PowerLossFileSystem();
+      return { fs, link: (from, to) => fs.link(from, to), root: await makeTempDir(label) };
+    },
   ],
 ];
 
@@ -161,6 +167,24 @@ describe.each(SUBJECTS)('%s', (name, make) => {
     expect(await fs.list(at())).toEqual(['empty', 'file', 'full']);
     expect(await fs.list(at('empty'))).toEqual(['f', 'sub']);
     expect(list(await fs.readFile(at('empty', 'f')))).toEqual([5]);
+  });
+
+  it('links: a second name for the same file; refuses an existing target, a missing source, a directory', async () => {
+    const { fs, link, at } = await setUp();
+    await fs.writeFile(at('a'), bytes(1));
+    await link(at('a'), at('b'));
+    const handle = await fs.open(at('b'), 'write');
+    await handle.write(bytes(2), 1);
+    await handle.close();
+    expect(list(await fs.readFile(at('a')))).toEqual([1, 2]);
+    await fs.unlink(at('a'));
+    expect(list(await fs.readFile(at('b')))).toEqual([1, 2]);
+    await fs.writeFile(at('c'), bytes(3));
+    expect(await codeOf(link(at('c'), at('b')))).toBe('EEXIST');
+    expect(await codeOf(link(at('missing'), at('d')))).toBe('ENOENT');
+    await fs.mkdir(at('dir'));
+    expect(await codeOf(link(at('dir'), at('e')))).toBe('EPERM');
+    expect(await fs.list(at())).toEqual(['b', 'c', 'dir']);
   });
 
   it('unlinks files, not directories or missing names', async () => {
