@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   breakLockName,
+  formatOwner,
   type LockOwner,
   type LockProcess,
   lockDirectoryOn,
@@ -144,6 +145,42 @@ describe('the lock protocol under every interleaving', () => {
       ),
       { numRuns: Number(process.env.LOCK_RUNS ?? 300), seed: 20261127, verbose: 1 },
     );
+  });
+});
+
+describe('owner lines', () => {
+  it('parse only whole: a newline-ended pid, with boot id and start time or alone', () => {
+    expect(parseOwner(enc('12 b 3\n'))).toEqual({ pid: 12, boot: 'b', start: '3' });
+    expect(parseOwner(enc('12\n'))).toEqual({ pid: 12, boot: '-', start: '-' });
+    for (const cut of ['', '12', '12 b 3', '12 b\n', '0\n', '9999999999999999\n', ' 12\n'])
+      expect(parseOwner(enc(cut))).toBeNull();
+    expect(parseOwner(new Uint8Array(161).fill(0x31))).toBeNull();
+    expect(formatOwner({ pid: 12, boot: 'b', start: '3' })).toBe('12 b 3\n');
+    expect(() => formatOwner({ pid: 12, boot: 'two words', start: '3' })).toThrow(RangeError);
+  });
+
+  it('a stale LOCK behind as many dead breakers as there are break levels is refused, naming them', async () => {
+    const files = new Map<string, Uint8Array>([['/d/LOCK', enc('')]]);
+    for (let level = 0; level < 8; level++) files.set(`/d/${breakLockName(level)}`, line(98));
+    const site = lockSiteOf({
+      writeFile: async (path, data) => void files.set(path, data),
+      link: async (from, to) => {
+        if (files.has(to)) throw errnoError('EEXIST');
+        files.set(to, files.get(from)!);
+      },
+      readFile: async (path) => files.get(path) ?? Promise.reject(errnoError('ENOENT')),
+      unlink: async (path) => void (files.delete(path) || Promise.reject(errnoError('ENOENT'))),
+    });
+    const proc: LockProcess = {
+      self: { pid: 1, boot: 'b', start: '1' },
+      alive: () => false,
+      tempName: () => 'LOCK.1.tmp',
+    };
+    await expect(lockDirectoryOn(site, proc, new Set(), '/d', '/d')).rejects.toMatchObject({
+      code: 'ELOCKED',
+      message: expect.stringContaining('8 breakers of a stale lock that died mid-way'),
+    });
+    expect(files.has('/d/LOCK.1.tmp')).toBe(false);
   });
 });
 

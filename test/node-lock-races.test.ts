@@ -11,7 +11,7 @@ import { ownerLine } from './support/lock-owner.ts';
 
 /** Runs before the real call; may change files, or throw to fail the call. */
 type Hook = (path: string, target?: string) => Promise<void> | void;
-const hooks: { link?: Hook; readFile?: Hook } = {};
+const hooks: { link?: Hook; readFile?: Hook; readFileSync?: Hook } = {};
 
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
@@ -26,7 +26,11 @@ vi.mock('node:fs', async (importOriginal) => {
       return actual.promises.readFile(...args);
     },
   };
-  return { ...actual, promises, default: { ...actual, promises } };
+  const readFileSync = ((...args: Parameters<typeof actual.readFileSync>) => {
+    void hooks.readFileSync?.(String(args[0]));
+    return actual.readFileSync(...args);
+  }) as typeof actual.readFileSync;
+  return { ...actual, promises, readFileSync, default: { ...actual, promises, readFileSync } };
 });
 
 const { lockDirectory } = await import('../src/fs/node-lock.ts');
@@ -34,6 +38,7 @@ const { lockDirectory } = await import('../src/fs/node-lock.ts');
 afterEach(() => {
   delete hooks.link;
   delete hooks.readFile;
+  delete hooks.readFileSync;
 });
 afterAll(removeTempDirs);
 
@@ -53,6 +58,24 @@ async function failure(promise: Promise<unknown>): Promise<NodeJS.ErrnoException
 async function lockFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((name) => name.startsWith('LOCK')).sort();
 }
+
+describe('without /proc', () => {
+  // First in this file: the process's own owner line is computed once, here without /proc.
+  it('no boot id and no start times: the pid alone decides, and a live pid holds the lock', async () => {
+    hooks.readFileSync = (path) => {
+      if (path.startsWith('/proc/')) throw errnoError('ENOENT');
+    };
+    const dir = await makeTempDir('lock-no-proc');
+    await writeFile(join(dir, 'LOCK'), `${process.ppid} another-boot 1\n`);
+    const error = await failure(lockDirectory(dir));
+    expect(error.code).toBe('ELOCKED');
+    expect(error.message).toContain(`process ${process.ppid}`);
+    await writeFile(join(dir, 'LOCK'), '4000000 another-boot 1\n'); // a dead pid
+    const lock = await lockDirectory(dir);
+    expect(await readFile(join(dir, 'LOCK'), 'utf8')).toBe(`${process.pid} - -\n`);
+    await lock.release();
+  });
+});
 
 describe('the LOCK protocol under races', () => {
   it('a LOCK released between our failed link and our read: we try again and take it', async () => {
