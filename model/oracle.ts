@@ -11,6 +11,13 @@
 //   rule 7  checkFailClosed     failed writes are never acked; go on without, or refuse
 //   rule 8  checkQuarantine     removed bytes are in quarantine/, byte for byte
 //
+// Checks of the engine's behaviour besides crashes (issue 11):
+//   rule 4  checkScan           bounded scans (gt/gte/lt/lte, reverse, limit) against the model
+//   rule 7  checkFailedAbsent   reads after a failed write show the acknowledged batches alone
+//   5 / 7   livenessViolation   a write, open or close that never settles
+//   rule 2  checkSecondOpen     a second writable open while the first is open fails LOCKED
+//   2/6/8   checkRecoveryMode   the recovery-mode table of wal-format.md section 7
+//
 // Every check returns plain data ({ ok: true } or a Violation); formatVerdict prints it.
 
 export { checkAckDurable } from './check-ack.ts';
@@ -58,3 +65,8 @@ export {
   quarantineFiles,
   segmentFiles,
 } from './wal-decode.ts';
+export { checkFailedAbsent } from './check-failed-absent.ts';
+export { checkSecondOpen, type SecondOpen } from './check-lifecycle.ts';
+export { livenessViolation, type Stall } from './check-liveness.ts';
+export { checkRecoveryMode, type ModeOutcome } from './check-recovery-mode.ts';
+export { checkScan, expectedScan, type ScanBounds } from './check-scans.ts';
