@@ -67,6 +67,38 @@ describe(`the scenario mix (seed ${SEED}; WALCHECK_SEED)`, () => {
   });
 });
 
+describe(`the scenario mix of issue 11 (seed ${SEED})`, () => {
+  const scenarios = fc.sample(scenarioArb(DEFAULT_SHAPE), { seed: SEED, numRuns: 3000 });
+  const cycles = scenarios.flatMap((s) => [...s.cycles]);
+  const steps = cycles.flatMap((c) => [...c.steps]);
+  const share = <T>(items: readonly T[], pick: (item: T) => boolean): number =>
+    items.filter(pick).length / items.length;
+
+  it('damages the log before about one cycle in five, torn or field-flipped', () => {
+    expect(share(cycles, (c) => c.damage !== undefined)).toBeGreaterThan(0.15);
+    expect(share(cycles, (c) => c.damage !== undefined)).toBeLessThan(0.25);
+    expect(cycles.some((c) => c.damage?.kind === 'cut')).toBe(true);
+    expect(cycles.some((c) => c.damage?.kind === 'field')).toBe(true);
+  });
+
+  it('closes with writes queued, opens a second writer, tampers with queued batches', () => {
+    expect(share(steps, (s) => 'closeQueued' in s)).toBeGreaterThan(0.03);
+    expect(share(steps, (s) => 'secondOpen' in s)).toBeGreaterThan(0.03);
+    const waves = steps.flatMap((s) => ('wave' in s ? [s.wave] : []));
+    expect(share(waves, (w) => w.tamper !== undefined)).toBeGreaterThan(0.03);
+  });
+
+  it('carries bounded scans, and small batch or queue limits in some scenarios', () => {
+    const scans = scenarios.flatMap((s) => [...(s.scans ?? [])]);
+    expect(share(scenarios, (s) => (s.scans ?? []).length > 0)).toBeGreaterThan(0.5);
+    for (const bound of ['gt', 'gte', 'lt', 'lte'] as const)
+      expect(scans.some((b) => b[bound] !== undefined)).toBe(true);
+    expect(scans.some((b) => b.reverse === true && b.limit !== undefined)).toBe(true);
+    expect(share(scenarios, (s) => s.batchBytesMax !== undefined)).toBeGreaterThan(0.05);
+    expect(share(scenarios, (s) => s.queueBatchesMax !== undefined)).toBeGreaterThan(0.05);
+  });
+});
+
 /** A one-cycle scenario: one settled wave of one batch, no crash point inside it. */
 function oneBatch(fault: FaultRule | null): Scenario {
   const batch = [{ type: 'put' as const, key: Uint8Array.of(0x61), value: Uint8Array.of(1) }];

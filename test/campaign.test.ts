@@ -43,6 +43,8 @@ describe('crash campaign', () => {
       expect(summary.stats.openRetries).toBeGreaterThan(RUNS / 100);
       expect(summary.stats.readOnlyOpens).toBeGreaterThan(RUNS / 10);
       expect(summary.stats.openRefusals).toBeGreaterThan(0); // strict opens refusing torn tails
+      // Damage in an earlier segment, where tolerate-tail must refuse and point-in-time set aside.
+      expect(summary.stats.damagedEarlier).toBeGreaterThan(RUNS / 100);
     },
     CAMPAIGN_TIMEOUT_MS,
   );
