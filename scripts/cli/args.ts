@@ -148,8 +148,10 @@ function optionValue(
     return true;
   }
   const valueName = option.valueName ?? 'VALUE';
-  // An option-like next word is far more likely a forgotten value than a value.
-  if (value === undefined || (!inline && value.startsWith('-') && value.length > 1)) {
+  // An option-like next word is far more likely a forgotten value than a value; a negative
+  // number given to an integer option is a value, out of range (said below).
+  const negative = option.integer !== undefined && value !== undefined && /^-\d+$/.test(value);
+  if (value === undefined || (!inline && !negative && value.startsWith('-') && value.length > 1)) {
     throw new UsageError(`option ${shown} needs a value (${shown} ${valueName})`);
   }
   if (option.choices !== undefined && !option.choices.includes(value)) {
