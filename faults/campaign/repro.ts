@@ -29,8 +29,10 @@ export interface ReproTarget {
 
 export async function reproduce(token: string, target: ReproTarget = {}): Promise<ReproResult> {
   const { variant, shape, seed, path, check } = decodeToken(token);
-  const replayOn = target.variant ?? (target.engine === undefined ? SHIPPED_VARIANT : CUSTOM_VARIANT);
-  if (variant !== replayOn) throw new HarnessInputError('BAD_TOKEN', variantMismatch(token, variant, replayOn));
+  const replayOn =
+    target.variant ?? (target.engine === undefined ? SHIPPED_VARIANT : CUSTOM_VARIANT);
+  if (variant !== replayOn)
+    throw new HarnessInputError('BAD_TOKEN', variantMismatch(token, variant, replayOn));
   const underTest = target.engine ?? (await shippedEngine());
   let last: Scenario | null = null;
   const property = fc.asyncProperty(scenarioArb(shape), async (scenario) => {
@@ -40,7 +42,10 @@ export async function reproduce(token: string, target: ReproTarget = {}): Promis
   const details = await fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
   const scenario = details.counterexample?.[0] ?? last;
   if (scenario === null)
-    throw new HarnessInputError('BAD_TOKEN', `repro token ${token}: its path ${path} leads to no scenario of seed ${seed} (mistyped or cut short?)`);
+    throw new HarnessInputError(
+      'BAD_TOKEN',
+      `repro token ${token}: its path ${path} leads to no scenario of seed ${seed} (mistyped or cut short?)`,
+    );
   if (scenarioCheck(scenario) !== check)
     throw new HarnessInputError(
       'BAD_TOKEN',

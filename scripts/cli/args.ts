@@ -35,6 +35,8 @@ export interface PositionalSpec {
   name: string;
   description: string;
   optional?: boolean;
+  /** The last positional only: takes every remaining argument (one at least unless optional). */
+  variadic?: boolean;
 }
 
 export interface ArgsSpec {
@@ -83,6 +85,14 @@ export class ParsedArgs {
     if (!(choices as readonly string[]).includes(text))
       throw new Error(`option --${name}: ${text} is not a declared choice`);
     return text as T;
+  }
+
+  /** Every argument of the variadic positional declared last. */
+  rest(): readonly string[] {
+    const index = this.spec.positionals.length - 1;
+    if (this.spec.positionals[index]?.variadic !== true)
+      throw new Error('no variadic positional argument declared');
+    return this.positionals.slice(index);
   }
 
   /** The positional argument declared as `name` (undefined for an absent optional one). */
@@ -177,7 +187,7 @@ function checkPositionals(specs: readonly PositionalSpec[], given: readonly stri
     const missing = specs.slice(given.length, required).map((p) => `<${p.name}>`);
     throw new UsageError(`missing argument ${missing.join(' ')}`);
   }
-  if (given.length > specs.length) {
+  if (given.length > specs.length && specs.at(-1)?.variadic !== true) {
     const extra = given.slice(specs.length).map((a) => `'${a}'`);
     throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.join(' ')}`);
   }

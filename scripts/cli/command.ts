@@ -66,9 +66,10 @@ export function defineCommand(
 const OPTION_COLUMN = 24;
 
 function formatHelp(spec: CommandSpec): string {
-  const positionals = spec.positionals.map((p) =>
-    p.optional === true ? `[<${p.name}>]` : `<${p.name}>`,
-  );
+  const positionals = spec.positionals.map((p) => {
+    const shown = `<${p.name}>${p.variadic === true ? '...' : ''}`;
+    return p.optional === true ? `[${shown}]` : shown;
+  });
   const lines = [
     `Usage: walcheck ${spec.name} ${[...positionals, '[options]'].join(' ')}`,
     '',

@@ -27,3 +27,33 @@ export function walcheck(args: string[], input = ''): Promise<Run> {
     child.stdin.end(input);
   });
 }
+
+/**
+ * Runs walcheck, sends `signal` once its stderr matches `ready` (the command is then
+ * listening for signals), and resolves when it exits.
+ */
+export function walcheckInterrupted(
+  args: string[],
+  ready: RegExp,
+  signal: NodeJS.Signals,
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/walcheck.ts', ...args], {
+      cwd: ROOT,
+    });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (!sent && ready.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}

@@ -1,0 +1,279 @@
+// The testing commands as a CI job runs them (issue 10): nothing that checked nothing, or
+// replayed something else, looks like a pass; a run's result is not lost (output paths
+// checked first, summary before anything that can fail, SIGINT/SIGTERM print what ran);
+// shards of one campaign merge into the summary of the whole, with JUnit a CI can track.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeToken } from '../faults/campaign/repro-token.ts';
+import {
+  type CampaignJson,
+  mergeCampaignJson,
+  readCampaignJson,
+} from '../faults/campaign/shard-json.ts';
+import { DEFAULT_SHAPE } from '../faults/campaign/scenario.ts';
+import { UsageError } from '../scripts/cli/args.ts';
+import { campaignJunit } from '../scripts/cli/campaign-summary.ts';
+import { describeFailure } from '../scripts/cli/failure.ts';
+import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
+import { walcheck, walcheckInterrupted } from './support/walcheck-cli.ts';
+
+afterAll(removeTempDirs);
+
+const lastJson = (stdout: string): CampaignJson =>
+  JSON.parse(stdout.trim().split('\n').at(-1)!) as CampaignJson;
+
+describe('errors', () => {
+  it('an unforeseen error is exit 4, says it is a bug in walcheck and how to report it', () => {
+    const [message, code] = describeFailure(new TypeError('x is undefined'), 'crash');
+    expect(code).toBe(4);
+    expect(message).toMatch(/^walcheck crash: internal error .*bug in walcheck/);
+    expect(message).toMatch(/report it/);
+    expect(message).toContain('TypeError: x is undefined'); // the stack
+    expect(describeFailure(new UsageError('bad'), 'crash')[1]).toBe(3);
+  });
+
+  it.concurrent('a negative number says which range is accepted', async ({ expect }) => {
+    const run = await walcheck(['crash', '--runs', '-5']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("option --runs must be an integer from 1 to 100000000; got '-5'");
+  });
+});
+
+describe.concurrent('repro refuses what does not name a scenario of this version', () => {
+  const token = (fields: Partial<Parameters<typeof encodeToken>[0]>): string =>
+    encodeToken({
+      variant: 'engine',
+      shape: DEFAULT_SHAPE,
+      seed: 1592407870,
+      path: '0',
+      check: '00000000',
+      ...fields,
+    });
+
+  it('a token of the old format (the issue example): exit 3 naming the version', async () => {
+    const run = await walcheck(['repro', 'w1.lktr.3.40.1.1592407870.99:99:99']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/version w1 is not this walcheck's \(w2\)/);
+    expect(run.stdout).not.toContain('passes');
+  });
+
+  it('a mistyped token (its scenario does not match its check): exit 3', async () => {
+    const run = await walcheck(['repro', token({})]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/whose check is [0-9a-f]{8}, not 00000000: the token is mistyped/);
+  });
+
+  it('a path that leads to no scenario: exit 3', async () => {
+    const run = await walcheck(['repro', token({ path: '0:99:99:99' })]);
+    expect(run.code).toBe(3);
+    // fast-check stops where the path leaves the shrink tree: nothing, or another scenario.
+    expect(run.stderr).toMatch(
+      /path 0:99:99:99 leads to no scenario|whose check is [0-9a-f]{8}, not/,
+    );
+  });
+
+  it("a mutant's token without --mutant, or with another one: exit 3 naming the variant", async () => {
+    const mutantToken = token({ variant: 'ack-before-fsync' });
+    const bare = await walcheck(['repro', mutantToken]);
+    expect(bare.code).toBe(3);
+    expect(bare.stderr).toMatch(
+      /belongs to the bug-zoo mutant ack-before-fsync, not to the shipped engine: replay it with --mutant ack-before-fsync/,
+    );
+    const other = await walcheck(['repro', mutantToken, '--mutant', 'crc-unchecked']);
+    expect(other.code).toBe(3);
+    expect(other.stderr).toMatch(/not to the bug-zoo mutant crc-unchecked/);
+    const shipped = await walcheck(['repro', token({}), '--mutant', 'crc-unchecked']);
+    expect(shipped.code).toBe(3);
+    expect(shipped.stderr).toMatch(/belongs to the shipped engine.*replay it without --mutant/);
+  });
+});
+
+describe.concurrent('crash: no false green, no lost run', () => {
+  it('a shard that holds no run is a usage error, not a pass', async ({ expect }) => {
+    const run = await walcheck(['crash', '--runs', '2', '--shard', '3/4']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('--shard 3/4 of --runs 2 holds no scenario');
+    expect(run.stdout).toBe('');
+  });
+
+  it('an unwritable --junit path is refused before running', async ({ expect }) => {
+    const run = await walcheck(['crash', '--runs', '100000', '--junit', '/nonexistent/x.xml']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('--junit: cannot write /nonexistent/x.xml');
+    expect(run.stdout).toBe(''); // nothing ran
+  });
+
+  it('SIGINT: the summary of what ran, marked interrupted, exit 130', async ({ expect }) => {
+    const run = await walcheckInterrupted(
+      ['crash', '--runs', '1000000', '--json'],
+      /^crash: seed 1, 1000000 scenarios/m,
+      'SIGINT',
+    );
+    expect(run.code, run.stderr).toBe(130);
+    const summary = lastJson(run.stdout);
+    expect(summary).toMatchObject({ interrupted: true, stoppedBy: 'interrupted', violations: 0 });
+    expect(summary.runs).toBeLessThan(summary.runsPlanned);
+    expect(run.stdout).toMatch(/INTERRUPTED \(SIGINT\/SIGTERM\), not a complete run/);
+    expect(run.stderr).toMatch(/SIGINT: finishing the work in progress/);
+  });
+
+  it('SIGTERM with worker threads: exit 143, the summary still printed', async ({ expect }) => {
+    const run = await walcheckInterrupted(
+      ['crash', '--runs', '1000000', '--workers', '2', '--json'],
+      /^crash: seed/m,
+      'SIGTERM',
+    );
+    expect(run.code, run.stderr).toBe(143);
+    expect(lastJson(run.stdout)).toMatchObject({ interrupted: true });
+  });
+
+  it('--seconds runs until the budget is spent and says how many ran', async ({ expect }) => {
+    const run = await walcheck(['crash', '--seconds', '2', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = lastJson(run.stdout);
+    expect(summary.stoppedBy).toBe('deadline');
+    expect(summary.runs).toBeGreaterThan(0);
+    expect(summary.scenarios).toBe(summary.runs);
+    expect(run.stdout).toMatch(/the --seconds budget ended the run/);
+  });
+});
+
+describe('merge: shards of one campaign give the summary of the whole', () => {
+  it.concurrent(
+    'shards 0/2 and 1/2 merged have the counts of the unsharded run; JUnit per shard and rule',
+    async ({ expect }) => {
+      const dir = await makeTempDir('merge');
+      const common = ['crash', '--seed', '5', '--runs', '16', '--json'];
+      const [whole, s0, s1] = await Promise.all([
+        walcheck(common),
+        walcheck([...common, '--shard', '0/2']),
+        walcheck([...common, '--shard', '1/2', '--junit', join(dir, 's1.xml')]),
+      ]);
+      for (const run of [whole, s0, s1]) expect(run.code, run.stderr).toBe(0);
+      await writeFile(join(dir, 's0.json'), s0.stdout);
+      await writeFile(join(dir, 's1.json'), s1.stdout);
+      const merged = await walcheck([
+        'merge',
+        join(dir, 's1.json'),
+        join(dir, 's0.json'),
+        '--json',
+        '--junit',
+        join(dir, 'all.xml'),
+      ]);
+      expect(merged.code, merged.stderr).toBe(0);
+      const m = lastJson(merged.stdout);
+      const w = lastJson(whole.stdout);
+      const counts = ({ shards: _s, seconds: _t, scenariosPerSec: _r, ...rest }: CampaignJson) =>
+        rest;
+      expect(counts(m)).toEqual(counts(w));
+      expect(m.shards.map((s) => `${s.index}/${s.count}`)).toEqual(['0/2', '1/2']);
+      const xml = await readFile(join(dir, 'all.xml'), 'utf8');
+      expect(xml).toContain('name="walcheck crash seed 5 runs 16 shard 0/2: scenarios run"');
+      expect(xml).toContain(
+        'name="walcheck crash seed 5 runs 16 shard 1/2: rule 8 (nothing deleted)"',
+      );
+      expect(xml.match(/<testcase /g)).toHaveLength(2 * 9);
+      const shardXml = await readFile(join(dir, 's1.xml'), 'utf8');
+      expect(shardXml.match(/<testcase /g)).toHaveLength(9);
+    },
+  );
+
+  const part = (fields: Partial<CampaignJson>, shard: [number, number]): CampaignJson => ({
+    ...readCampaignJson(JSON.stringify({ command: 'crash', format: 1, shards: [] }), 'x'),
+    walcheckVersion: '0.1.0',
+    seed: 1,
+    runsRequested: 10,
+    shape: DEFAULT_SHAPE,
+    variant: 'engine',
+    shard: { index: shard[0], count: shard[1] },
+    shards: [
+      {
+        index: shard[0],
+        count: shard[1],
+        runs: 5,
+        runsPlanned: 5,
+        stoppedBy: 'complete',
+        seconds: 1,
+      },
+    ],
+    runs: 5,
+    runsPlanned: 5,
+    stoppedBy: 'complete',
+    interrupted: false,
+    violations: 0,
+    violationList: [],
+    firstViolation: null,
+    seconds: 1,
+    scenariosPerSec: 5,
+    scenarios: 5,
+    crashes: 0,
+    crashesMidCycle: 0,
+    recoveries: 0,
+    batches: 0,
+    acks: 0,
+    faultsInjected: 0,
+    faultsFired: 0,
+    openRetries: 0,
+    openRefusals: 0,
+    readOnlyOpens: 0,
+    outcomes: {
+      'lose-unsynced': 0,
+      'keep-prefix': 0,
+      'tear-sectors': 0,
+      'reorder-metadata': 0,
+      'bit-rot': 0,
+    },
+    ...fields,
+  });
+
+  it('refuses parts of other campaigns, a shard twice, a shard missing', () => {
+    const merge = (...parts: CampaignJson[]) =>
+      mergeCampaignJson(parts.map((json, i) => ({ name: `f${i}`, json })));
+    expect(() => merge(part({}, [0, 2]), part({ seed: 2 }, [1, 2]))).toThrow(
+      /f1 is not part of the campaign of f0: seed 2, not 1/,
+    );
+    expect(() => merge(part({}, [0, 2]), part({ runsRequested: 12 }, [1, 2]))).toThrow(
+      /runs 12, not 10/,
+    );
+    expect(() => merge(part({}, [0, 2]), part({ walcheckVersion: '9' }, [1, 2]))).toThrow(
+      /version 9/,
+    );
+    expect(() => merge(part({}, [0, 2]), part({}, [0, 2]))).toThrow(
+      /shard 0\/2 is in both f0 and f1/,
+    );
+    expect(() => merge(part({}, [0, 3]), part({}, [2, 3]))).toThrow(/shard 1\/3 missing/);
+    expect(() => merge(part({}, [0, 2]), part({}, [1, 3]))).toThrow(
+      /shard 1\/3, f0 is of 2 shards/,
+    );
+  });
+
+  it('lists every violation with its token; JUnit names do not depend on the result', () => {
+    const violation = {
+      runIndex: 3,
+      rule: 1,
+      ruleName: 'acknowledged means durable',
+      token: 'w2.engine.lk.3.40.1.7.0.0123abcd',
+      report: 'VIOLATION rule 1 ...',
+    };
+    const bad = part({ violations: 1, violationList: [violation] }, [1, 2]);
+    const merged = mergeCampaignJson([
+      { name: 'a', json: part({}, [0, 2]) },
+      { name: 'b', json: bad },
+    ]);
+    expect(merged.violationList).toEqual([violation]);
+    expect(merged.firstViolation).toEqual({ rule: 1, token: violation.token });
+    const names = (xml: string) => [...xml.matchAll(/ name="([^"]*)"/g)].map((m) => m[1]);
+    const clean = mergeCampaignJson([
+      { name: 'a', json: part({}, [0, 2]) },
+      { name: 'b', json: part({}, [1, 2]) },
+    ]);
+    const failing = campaignJunit(merged, 'walcheck crash');
+    expect(names(failing)).toEqual(names(campaignJunit(clean, 'walcheck crash')));
+    expect(failing).toContain('failures="1"');
+    expect(failing).toMatch(
+      /name="walcheck crash seed 1 runs 10 shard 1\/2: rule 1 \(acknowledged means durable\)" time="0.000">\n {4}<failure message="rule 1 \(acknowledged means durable\) in run 3: walcheck repro w2\.engine/,
+    );
+  });
+});
