@@ -3,7 +3,7 @@
 // checked first, summary before anything that can fail, SIGINT/SIGTERM print what ran);
 // shards of one campaign merge into the summary of the whole, with JUnit a CI can track.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeToken } from '../faults/campaign/repro-token.ts';
@@ -16,6 +16,7 @@ import { DEFAULT_SHAPE } from '../faults/campaign/scenario.ts';
 import { UsageError } from '../scripts/cli/args.ts';
 import { campaignJunit } from '../scripts/cli/campaign-summary.ts';
 import { describeFailure } from '../scripts/cli/failure.ts';
+import { fakeEngine } from './support/fake-engine.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
 import { walcheck, walcheckInterrupted } from './support/walcheck-cli.ts';
 
@@ -275,5 +276,83 @@ describe('merge: shards of one campaign give the summary of the whole', () => {
     expect(failing).toMatch(
       /name="walcheck crash seed 1 runs 10 shard 1\/2: rule 1 \(acknowledged means durable\)" time="0.000">\n {4}<failure message="rule 1 \(acknowledged means durable\) in run 3: walcheck repro w2\.engine/,
     );
+  });
+});
+
+describe.concurrent('real: no false green, nothing left behind', () => {
+  /** A private TMPDIR for the child: what the run leaves in it is what it leaves in /tmp. */
+  /** What walcheck left in a TMPDIR (tsx keeps its cache there too). */
+  const leftIn = async (dir: string): Promise<string[]> =>
+    (await readdir(dir)).filter((name) => name.startsWith('walcheck-'));
+  const privateTmp = async (): Promise<NodeJS.ProcessEnv> => ({
+    TMPDIR: await makeTempDir('real-tmp'),
+  });
+
+  it('--engine "" or an unbalanced quote: exit 3 with one line, no work directory made', async ({
+    expect,
+  }) => {
+    const env = await privateTmp();
+    const empty = await walcheck(['real', '--kills', '1', '--engine', ''], '', env);
+    expect(empty.code).toBe(3);
+    expect(empty.stderr).toBe('walcheck real: --engine needs a command (got "")\n');
+    const quote = await walcheck(['real', '--kills', '1', '--engine', "node 'x"], '', env);
+    expect(quote.code).toBe(3);
+    expect(quote.stderr).toMatch(/^walcheck real: --engine: unterminated ' quote in the command/);
+    expect(quote.stderr.trim().split('\n')).toHaveLength(1);
+    const missing = await walcheck(['real', '--kills', '1', '--engine', '/nonexistent/x'], '', env);
+    expect(missing.code).toBe(3);
+    expect(await leftIn(env.TMPDIR!)).toEqual([]); // the work directory is removed on failure too
+  });
+
+  it('--damage on an engine whose files match no --segment-pattern: exit 3 naming them', async ({
+    expect,
+  }) => {
+    const env = await privateTmp();
+    const engine = await fakeEngine('durable');
+    const run = await walcheck(
+      ['real', '--kills', '2', '--engine', engine, '--damage', 'flip'],
+      '',
+      env,
+    );
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(
+      /--damage: no file of .* matches --segment-pattern .* \(it holds state\.json,
+    );
+    expect(await leftIn(env.TMPDIR!)).toEqual([]);
+  });
+
+  it('SIGINT: the summary of the cycles that ran, interrupted, exit 130, work dir removed', async ({
+    expect,
+  }) => {
+    const env = await privateTmp();
+    const run = await walcheckInterrupted(
+      ['real', '--kills', '1000', '--json', '--junit', join(env.TMPDIR!, '..', 'real-int.xml')],
+      /walcheck real: 1000 kills/,
+      'SIGINT',
+      env,
+    );
+    expect(run.code, run.stderr).toBe(130);
+    const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(summary).toMatchObject({ interrupted: true, stoppedBy: 'interrupted', violations: 0 });
+    expect(summary.cyclesRun).toBeLessThan(1000);
+    expect(run.stdout).toMatch(/INTERRUPTED \(SIGINT\/SIGTERM\) after \d+ cycles/);
+    expect(await leftIn(env.TMPDIR!)).toEqual([]);
+    const xml = await readFile(join(env.TMPDIR!, '..', 'real-int.xml'), 'utf8');
+    expect(xml).toContain('name="walcheck real seed 1: kill/recover cycles"');
+    expect(xml).toContain('<failure message="interrupted after');
+    expect(xml.match(/<testcase /g)).toHaveLength(9);
+  });
+
+  it('--seconds ends the run when the budget is spent and says how many cycles ran', async ({
+    expect,
+  }) => {
+    const env = await privateTmp();
+    const run = await walcheck(['real', '--seconds', '1', '--json'], '', env);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(summary.stoppedBy).toBe('deadline');
+    expect(summary.cyclesRun).toBeGreaterThanOrEqual(1);
+    expect(run.stdout).toMatch(/the --seconds budget ended the run after \d+ cycles/);
+    expect(await leftIn(env.TMPDIR!)).toEqual([]);
   });
 });

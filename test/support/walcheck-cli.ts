@@ -11,11 +11,15 @@ export interface Run {
   stderr: string;
 }
 
-/** `node --import tsx scripts/walcheck.ts ...args` from the project root, with `input` on stdin. */
-export function walcheck(args: string[], input = ''): Promise<Run> {
+/**
+ * `node --import tsx scripts/walcheck.ts ...args` from the project root, with `input` on
+ * stdin and `env` added to the environment (e.g. a private TMPDIR).
+ */
+export function walcheck(args: string[], input = '', env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/walcheck.ts', ...args], {
       cwd: ROOT,
+      env: { ...process.env, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -36,10 +40,12 @@ export function walcheckInterrupted(
   args: string[],
   ready: RegExp,
   signal: NodeJS.Signals,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/walcheck.ts', ...args], {
       cwd: ROOT,
+      env: { ...process.env, ...env },
     });
     let stdout = '';
     let stderr = '';
