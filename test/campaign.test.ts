@@ -102,7 +102,10 @@ describe('crash campaign', () => {
     expect(again.report).toBe(found!.report);
     // The token names the engine it failed on: the shipped engine refuses it instead of passing.
     await expect(reproduce(found!.token)).rejects.toThrow(/belongs to an engine given in code/);
-    const fixed = await reproduce(found!.token, { engine: await shippedEngine(), variant: 'custom' });
+    const fixed = await reproduce(found!.token, {
+      engine: await shippedEngine(),
+      variant: 'custom',
+    });
     expect(fixed.violation).toBeNull();
   });
 });

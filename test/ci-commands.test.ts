@@ -13,6 +13,7 @@ import {
   readCampaignJson,
 } from '../faults/campaign/shard-json.ts';
 import { DEFAULT_SHAPE } from '../faults/campaign/scenario.ts';
+import { runExplore } from '../faults/explore.ts';
 import { UsageError } from '../scripts/cli/args.ts';
 import { campaignJunit } from '../scripts/cli/campaign-summary.ts';
 import { describeFailure } from '../scripts/cli/failure.ts';
@@ -354,5 +355,39 @@ describe.concurrent('real: no false green, nothing left behind', () => {
     expect(summary.cyclesRun).toBeGreaterThanOrEqual(1);
     expect(run.stdout).toMatch(/the --seconds budget ended the run after \d+ cycles/);
     expect(await leftIn(env.TMPDIR!)).toEqual([]);
+  });
+});
+
+describe.concurrent('explore', () => {
+  it('progress counts the crash points the summary counts', async ({ expect }) => {
+    const seen: [number, number, string][] = [];
+    const summary = await runExplore({
+      workload: 'small',
+      onProgress: (done, total, phase) => seen.push([done, total, phase]),
+    });
+    const totals = new Set(seen.map(([, total]) => total));
+    expect([...totals]).toEqual([summary.crashPoints]);
+    expect(Math.max(...seen.map(([done]) => done))).toBe(summary.crashPoints);
+    expect(seen.at(-1)).toEqual([summary.crashPoints, summary.crashPoints, 'flips']);
+  });
+
+  it('SIGTERM: the summary of what was explored, interrupted, exit 143, JUnit', async ({
+    expect,
+  }) => {
+    const dir = await makeTempDir('explore-int');
+    const run = await walcheckInterrupted(
+      ['explore', '--json', '--junit', join(dir, 'e.xml')],
+      /explore: the full workload/,
+      'SIGTERM',
+    );
+    expect(run.code, run.stderr).toBe(143);
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      interrupted: true,
+      violations: 0,
+    });
+    expect(run.stdout).toMatch(/INTERRUPTED +SIGINT\/SIGTERM stopped it/);
+    const xml = await readFile(join(dir, 'e.xml'), 'utf8');
+    expect(xml).toContain('name="walcheck explore full: every crash point and flip explored"');
+    expect(xml.match(/<testcase /g)).toHaveLength(9);
   });
 });

@@ -230,7 +230,8 @@ async function exploreRun(
   const summary = await runExplore({
     engine,
     stopOnViolation: true,
-    onProgress: (done, total) => progress(`crash point ${done}/${total}`),
+    onProgress: (done, total, phase) =>
+      progress(phase === 'flips' ? 'bit and field flips' : `crash point ${done}/${total}`),
   });
   const states = statesOf(summary);
   const violation = summary.violations[0];
