@@ -17,6 +17,8 @@ import { runExplore } from '../faults/explore.ts';
 import { UsageError } from '../scripts/cli/args.ts';
 import { campaignJunit } from '../scripts/cli/campaign-summary.ts';
 import { describeFailure } from '../scripts/cli/failure.ts';
+import { benchTable, targetVerdicts } from '../scripts/commands/bench.ts';
+import { isOneRecordTail } from '../scripts/commands/load.ts';
 import { fakeEngine } from './support/fake-engine.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
 import { walcheck, walcheckInterrupted } from './support/walcheck-cli.ts';
@@ -389,5 +391,76 @@ describe.concurrent('explore', () => {
     const xml = await readFile(join(dir, 'e.xml'), 'utf8');
     expect(xml).toContain('name="walcheck explore full: every crash point and flip explored"');
     expect(xml.match(/<testcase /g)).toHaveLength(9);
+  });
+});
+
+describe.concurrent('inspecting and loading: say what was not checked or was set aside', () => {
+  it('verify of a directory with no segment, or with segment-like names it ignores, says so', async ({
+    expect,
+  }) => {
+    const dir = await makeTempDir('verify-none');
+    await writeFile(join(dir, '1.wal'), 'x');
+    const run = await walcheck(['verify', dir]);
+    expect(run.code).toBe(0); // clean, as cli.md says: stderr says nothing was checked
+    expect(run.stderr).toContain('ignored 1.wal: not a segment name (20 digits + .wal)');
+    expect(run.stderr).toContain(`no segment in ${dir}: nothing was checked`);
+  });
+
+  it('load of a segment of random bytes warns that more than one record was set aside', async ({
+    expect,
+  }) => {
+    const dir = await makeTempDir('load-random');
+    const noise = new Uint8Array(4096).map((_, i) => (i * 7919 + 13) % 251);
+    await writeFile(join(dir, '00000000000000000001.wal'), noise);
+    const run = await walcheck(['load', dir], '[["put", "01", "02"]]\n');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('{"seqStart":1,"count":1}\n');
+    expect(run.stderr).toContain(
+      'recovery set aside 4096 bytes of 00000000000000000001.wal from offset 0 to quarantine/',
+    );
+    expect(run.stderr).toContain('WARNING: that is more than the tail of one record');
+  });
+
+  it('the tail of one record is a note, not a warning', () => {
+    const header = new Uint8Array(24);
+    new DataView(header.buffer).setUint32(4, 100, true);
+    header[8] = 1; // a batch record of 100 payload bytes
+    const torn = new Uint8Array(24 + 60);
+    torn.set(header);
+    expect(isOneRecordTail(torn)).toBe(true);
+    expect(isOneRecordTail(new Uint8Array(10))).toBe(true); // a cut header
+    expect(isOneRecordTail(new Uint8Array(24 + 200).fill(0))).toBe(false); // zeros
+    const longer = new Uint8Array(24 + 130);
+    longer.set(header);
+    expect(isOneRecordTail(longer)).toBe(false); // more bytes than that record
+  });
+
+  it('bench prints a verdict per target: met or missed', () => {
+    const result = {
+      rawSyncsPerSec: 1000,
+      serialWritesPerSec: 950,
+      concurrentWritesPerSec: 10_000,
+      levelSerialWritesPerSec: 500,
+      levelConcurrentWritesPerSec: 4000,
+      replayRecordsPerSec: 2_000_000,
+      replayMBPerSec: 200,
+      replaySeconds: 0.5,
+      replayLogBytes: 1,
+      memtableBytesPerRecord: 300,
+      writers: 64,
+      replayRecords: 1_000_000,
+      phaseSeconds: 1,
+      sweep: [],
+    };
+    const table = benchTable(result).join('\n');
+    expect(table).toMatch(/\| engine, 1 writer \|.*\| >= 0\.9x raw \| met \|/);
+    expect(table).toMatch(/\| engine, 64 writers \|.*\| >= 5x LevelDB \| \*\*missed\*\* \|/);
+    expect(table).toMatch(/\| memtable after replay \|.*\| <= 290 bytes \| \*\*missed\*\* \|/);
+    expect(targetVerdicts(result)).toEqual({
+      serial: true,
+      concurrent: false,
+      replay: true,
+      memtable: false,
+    });
   });
 });
