@@ -14,6 +14,9 @@ import {
 } from '../faults/campaign/shard-json.ts';
 import { DEFAULT_SHAPE } from '../faults/campaign/scenario.ts';
 import { runExplore } from '../faults/explore.ts';
+import { checkBlackBoxRecovery } from '../model/check-black-box.ts';
+import { History } from '../model/history.ts';
+import { diffStates, formatVerdict } from '../model/verdict.ts';
 import { UsageError } from '../scripts/cli/args.ts';
 import { campaignJunit } from '../scripts/cli/campaign-summary.ts';
 import { describeFailure } from '../scripts/cli/failure.ts';
@@ -462,5 +465,51 @@ describe.concurrent('inspecting and loading: say what was not checked or was set
       replay: true,
       memtable: false,
     });
+  });
+});
+
+describe('violation reports', () => {
+  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+  const put = (k: string, v: Uint8Array) => ({ type: 'put' as const, key: bytes(k), value: v });
+
+  it('a differing value shows its first differing byte, not two identical prefixes', () => {
+    const want = new Uint8Array(1100).fill(0x5a);
+    const got = Uint8Array.from(want);
+    got[500] = 0x00;
+    const diff = diffStates('model → found', new Map([['k', want]]), [[bytes('k'), got]]);
+    expect(diff).toContain(
+      '~ "k": expected 1100 bytes, from byte 500: 0x5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a…, found 1100 bytes, from byte 500: 0x005a5a5a5a5a5a5a5a5a5a5a5a5a5a5a…',
+    );
+    const short = diffStates('m', new Map([['k', bytes('ab')]]), [[bytes('k'), bytes('ac')]]);
+    expect(short).toContain('~ "k": expected "ab", found "ac"');
+  });
+
+  it('a scan out of order is named as such, with keys in hex; black boxes show no lastSeq -1', () => {
+    const history = new History();
+    history.ack(history.issue([put('a', bytes('1')), put('b', bytes('2'))]), 1);
+    const unordered = checkBlackBoxRecovery(
+      history,
+      {
+        opened: true,
+        entries: [
+          [bytes('b'), bytes('2')],
+          [bytes('a'), bytes('1')],
+        ],
+      },
+      { kind: 'none' },
+    );
+    const text = formatVerdict(unordered);
+    expect(text).toContain(
+      'scan out of order: entry 1, key 0x61, comes after entry 0, key 0x62 (a full scan returns each key once, in ascending byte order)',
+    );
+    expect(text).not.toMatch(/matches no whole prefix/);
+    const unknown = checkBlackBoxRecovery(
+      history,
+      { opened: true, entries: [[bytes('z'), bytes('9')]] },
+      { kind: 'none' },
+    );
+    expect(unknown.ok).toBe(false);
+    expect(formatVerdict(unknown)).not.toContain('lastSeq -1');
+    expect(formatVerdict(unknown)).toMatch(/found: +1 key; matches no whole prefix/);
   });
 });
