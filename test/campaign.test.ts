@@ -40,7 +40,7 @@ describe('crash campaign', () => {
     expect(summary.stats.openRetries).toBeGreaterThan(RUNS / 100);
     expect(summary.stats.readOnlyOpens).toBeGreaterThan(RUNS / 10);
     expect(summary.stats.openRefusals).toBeGreaterThan(0); // strict opens refusing torn tails
-  });
+  }, 600_000); // a minute alone, several on a loaded machine: the campaign size, not a speed
 
   it(`finds no violation with bit rot allowed (seed ${SEED}, ${Math.ceil(RUNS / 3)} runs)`, async () => {
     const summary = await runCampaign({
