@@ -3,14 +3,20 @@
 // checked first, summary before anything that can fail, SIGINT/SIGTERM print what ran);
 // shards of one campaign merge into the summary of the whole, with JUnit a CI can track.
 
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCampaign } from '../faults/campaign/campaign.ts';
+import { runCampaignParallel } from '../faults/campaign/parallel.ts';
 import { encodeToken } from '../faults/campaign/repro-token.ts';
+import { runRealSuite } from '../faults/real/real-suite.ts';
 import {
   type CampaignJson,
+  campaignJson,
   mergeCampaignJson,
   readCampaignJson,
+  statsOf,
 } from '../faults/campaign/shard-json.ts';
 import { DEFAULT_SHAPE } from '../faults/campaign/scenario.ts';
 import { runExplore } from '../faults/explore.ts';
@@ -511,5 +517,82 @@ describe('violation reports', () => {
     expect(unknown.ok).toBe(false);
     expect(formatVerdict(unknown)).not.toContain('lastSeq -1');
     expect(formatVerdict(unknown)).toMatch(/found: +1 key; matches no whole prefix/);
+  });
+});
+
+describe.concurrent('runners stop on a signal or a deadline (in process)', () => {
+  it('campaign: an aborted signal runs nothing and says interrupted; a summary as JSON merges', async ({
+    expect,
+  }) => {
+    const aborted = await runCampaign({ seed: 1, runs: 50, signal: AbortSignal.abort() });
+    expect(aborted).toMatchObject({ runs: 0, runsPlanned: 50, stoppedBy: 'interrupted' });
+    const whole = campaignJson(await runCampaign({ seed: 2, runs: 6 }));
+    const parts = await Promise.all(
+      [0, 1, 2].map(async (index) => ({
+        name: `s${index}`,
+        json: campaignJson(await runCampaign({ seed: 2, runs: 6, shard: { index, count: 3 } })),
+      })),
+    );
+    const merged = mergeCampaignJson(parts);
+    expect(statsOf(merged)).toEqual(statsOf(whole));
+    expect([merged.runs, merged.runsPlanned, merged.stoppedBy]).toEqual([6, 6, 'complete']);
+    const reread = readCampaignJson(`table\n${JSON.stringify(merged)}\n`, 'f');
+    expect(reread).toEqual(merged);
+    expect(() => readCampaignJson('no json here', 'f')).toThrow(/f holds no 'walcheck crash/);
+    expect(() => readCampaignJson(JSON.stringify({ ...merged, format: 99 }), 'f')).toThrow(
+      /format 99/,
+    );
+  });
+
+  it('parallel campaign: a deadline and a signal stop the workers', async ({ expect }) => {
+    const controller = new AbortController();
+    const interrupted = runCampaignParallel({
+      seed: 3,
+      runs: 1_000_000,
+      workers: 2,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
+    expect(await interrupted).toMatchObject({ stoppedBy: 'interrupted' });
+    const timed = await runCampaignParallel({
+      seed: 3,
+      runs: 1_000_000,
+      workers: 2,
+      deadlineMs: 1,
+    });
+    expect(timed.stoppedBy).toBe('deadline');
+    expect(timed.runs).toBeLessThan(1_000_000);
+  });
+
+  it('explore: an aborted signal explores nothing more and says interrupted', async ({
+    expect,
+  }) => {
+    const summary = await runExplore({ workload: 'small', signal: AbortSignal.abort() });
+    expect(summary.interrupted).toBe(true);
+    expect(summary.violations).toEqual([]);
+  });
+
+  it('real: a signal or a deadline before the first cycle runs none and removes the work dir', async ({
+    expect,
+  }) => {
+    const base = {
+      kills: 5,
+      seed: 1,
+      powerLoss: false,
+      damage: [],
+      engine: null,
+      segmentPattern: /^\d+\.(wal|log)$/,
+      progress: () => undefined,
+    };
+    const interrupted = await runRealSuite({ ...base, dir: null, signal: AbortSignal.abort() });
+    expect(interrupted).toMatchObject({ stoppedBy: 'interrupted', cyclesRun: 0, kills: 0 });
+    expect(existsSync(interrupted.workDir)).toBe(false);
+    const dir = join(await makeTempDir('real-deadline'), 'work');
+    const timed = await runRealSuite({ ...base, dir, deadlineMs: -1 });
+    expect(timed).toMatchObject({ stoppedBy: 'deadline', cyclesRun: 0 });
+    expect(existsSync(dir)).toBe(true); // a --dir is kept
+    await expect(runRealSuite({ ...base, dir: null, engine: '' })).rejects.toThrow(
+      /--engine needs a command/,
+    );
   });
 });
