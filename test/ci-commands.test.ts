@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCampaign } from '../faults/campaign/campaign.ts';
 import { runCampaignParallel } from '../faults/campaign/parallel.ts';
+import { shippedEngine } from '../faults/campaign/engine-under-test.ts';
+import { reproduce } from '../faults/campaign/repro.ts';
 import { encodeToken } from '../faults/campaign/repro-token.ts';
+import { damageLastSegment } from '../faults/real/damage.ts';
+import { Rng } from '../faults/rng.ts';
 import { runRealSuite } from '../faults/real/real-suite.ts';
 import {
   type CampaignJson,
@@ -594,5 +598,64 @@ describe.concurrent('runners stop on a signal or a deadline (in process)', () =>
     await expect(runRealSuite({ ...base, dir: null, engine: '' })).rejects.toThrow(
       /--engine needs a command/,
     );
+  });
+});
+
+describe.concurrent('refusals in process', () => {
+  const token = (fields: Partial<Parameters<typeof encodeToken>[0]>): string =>
+    encodeToken({
+      variant: 'engine',
+      shape: DEFAULT_SHAPE,
+      seed: 7,
+      path: '0',
+      check: '00000000',
+      ...fields,
+    });
+
+  it('reproduce refuses other variants, a wrong check and a path to nowhere', async ({
+    expect,
+  }) => {
+    await expect(reproduce(token({ variant: 'custom' }))).rejects.toThrow(
+      /belongs to an engine given in code .* it replays only in the code that made it/,
+    );
+    await expect(
+      reproduce(token({}), { engine: await shippedEngine(), variant: 'crc-unchecked' }),
+    ).rejects.toThrow(/belongs to the shipped engine, not to the bug-zoo mutant crc-unchecked/);
+    await expect(reproduce(token({}))).rejects.toThrow(/whose check is [0-9a-f]{8}, not 00000000/);
+    await expect(reproduce(token({ path: '1' }))).rejects.toThrow(
+      /leads to no scenario|whose check is/,
+    );
+  });
+
+  it('damage finds no segment among files: NO_SEGMENT; an empty directory: nothing to damage', async ({
+    expect,
+  }) => {
+    const dir = await makeTempDir('damage-none');
+    const options = { walFormat: false, segmentPattern: /^\d+\.log$/ };
+    expect(await damageLastSegment(dir, 'flip', new Rng(1), options)).toBeNull();
+    await writeFile(join(dir, 'state.json'), '{}');
+    await expect(damageLastSegment(dir, 'flip', new Rng(1), options)).rejects.toMatchObject({
+      code: 'NO_SEGMENT',
+    });
+  });
+
+  it('real: an engine that cannot start is an error, and the temporary work dir is removed', async ({
+    expect,
+  }) => {
+    const created: string[] = [];
+    const run = runRealSuite({
+      kills: 1,
+      seed: 1,
+      dir: null,
+      powerLoss: false,
+      damage: [],
+      engine: '/nonexistent/engine',
+      segmentPattern: /^\d+\.(wal|log)$/,
+      progress: (line) => created.push(line),
+    });
+    await expect(run).rejects.toThrow(/ENOENT/);
+    const workDir = /in (\S+)$/.exec(created[0] ?? '')?.[1];
+    expect(workDir).toBeDefined();
+    expect(existsSync(workDir!)).toBe(false);
   });
 });

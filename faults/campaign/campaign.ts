@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { type EngineModule, shippedEngine } from './engine-under-test.ts';
-import { encodeToken, scenarioCheck, SHIPPED_VARIANT } from './repro-token.ts';
+import { CUSTOM_VARIANT, encodeToken, scenarioCheck, SHIPPED_VARIANT } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
 import {
   batchCount,
@@ -123,7 +123,7 @@ export function shardRunCount(runs: number, shard?: { index: number; count: numb
 
 /** The variant name a campaign's tokens carry. */
 export function variantOf(options: Pick<CampaignOptions, 'engine' | 'variant'>): string {
-  return options.variant ?? (options.engine === undefined ? SHIPPED_VARIANT : 'custom');
+  return options.variant ?? (options.engine === undefined ? SHIPPED_VARIANT : CUSTOM_VARIANT);
 }
 
 export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
