@@ -20,6 +20,7 @@
 // costs no timer or macrotask, and the same calls give the same trace and images.
 
 import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs/types.ts';
+import { createsFile, isDsync } from '../src/fs/types.ts';
 import { buildImage } from './crash-image.ts';
 import type { CrashOutcome, CrashState, UnsyncedFile } from './crash-outcome.ts';
 import { FaultInjector } from './fault-plan.ts';
@@ -213,10 +214,11 @@ export class SimFs implements FileSystem {
     return this.run('open', p.path, () => {
       const node = this.lookup(p);
       if (node?.kind === 'dir') throw fsError('EISDIR', 'open', p.path);
+      const dsync = isDsync(mode);
       if (node !== undefined)
-        return new SimHandle(this.run, this.rng, p.path, node, mode !== 'read');
-      if (mode !== 'create') throw fsError('ENOENT', 'open', p.path);
-      return new SimHandle(this.run, this.rng, p.path, this.createFile(p, 'open'), true);
+        return new SimHandle(this.run, this.rng, p.path, node, mode !== 'read', dsync);
+      if (!createsFile(mode)) throw fsError('ENOENT', 'open', p.path);
+      return new SimHandle(this.run, this.rng, p.path, this.createFile(p, 'open'), true, dsync);
     });
   }
 
@@ -395,8 +397,8 @@ export class SimFs implements FileSystem {
     try {
       const fault = this.injector?.take(op, index);
       if (fault !== undefined) this.fired++;
-      // write and datasync interpret their faults themselves (short writes, fsyncgate)
-      if (fault !== undefined && op !== 'write' && op !== 'datasync')
+      // write, datasync and dsync interpret their faults themselves (short writes, fsyncgate)
+      if (fault !== undefined && op !== 'write' && op !== 'datasync' && op !== 'dsync')
         throw fsError(fault.fault, op, path);
       const value = body(fault);
       if (entry !== undefined && typeof value === 'number') entry.result = value;

@@ -117,7 +117,8 @@ function stepsArb(batchesMax: number): fc.Arbitrary<Step[]> {
 
 const faultArb: fc.Arbitrary<FaultRule> = fc.oneof(
   fc.record({
-    op: fc.constant('datasync' as const),
+    // datasync: recovery's syncs; dsync: the sync half of the log's O_DSYNC writes
+    op: fc.constantFrom('datasync' as const, 'dsync' as const),
     nth: fc.nat(6),
     fault: fc.constantFrom('EIO' as const, 'ENOSPC' as const),
   }),
