@@ -264,3 +264,40 @@ describe('a failed group reports what the filesystem threw', () => {
     expect((await scanLog(sim, DIR)).segments.map((s) => s.name)).toEqual([segmentName(1)]);
   });
 });
+
+describe('memtable inserts overlap the durable write', () => {
+  async function pipelineOver(memtable: Memtable) {
+    const fs = new SimFs({ trace: false });
+    await fs.mkdir(DIR);
+    const log = await LogWriter.open(fs, DIR, null, 1 << 20);
+    const boundaries = new BatchBoundaries();
+    const limits = { groupBytesMax: 1 << 20, queueBatchesMax: 100 };
+    return { fs, boundaries, pipeline: new WritePipeline(log, memtable, boundaries, limits, 0) };
+  }
+
+  it('a group is inserted while its write is in flight but visible only once it is durable', async () => {
+    const memtable = new Memtable();
+    const { boundaries, pipeline } = await pipelineOver(memtable);
+    const acked = pipeline.submit(putBatch(1), recordBytes(putBatch(1)));
+    expect(memtable.lastSeq).toBe(1); // inserted...
+    expect(boundaries.lastSeq).toBe(0); // ...but no read reaches seq 1 yet
+    expect(await acked).toEqual({ seqStart: 1, count: 1 });
+    expect(boundaries.lastSeq).toBe(1);
+    expect(memtable.get(keyOf(1), boundaries.lastSeq)).toEqual(valueOf(1));
+  });
+
+  it('an insert that throws (an engine fault) fails closed after the write returned, nothing made visible', async () => {
+    class BrokenMemtable extends Memtable {
+      override insert(): void {
+        throw new Error('memtable fault');
+      }
+    }
+    const { fs, boundaries, pipeline } = await pipelineOver(new BrokenMemtable());
+    const first = await outcome(pipeline.submit(putBatch(1), recordBytes(putBatch(1))));
+    expect(first).toBeInstanceOf(WalError);
+    expect(first).toMatchObject({ message: expect.stringContaining('memtable fault') });
+    expect(boundaries.lastSeq).toBe(0);
+    expect(fs.crashState().files).toEqual([]); // the write had completed, durable, before the failure
+    expect(await outcome(pipeline.submit(putBatch(2), recordBytes(putBatch(2))))).toBe(first);
+  });
+});

@@ -101,11 +101,14 @@ export const MUTANTS: readonly Mutant[] = [
     edits: [
       {
         file: PIPELINE,
-        find: '    await this.log.append(offset === records.length ? records : records.subarray(0, offset));\n',
+        find: `    const durable = this.log.append(
+      offset === records.length ? records : records.subarray(0, offset),
+    );
+`,
         replace: `    const leaderEnd = encoded[0]!.record.end;
     await this.log.append(records.subarray(0, leaderEnd)); // the leader's record, durable
     for (const { pending, record } of encoded.slice(1)) pending.resolve({ seqStart: record.seqStart, count: record.count }); // they ride on it
-    if (leaderEnd < offset) await this.log.append(records.subarray(leaderEnd, offset));
+    const durable = this.log.append(records.subarray(leaderEnd, offset));
 `,
       },
     ],
