@@ -2,6 +2,11 @@
 // disk's raw write + datasync limit and LevelDB (classic-level) with sync: true.
 
 import { type BenchResult, runBench } from '../bench/engine-bench.ts';
+import {
+  HARNESS_AREAS,
+  type HarnessProfile,
+  profileHarness,
+} from '../../faults/campaign/harness-profile.ts';
 import { defineCommand, EXIT_OK } from '../cli/command.ts';
 import { UsageError } from '../cli/args.ts';
 import { barChart } from '../cli/bar-chart.ts';
@@ -26,7 +31,11 @@ Measures, on a temporary directory of the real filesystem (os.tmpdir()):
 Phases compared in a ratio alternate in 3 slices (order reversed each round), so load
 changes fall on both; only these ratios mean anything on a shared machine.
 Prints the measures, then each target: target | ratio | met/missed; --json prints one
-object (with "targets") as the last line of stdout.`,
+object (with "targets") as the last line of stdout.
+With --harness, measures the crash campaign instead: --harness-runs scenarios of seed
+9001 in this thread under the V8 profiler, printing scenarios/s and the share of busy
+time spent in the engine, the oracle, the simulated filesystem, the campaign driver,
+fast-check's generation and garbage collection.`,
     positionals: [],
     options: {
       seconds: {
@@ -63,11 +72,35 @@ object (with "targets") as the last line of stdout.`,
         description: 'more writer counts to measure for the chart (comma-separated)',
         default: '4,16',
       },
+      harness: {
+        type: 'boolean',
+        description: 'measure the crash campaign instead: scenarios/s and where the time goes',
+      },
+      'harness-runs': {
+        type: 'string',
+        valueName: 'N',
+        description: 'scenarios of seed 9001 the harness measure runs',
+        integer: { min: 10, max: 1_000_000 },
+        default: '1000',
+      },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
     },
   },
   async (args) => {
     const progress = new Progress();
+    if (args.flag('harness')) {
+      const runs = args.integer('harness-runs')!;
+      progress.step(`crash campaign, seed ${HARNESS_SEED}, ${runs} runs, profiled in this thread`);
+      const profile = await profileHarness(HARNESS_SEED, runs);
+      const out = new LineWriter();
+      for (const line of harnessTable(profile)) out.line(line);
+      if (args.flag('json')) {
+        const { summary, ...rest } = profile;
+        out.json({ ...rest, stats: summary.stats, violations: summary.violations.length });
+      }
+      out.flush();
+      return EXIT_OK;
+    }
     const result = await runBench({
       phaseSeconds: args.integer('seconds')!,
       writers: args.integer('writers')!,
@@ -88,6 +121,19 @@ object (with "targets") as the last line of stdout.`,
     return EXIT_OK;
   },
 );
+
+const HARNESS_SEED = 9001;
+
+/** Scenarios/s, then the share of the time per area of the harness. */
+export function harnessTable(p: HarnessProfile): string[] {
+  return [
+    `crash campaign: seed ${p.seed}, ${p.runs} runs, ${p.scenariosPerSec.toFixed(0)} scenarios/s (${p.seconds.toFixed(1)} s, one thread, under the profiler)`,
+    '',
+    '| area | share of busy time |',
+    '|---|---|',
+    ...HARNESS_AREAS.map((area) => `| ${area} | ${(p.shares[area] * 100).toFixed(1)}% |`),
+  ];
+}
 
 function parseSweep(text: string): number[] {
   const counts = text === '' ? [] : text.split(',').map((part) => Number(part.trim()));
