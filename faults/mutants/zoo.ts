@@ -227,8 +227,8 @@ function statusOf(`,
     edits: [
       {
         file: READER,
-        find: '  if (count < 1 || !payloadParses(segment, payloadOffset, end, count))\n',
-        replace: '  if (!payloadParses(segment, payloadOffset, end))\n',
+        find: '  if (count < 1 || !payloadParses(segment, payloadOffset, end, count))\n    return',
+        replace: '  if (!payloadParses(segment, payloadOffset, end))\n    return',
       },
       {
         file: READER,
