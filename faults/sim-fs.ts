@@ -83,6 +83,10 @@ export class SimFs implements FileSystem {
   private ops = 0;
   private fired = 0;
   private frozen = false;
+  /** Counts operations that may have changed the durable state (durableView's cache key). */
+  private durableChanges = 0;
+  private durableCache: Map<string, Uint8Array> | null = null;
+  private durableCacheAt = -1;
 
   /** An empty filesystem (the root directory only); `root` is for images and fromFiles. */
   constructor(options: SimFsOptions = {}, root: DirNode = newDir()) {
@@ -171,10 +175,18 @@ export class SimFs implements FileSystem {
     return new SimFs(options, buildImage(this.root, this.dirOps, outcome));
   }
 
-  /** What a lose-unsynced crash would leave now: path -> bytes (views that never change; do not modify). */
-  durableView(): Map<string, Uint8Array> {
+  /**
+   * What a lose-unsynced crash would leave now: path -> bytes (views that never change). The
+   * same map is returned until an operation that can change the durable state runs (every
+   * ack of a group reads it, and nothing durable changes between them): do not modify it.
+   */
+  durableView(): ReadonlyMap<string, Uint8Array> {
+    if (this.durableCache !== null && this.durableCacheAt === this.durableChanges)
+      return this.durableCache;
     const out = new Map<string, Uint8Array>();
     walkFiles(this.root, true, (file, path) => out.set(path, durableContent(file)));
+    this.durableCache = out;
+    this.durableCacheAt = this.durableChanges;
     return out;
   }
 
@@ -407,6 +419,7 @@ export class SimFs implements FileSystem {
       if (entry !== undefined) entry.result = errorCode(err);
       throw err;
     } finally {
+      if (op === 'datasync' || op === 'dsync' || op === 'syncDir') this.durableChanges++;
       if (crashHere) this.frozen = true;
     }
   };

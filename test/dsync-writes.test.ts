@@ -164,3 +164,25 @@ describe('PowerLossFileSystem and node:fs: an O_DSYNC write', () => {
     expect(await readFile(join(dir, 'log'), 'latin1')).toBe('AB');
   });
 });
+
+describe('SimFs: durableView', () => {
+  it('is one map until an operation that may change the durable state runs', async () => {
+    const { fs, handle } = await dsyncLog();
+    const first = fs.durableView();
+    await fs.open('/db/other', 'create'); // creates nothing durable
+    await fs.stat('/db/log');
+    expect(fs.durableView()).toBe(first);
+    await handle.write(bytes(1), 0); // its dsync half
+    const second = fs.durableView();
+    expect(second).not.toBe(first);
+    expect([...second.keys()]).toEqual(['/db/log']);
+    await fs.syncDir('/db');
+    expect([...fs.durableView().keys()]).toEqual(['/db/log', '/db/other']);
+    const plain = await fs.open('/db/other', 'write');
+    await plain.write(bytes(2), 0);
+    const third = fs.durableView();
+    await plain.datasync();
+    expect(fs.durableView()).not.toBe(third);
+    expect([...fs.durableView().get('/db/other')!]).toEqual([2]);
+  });
+});
