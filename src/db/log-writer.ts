@@ -94,9 +94,11 @@ async function createSegment(fs: FileSystem, dir: string, number: number): Promi
  * Before appending to a segment recovery replayed, make its bytes durable: what was read
  * may be page cache that never reached the disk (after a failed fsync, Linux marks the
  * pages clean, and a later fsync succeeds without writing them: fsyncgate). Writing the
- * bytes again dirties them, so the datasync really persists them; truncating again at
- * the recovered size redoes a cut whose fsync failed; the directory sync covers a segment
- * whose name never became durable. Earlier segments need neither: the
+ * bytes again dirties them, so the sync really persists them (each rewrite is an O_DSYNC
+ * write, durable when it returns); truncating again at the recovered size redoes a cut
+ * whose fsync failed, and the datasync makes that cut durable (a truncate is not a write:
+ * O_DSYNC does not cover it); the directory sync covers a segment whose name never became
+ * durable. Earlier segments need neither: the
  * writer rotates only after a segment is durable.
  */
 async function makeDurable(
