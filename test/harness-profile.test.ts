@@ -34,6 +34,10 @@ describe('harness profile', () => {
     expect(shares['engine (src/)']).toBeCloseTo(0.25);
     expect(shares['oracle (model/)']).toBeCloseTo(0.75);
     expect(Object.values(sharesOf({ nodes })).every((share) => share === 0)).toBe(true);
+    // A sample of an unknown node, and samples without time deltas, count nothing.
+    const unknown = sharesOf({ nodes, samples: [2, 99], timeDeltas: [10, 10] });
+    expect(unknown['engine (src/)']).toBe(1);
+    expect(Object.values(sharesOf({ nodes, samples: [2] })).every((s) => s === 0)).toBe(true);
   });
 
   it('runs a small campaign under the profiler and prints scenarios/s and every area', async () => {
