@@ -6,7 +6,7 @@
 //   name                          rules  needs     what is broken
 //   failed-group-leader-only        7    campaign  a failed group refuses its first batch only; the rest never settle
 //   reverse-scan-includes-lt        4    campaign  a reverse scan starts at an exclusive upper bound's own key
-//   failed-group-applied            7    campaign  a group is applied to the memtable before its write; a failure leaves it there
+//   failed-group-applied            7    campaign  a group is visible before its write returns; a failure leaves it visible
 //   refused-batch-takes-seq         5    campaign  a batch refused inside its group keeps the sequence numbers it would have had
 //   close-drops-queued              5    campaign  close() empties the write queue without settling what was in it
 //   second-open-shares-lock         2    campaign  a lock this process already holds is shared: two writers on one log
@@ -53,20 +53,22 @@ export const BLIND_SPOT_MUTANTS: readonly Mutant[] = [
   },
   {
     name: 'failed-group-applied',
-    bug: 'a group is applied to the memtable before its write and datasync; when they fail, reads keep showing the refused batches',
+    bug: "a group's batches are made visible (their boundaries published) before its write returns; when it fails, reads keep showing the refused batches",
     shipped:
-      'applying a commit to the in-memory state before the log write succeeds, with no undo on error (dirty reads of failed writes)',
+      'publishing a commit to readers before the log write succeeds, with no undo on error (dirty reads of failed writes)',
     rules: [7],
     needs: 'campaign',
     edits: [
       {
         file: PIPELINE,
-        find: `    await this.log.append(offset === records.length ? records : records.subarray(0, offset));
+        find: `    await durable;
+    if (insertFailure !== null) throw insertFailure;
     this.nextSeq = seq;
-    for (const { record } of encoded) this.apply(records, record);
+    for (const { record } of encoded) this.boundaries.add(record.seqStart + record.count - 1);
 `,
-        replace: `    for (const { record } of encoded) this.apply(records, record); // readers see the group at once
-    await this.log.append(offset === records.length ? records : records.subarray(0, offset));
+        replace: `    for (const { record } of encoded) this.boundaries.add(record.seqStart + record.count - 1); // readers see the group at once
+    await durable;
+    if (insertFailure !== null) throw insertFailure;
     this.nextSeq = seq;
 `,
       },
