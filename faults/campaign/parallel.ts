@@ -2,7 +2,8 @@
 // from its own seed, and stats are sums, so the summary does not depend on the worker count.
 
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../runtime.ts';
 import {
   type CampaignOptions,
   type CampaignSummary,
@@ -13,11 +14,6 @@ import {
 import type { WorkerInput } from './campaign-worker.ts';
 import { DEFAULT_SHAPE } from './scenario.ts';
 import { addStats, emptyStats, type ScenarioStats } from './stats.ts';
-
-// Loader hooks are per thread, and Node 20 resolves a worker's entry before --import runs:
-// so the worker registers tsx itself, then imports its TypeScript entry.
-const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./campaign-worker.ts', import.meta.url).href)}); })`;
 
 type Found = Omit<CampaignViolation, 'scenariosUntilCaught' | 'secondsUntilCaught'>;
 type Message = { runIndex: number; stats: ScenarioStats; found: Found | null } | { finished: true };
@@ -40,7 +36,7 @@ export async function runCampaignParallel(
       indices: indices.filter((_, i) => i % options.workers === w),
       shrinkMs: options.shrinkMs ?? 10_000,
     };
-    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: input });
+    const worker = startModuleWorker(new URL('./campaign-worker', import.meta.url), input);
     workers.push(worker);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (message: Message) => {

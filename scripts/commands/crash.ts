@@ -1,9 +1,9 @@
 // walcheck crash: a seeded crash campaign on the simulated filesystem, judged by the oracle.
 
 import { writeFileSync } from 'node:fs';
-import type { CampaignSummary } from '../../faults/campaign/campaign.ts';
 import { runCampaignParallel } from '../../faults/campaign/parallel.ts';
 import { DEFAULT_SHAPE } from '../../faults/campaign/scenario.ts';
+import { crashSummary } from '../../faults/crash-campaign.ts';
 import { OUTCOME_KINDS } from '../../faults/crash-outcome.ts';
 import { parseOutcomes, parseShard } from '../cli/campaign-options.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
@@ -101,23 +101,8 @@ Exit status: 0 no violation, 1 violation found, 3 usage error.`,
     for (const line of campaignTable(summary)) out.line(line);
     const junit = args.string('junit');
     if (junit !== undefined) writeFileSync(junit, campaignJunit(summary, 'walcheck crash'));
-    if (args.flag('json')) out.json(crashJson(summary));
+    if (args.flag('json')) out.json(crashSummary(summary));
     out.flush();
     return summary.violations.length === 0 ? EXIT_OK : EXIT_FOUND;
   },
 );
-
-export function crashJson(summary: CampaignSummary): object {
-  return {
-    seed: summary.seed,
-    runs: summary.runs,
-    violations: summary.violations.length,
-    scenariosPerSec: summary.scenariosPerSec,
-    seconds: summary.seconds,
-    ...summary.stats,
-    firstViolation:
-      summary.violations[0] === undefined
-        ? null
-        : { rule: summary.violations[0].rule, token: summary.violations[0].token },
-  };
-}
