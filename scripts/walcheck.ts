@@ -1,13 +1,17 @@
+#!/usr/bin/env node
 // walcheck: the command-line entry point (cli.md). Dispatches to the command registry in
 // scripts/commands/index.ts and turns every failure into a message on stderr and an exit
-// status: a usage or I/O error is 3; 1 and 2 are each command's own.
+// status: a usage or I/O error is 3, an internal error (a bug in walcheck) 4; 1 and 2 are each
+// command's own. `walcheck --version` prints the version of package.json.
 //
 //   npx tsx scripts/walcheck.ts <command> [arguments]     npm run -s walcheck -- <command> ...
+//   npx walcheck <command> [arguments]                    (installed: the build in dist/)
 
 import { UsageError } from './cli/args.ts';
 import { HarnessInputError } from '../faults/harness-error.ts';
 import { CodecError } from '../faults/protocol/codec.ts';
-import { CliFailure, EXIT_OK, EXIT_USAGE } from './cli/command.ts';
+import { CliFailure, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE } from './cli/command.ts';
+import { packageVersion } from './cli/version.ts';
 import { COMMANDS } from './commands/index.ts';
 import { WalError } from '../src/errors.ts';
 
@@ -17,7 +21,12 @@ function overview(): string {
   const lines = ['Usage: walcheck <command> [arguments]', '', 'Commands:'];
   for (const [name, entry] of Object.entries(COMMANDS))
     lines.push(`  ${name.padEnd(SUMMARY_COLUMN)}${entry.summary}`);
-  lines.push('', "Run 'walcheck <command> --help' for a command's arguments and options.", '');
+  lines.push(
+    '',
+    "Run 'walcheck <command> --help' for a command's arguments and options,",
+    "'walcheck --version' for the version.",
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -26,6 +35,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (name === undefined) {
     process.stderr.write(overview());
     return EXIT_USAGE;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    if (rest.length > 0) throw new UsageError(`${name} takes no arguments, got ${rest.length}`);
+    process.stdout.write(`${await packageVersion()}\n`);
+    return EXIT_OK;
   }
   if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
     process.stdout.write(overview());
@@ -64,7 +78,7 @@ function describeFailure(error: unknown, command: string): [string, number] {
   if (typeof errno?.code === 'string' && typeof errno.syscall === 'string')
     return [`${prefix}: ${errno.message}`, EXIT_USAGE];
   // Anything else is a bug in walcheck: show where.
-  return [`${prefix}: internal error: ${(error as Error)?.stack ?? String(error)}`, EXIT_USAGE];
+  return [`${prefix}: internal error: ${(error as Error)?.stack ?? String(error)}`, EXIT_INTERNAL];
 }
 
 /** Exits once everything written to stdout and stderr has been handed to the OS. */

@@ -16,7 +16,8 @@ import {
   readEngineSources,
 } from '../faults/mutants/mutant-engine.ts';
 import { runMutants, selectVariants } from '../faults/mutants/run-mutants.ts';
-import { mutantsJson, mutantsTable } from '../scripts/commands/mutants.ts';
+import { mutantsTable } from '../scripts/cli/tables.ts';
+import { mutantsJson } from '../scripts/commands/mutants.ts';
 import { type Mutant, MUTANTS } from '../faults/mutants/zoo.ts';
 
 let sources: Map<string, string>;

@@ -7,10 +7,10 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ClassicLevel } from 'classic-level';
 import { Database } from '../../src/index.ts';
+import { nodeScript } from '../../faults/runtime.ts';
 import { benchKey, measureLoops, seededBytes, type Throughput } from './measure.ts';
 
 export interface BenchOptions {
@@ -210,12 +210,10 @@ async function measureReplay(
   dir: string,
   records: number,
 ): Promise<{ seconds: number; logBytes: number; memoryBytes: number }> {
-  const child = fileURLToPath(new URL('./replay-child.ts', import.meta.url));
-  const { stdout } = await execFileAsync(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', child, dir],
-    { maxBuffer: 1 << 20 },
-  );
+  const [node, ...script] = nodeScript('scripts/bench/replay-child');
+  const { stdout } = await execFileAsync(node!, ['--expose-gc', ...script, dir], {
+    maxBuffer: 1 << 20,
+  });
   const result = JSON.parse(stdout) as {
     seconds: number;
     logBytes: number;

@@ -9,6 +9,8 @@ export const EXIT_OK = 0;
 export const EXIT_FOUND = 1;
 export const EXIT_CORRUPT = 2;
 export const EXIT_USAGE = 3;
+/** A bug in walcheck (cli.md): anything thrown that is not a known failure. */
+export const EXIT_INTERNAL = 4;
 
 export interface Command {
   /** The full help text, printed by `walcheck <name> --help`. */

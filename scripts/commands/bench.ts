@@ -1,12 +1,11 @@
 // walcheck bench: throughput and replay of the engine on the real filesystem, beside the
 // disk's raw write + datasync limit and LevelDB (classic-level) with sync: true.
 
-import { type BenchResult, runBench } from '../bench/engine-bench.ts';
-import { defineCommand, EXIT_OK } from '../cli/command.ts';
+import { CliFailure, defineCommand, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
 import { UsageError } from '../cli/args.ts';
-import { barChart } from '../cli/bar-chart.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
+import { benchTable, writersChart } from '../cli/tables.ts';
 
 export const command = defineCommand(
   {
@@ -54,13 +53,15 @@ Prints a table; --json prints one object as the last line of stdout.`,
     },
   },
   async (args) => {
+    const sweepWriters = parseSweep(args.string('sweep')!);
+    const { runBench } = await loadBench();
     const progress = new Progress();
     const result = await runBench({
       phaseSeconds: args.integer('seconds')!,
       writers: args.integer('writers')!,
       replayRecords: args.integer('replay-records')!,
       replayBatch: 100,
-      sweepWriters: parseSweep(args.string('sweep')!),
+      sweepWriters,
       progress: (line) => progress.step(line),
     });
     const out = new LineWriter();
@@ -84,35 +85,16 @@ function parseSweep(text: string): number[] {
   return counts;
 }
 
-/** Writes/s by number of writers, engine against LevelDB. */
-export function writersChart(r: BenchResult): string[] {
-  return barChart(
-    'writers',
-    r.sweep.map((point) => String(point.writers)),
-    [
-      {
-        label: 'walcheck engine, writes/s',
-        values: r.sweep.map((point) => point.engine),
-        glyph: '█',
-      },
-      { label: 'LevelDB sync, writes/s', values: r.sweep.map((point) => point.level), glyph: '░' },
-    ],
-  );
-}
-
-/** The human table, also used by REPORT.md. */
-export function benchTable(r: BenchResult): string[] {
-  const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
-  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
-  return [
-    '| measure | result | vs | target |',
-    '|---|---|---|---|',
-    `| raw write + datasync (130 B) | ${rate(r.rawSyncsPerSec)} syncs/s | | physical limit |`,
-    `| engine, 1 writer | ${rate(r.serialWritesPerSec)} writes/s | ${ratio(r.serialWritesPerSec, r.rawSyncsPerSec)} raw | >= 0.9x raw |`,
-    `| engine, ${r.writers} writers | ${rate(r.concurrentWritesPerSec)} writes/s | ${ratio(r.concurrentWritesPerSec, r.levelConcurrentWritesPerSec)} LevelDB | >= 5x LevelDB |`,
-    `| LevelDB sync, 1 writer | ${rate(r.levelSerialWritesPerSec)} writes/s | | |`,
-    `| LevelDB sync, ${r.writers} writers | ${rate(r.levelConcurrentWritesPerSec)} writes/s | | |`,
-    `| replay of ${rate(r.replayRecords)} puts | ${rate(r.replayRecordsPerSec)} records/s, ${r.replayMBPerSec.toFixed(0)} MB/s | ${r.replaySeconds.toFixed(2)} s | >= 1,000,000 records/s |`,
-    `| memtable after replay | ${r.memtableBytesPerRecord.toFixed(0)} bytes/record | | <= 290 bytes |`,
-  ];
+/** The bench module, which needs classic-level: a dev dependency, absent from an install. */
+async function loadBench(): Promise<typeof import('../bench/engine-bench.ts')> {
+  try {
+    await import('classic-level');
+  } catch {
+    throw new CliFailure(
+      EXIT_USAGE,
+      'needs classic-level (LevelDB, the baseline it measures against), a dev dependency of ' +
+        'walcheck: run it from a checkout (npm ci), or install classic-level beside walcheck',
+    );
+  }
+  return import('../bench/engine-bench.ts');
 }

@@ -9,7 +9,8 @@ import { parseOutcomes, parseShard } from '../cli/campaign-options.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
-import { campaignJunit, campaignTable } from '../cli/campaign-summary.ts';
+import { campaignJunit } from '../cli/junit.ts';
+import { campaignTable } from '../cli/tables.ts';
 
 export const command = defineCommand(
   {

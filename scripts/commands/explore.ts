@@ -1,10 +1,11 @@
 // walcheck explore: every crash point of a small workload times every outcome variant,
 // and every single-bit flip of its durable WAL, each recovered and judged.
 
-import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../../faults/explore.ts';
+import { EXPLORE_KINDS, runExplore } from '../../faults/explore.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
+import { exploreTable } from '../cli/tables.ts';
 
 export const command = defineCommand(
   {
@@ -57,21 +58,3 @@ Exit status: 0 no violation, 1 violation found, 3 usage error.`,
     return summary.violations.length === 0 ? EXIT_OK : EXIT_FOUND;
   },
 );
-
-export function exploreTable(summary: ExploreSummary): string[] {
-  const n = (value: number): string => value.toLocaleString('en-US');
-  const rows: [string, string][] = [
-    ['workload', `${summary.workload}: ${summary.operations} filesystem operations`],
-    ['crash points', `${n(summary.crashPoints)} (before and after each operation)`],
-    ...EXPLORE_KINDS.map((kind): [string, string] => [
-      `  states ${kind}`,
-      `${n(summary.states[kind])}${summary.bounded[kind] > 0 ? ` (bounded at ${n(summary.bounded[kind])} crash points)` : ''}`,
-    ]),
-    ['states total', n(EXPLORE_KINDS.reduce((sum, kind) => sum + summary.states[kind], 0))],
-    ['acks checked durable', n(summary.acksChecked)],
-    ['violations', n(summary.violations.length)],
-    ['time', `${summary.seconds.toFixed(1)} s`],
-  ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
-}

@@ -12,9 +12,11 @@ import {
 } from '../../faults/mutants/run-mutants.ts';
 import { MUTANTS } from '../../faults/mutants/zoo.ts';
 import { UsageError } from '../cli/args.ts';
+import { CHECKOUT_ONLY, requireCheckout } from '../cli/checkout.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
-import { LineWriter, plural } from '../cli/output.ts';
+import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
+import { mutantsTable, outcomeText } from '../cli/tables.ts';
 
 export { runMutants, type MutantRow } from '../../faults/mutants/run-mutants.ts';
 
@@ -33,7 +35,7 @@ Prints a progress line per variant on stderr, then a table: variant, caught or n
 oracle rule (crash-model.md section 2), the harness, scenarios and seconds until caught
 (campaign seconds include shrinking), the shrunk counterexample's batches, and the bug.
 --json prints {"mutants", "caught", "escaped", "correctEngine", "ok", "rows"} as the
-last line of stdout.
+last line of stdout. ${CHECKOUT_ONLY}
 
 Variants:
 ${wrap([...MUTANTS.map((m) => m.name), CORRECT_ENGINE].join(', ') + '.', 88)}
@@ -63,6 +65,7 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
     },
   },
   async (args) => {
+    requireCheckout('mutants', 'it patches and imports copies of the TypeScript sources of src/');
     const only = parseOnly(args.string('only'));
     const progress = new Progress();
     const rows = await runMutants({
@@ -121,20 +124,6 @@ function parseOnly(text: string | undefined): string[] | undefined {
   return names;
 }
 
-function outcomeText(row: MutantRow): string {
-  const error = row.error === null ? '' : ` (harness error: ${row.error})`;
-  if (!row.caught) {
-    const verdict = row.variant === CORRECT_ENGINE ? 'no violation' : 'NOT CAUGHT';
-    return `${verdict} in ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s (${row.harnesses.join(' + ')})${error}`;
-  }
-  const verdict = row.variant === CORRECT_ENGINE ? 'VIOLATION' : 'caught';
-  const shrunk =
-    row.shrunkBatches === null
-      ? ''
-      : `, shrunk to ${row.shrunkBatches} batch${row.shrunkBatches === 1 ? '' : 'es'}`;
-  return `${verdict} by rule ${row.rule} (${row.ruleName}) in ${row.harness} after ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s${shrunk}${error}`;
-}
-
 /** Reports worth reading in full: a violation of the correct engine, and what escaped. */
 function details(rows: readonly MutantRow[]): string[] {
   const lines: string[] = [];
@@ -145,39 +134,6 @@ function details(rows: readonly MutantRow[]): string[] {
       lines.push(`Mutant ${row.variant} was not caught: ${outcomeText(row)}`, '');
     if (row.variant === CORRECT_ENGINE && row.error !== null)
       lines.push(`The correct engine's run did not complete: ${row.error}`, '');
-  }
-  return lines;
-}
-
-/** The human table (markdown), also used by REPORT.md. */
-export function mutantsTable(rows: readonly MutantRow[]): string[] {
-  const lines = [
-    '| variant | caught | rule | harness | scenarios | seconds | shrunk batches | bug |',
-    '|---|---|---|---|---|---|---|---|',
-  ];
-  for (const row of rows) {
-    const caught =
-      row.variant === CORRECT_ENGINE
-        ? row.ok
-          ? 'no (correct)'
-          : 'VIOLATION'
-        : row.caught
-          ? 'yes'
-          : 'NO';
-    const rule = row.rule === null ? '-' : `${row.rule} ${row.ruleName}`;
-    const shrunk =
-      row.shrunkBatches === null ? '-' : `${row.shrunkBatches} (of ${row.originalBatches})`;
-    const cells = [
-      row.variant,
-      caught,
-      rule,
-      row.harness ?? row.harnesses.join('+'),
-      row.scenarios.toLocaleString('en-US'),
-      row.seconds.toFixed(1),
-      shrunk,
-      row.bug,
-    ];
-    lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines;
 }
