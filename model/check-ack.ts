@@ -45,20 +45,9 @@ export function checkAckDurable(
   durableFiles: ReadonlyMap<string, Uint8Array>,
   dbDir: string,
 ): Verdict {
-  const acked = history.batch(id);
-  if (acked.status === 'failed') {
-    return violation(
-      7,
-      `batch id ${id} is acknowledged although its write failed (${acked.errorCode})`,
-      { found: 'an acknowledgement' },
-    );
-  }
+  const standing = checkAckStanding(history, id);
+  if (standing !== null) return standing;
   const position = history.position(id);
-  if (position === 0) {
-    return violation(1, `acknowledged batch id ${id} is no longer in the history (${acked.fate})`, {
-      found: 'an acknowledgement',
-    });
-  }
   const cache = cacheFor(history, dbDir);
   const log = cache.decoder.decode(segmentFiles(durableFiles, dbDir));
   const matched = cache.matched;
@@ -79,6 +68,27 @@ export function checkAckDurable(
     seqStart += batch.ops.length;
   }
   return PASS;
+}
+
+/**
+ * What rule 1 and rule 7 say of an acknowledgement whatever the format: a failed batch is
+ * never acknowledged, and an acknowledged one is still in the chain.
+ */
+export function checkAckStanding(history: History, id: BatchId): Violation | null {
+  const acked = history.batch(id);
+  if (acked.status === 'failed') {
+    return violation(
+      7,
+      `batch id ${id} is acknowledged although its write failed (${acked.errorCode})`,
+      { found: 'an acknowledgement' },
+    );
+  }
+  if (history.position(id) === 0) {
+    return violation(1, `acknowledged batch id ${id} is no longer in the history (${acked.fate})`, {
+      found: 'an acknowledgement',
+    });
+  }
+  return null;
 }
 
 function compareRecord(

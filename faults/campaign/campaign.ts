@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
-import { type EngineModule, shippedEngine } from './engine-under-test.ts';
+import { type EngineUnderTest, shippedEngine } from './engine-under-test.ts';
 import { encodeToken } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
 import {
@@ -19,7 +19,7 @@ import { emptyStats, type ScenarioStats } from './stats.ts';
 import { formatViolation } from './violation-report.ts';
 
 export interface CampaignOptions {
-  engine?: EngineModule;
+  engine?: EngineUnderTest;
   seed: number;
   runs: number;
   shape?: ScenarioShape;
@@ -128,7 +128,7 @@ type Found = Omit<CampaignViolation, 'scenariosUntilCaught' | 'secondsUntilCaugh
 
 /** One run: its scenario, and on a violation fast-check's shrinking and a traced report. */
 export async function runOne(
-  engine: EngineModule,
+  engine: EngineUnderTest,
   shape: ScenarioShape,
   seed: number,
   runIndex: number,
@@ -172,7 +172,10 @@ export async function runOne(
 }
 
 /** Re-runs a failing scenario with traces on, for the report (runs are deterministic). */
-export async function traced(engine: EngineModule, scenario: Scenario): Promise<ScenarioViolation> {
+export async function traced(
+  engine: EngineUnderTest,
+  scenario: Scenario,
+): Promise<ScenarioViolation> {
   const violation = await runScenario(engine, scenario, emptyStats(), { trace: true });
   if (violation === null)
     throw new Error(

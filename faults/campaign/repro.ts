@@ -1,7 +1,7 @@
 // walcheck repro: regenerate the scenario a token names and run it again, traced.
 
 import fc from 'fast-check';
-import { type EngineModule, shippedEngine } from './engine-under-test.ts';
+import { type EngineUnderTest, shippedEngine } from './engine-under-test.ts';
 import { decodeToken } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
 import { type Scenario, scenarioArb } from './scenario.ts';
@@ -15,7 +15,7 @@ export interface ReproResult {
   report: string;
 }
 
-export async function reproduce(token: string, engine?: EngineModule): Promise<ReproResult> {
+export async function reproduce(token: string, engine?: EngineUnderTest): Promise<ReproResult> {
   const { shape, seed, path } = decodeToken(token);
   const underTest = engine ?? (await shippedEngine());
   let last: Scenario | null = null;
