@@ -3,7 +3,7 @@
 // append ends with a datasync), and the new segment's directory entry is synced before
 // anything is written to it, so nothing in it can be acknowledged without its name.
 
-import { assert } from '../errors.ts';
+import { assert } from '../assert.ts';
 import type { FileHandle, FileSystem } from '../fs/types.ts';
 import { joinPath } from '../fs/types.ts';
 import { segmentName } from '../wal/format.ts';

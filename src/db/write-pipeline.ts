@@ -13,6 +13,7 @@
 
 import type { Batch, WriteResult } from '../batch.ts';
 import { SEQ_MAX } from '../batch.ts';
+import { assert } from '../assert.ts';
 import { asWalError, WalError } from '../errors.ts';
 import type { Memtable } from '../memtable/memtable.ts';
 import { LOGICAL_KIND_PUT, RECORD_HEADER_BYTES } from '../wal/format.ts';
@@ -52,6 +53,7 @@ export class WritePipeline {
     private readonly limits: PipelineLimits,
     lastSeq: number,
   ) {
+    assert(lastSeq === boundaries.lastSeq, 'the writer starts after the last batch boundary');
     this.nextSeq = lastSeq + 1;
   }
 
@@ -94,7 +96,6 @@ export class WritePipeline {
         } catch (error) {
           this.failClosed(error, group); // any failure, not only I/O: no caller is left waiting
         }
-        for (const pending of group) this.pendingRecords -= pending.batch.length;
       }
     } finally {
       this.leading = false;
@@ -148,10 +149,16 @@ export class WritePipeline {
       seq += count;
       offset = end;
     }
-    if (encoded.length === 0) return;
-    await this.log.append(offset === records.length ? records : records.subarray(0, offset));
-    this.nextSeq = seq;
-    for (const { record } of encoded) this.apply(records, record);
+    if (encoded.length > 0) {
+      await this.log.append(offset === records.length ? records : records.subarray(0, offset));
+      assert(this.nextSeq === this.boundaries.lastSeq + 1, 'the next seq follows the last batch');
+      this.nextSeq = seq;
+      for (const { record } of encoded) this.apply(records, record);
+      assert(this.boundaries.lastSeq === seq - 1, 'the last batch ends before the next seq');
+    }
+    // Failed groups need no count: the writer stops and the finally of lead() clears it.
+    for (const pending of group) this.pendingRecords -= pending.batch.length;
+    assert(this.pendingRecords >= 0, 'pending logical records never go negative');
     for (const { pending, record } of encoded)
       pending.resolve({ seqStart: record.seqStart, count: record.count });
   }
