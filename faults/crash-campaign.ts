@@ -3,7 +3,7 @@
 // crashSummary too), so a test suite can assert on exactly what CI scripts parse.
 
 import type { CampaignProgress, CampaignSummary } from './campaign/campaign.ts';
-import type { EngineModule } from './campaign/engine-under-test.ts';
+import type { EngineUnderTest } from './campaign/engine-under-test.ts';
 import { runCampaignParallel } from './campaign/parallel.ts';
 import { DEFAULT_SHAPE } from './campaign/scenario.ts';
 import type { ScenarioStats } from './campaign/stats.ts';
@@ -23,8 +23,12 @@ export interface RunCampaignOptions {
   faults?: boolean;
   /** Run only the runs i with i % count === index. */
   shard?: { index: number; count: number };
-  /** The engine under test (default: walcheck's own `Database`). */
-  engine?: EngineModule;
+  /**
+   * The engine under test (default: walcheck's own `Database`): an engine implementing the
+   * crash-test interface (faults/engine-interface.ts), or a module shaped like walcheck's.
+   * A given engine runs in this thread (workers run walcheck's own).
+   */
+  engine?: EngineUnderTest;
   /** Shrinking a failure stops improving after this many ms (default 10 s). */
   shrinkMs?: number;
   onProgress?: (progress: CampaignProgress) => void;
