@@ -1,7 +1,6 @@
 // Where walcheck runs from: its TypeScript sources in a checkout (under tsx or vitest), or the
 // JavaScript built into dist/ by `npm run build` (the installed package, plain node). Code that
-// starts another process or thread, or prints a command to run, asks here instead of assuming
-// a checkout.
+// starts another process or thread of walcheck's own asks here instead of assuming a checkout.
 
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -25,9 +24,6 @@ export function nodeScript(pathFromRoot: string): string[] {
   const loader = RUNS_FROM_SOURCE ? ['--import', 'tsx'] : [];
   return [process.execPath, ...loader, modulePath(pathFromRoot)];
 }
-
-/** How a person runs the walcheck CLI from here, for reproduce lines in reports. */
-export const WALCHECK_COMMAND = RUNS_FROM_SOURCE ? 'npx tsx scripts/walcheck.ts' : 'npx walcheck';
 
 /**
  * A worker thread running one of walcheck's modules, given as a URL without extension
