@@ -42,3 +42,32 @@ export { DEFAULT_OUTCOME_KINDS, OUTCOME_KINDS, type OutcomeKind } from './crash-
 export type { FaultKind, FaultPlan, FaultRule } from './fault-plan.ts';
 
 export { type HarnessInputCode, HarnessInputError } from './harness-error.ts';
+
+// Crash-testing an engine of your own: the interface it implements (on the simulated
+// filesystem), the adapter of walcheck's own engine, and the judge every runner shares.
+export type {
+  CrashTestDatabase,
+  CrashTestEngine,
+  CrashTestEntry,
+  CrashTestFeatures,
+  CrashTestOpenOptions,
+  CrashTestRecoveryReport,
+  RecoveryMode,
+} from './engine-interface.ts';
+export {
+  asCrashTestEngine,
+  type EngineUnderTest,
+  walcheckEngine,
+} from './campaign/engine-under-test.ts';
+export { type AckRule, ackRuleFor, recoverCopy } from './judge.ts';
+export {
+  checkAckRecovered,
+  judgeFirstAck,
+  type JudgeRecoveryOptions,
+  judgeRecovery,
+  type RecoveredCopy,
+  type RecoverySeen,
+} from '../model/judge.ts';
+export { errorCode, type OpenFailure, openFailureOf } from '../model/open-failure.ts';
+export type { Batch, BatchOp } from '../src/batch.ts';
+export type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs/types.ts';

@@ -6,7 +6,7 @@
 
 import { checkAckDurable } from '../model/check-ack.ts';
 import type { BatchId, History } from '../model/history.ts';
-import { checkAckRecovered } from '../model/judge.ts';
+import { checkAckRecovered, type RecoveredCopy } from '../model/judge.ts';
 import { type OpenFailure, openFailureOf } from '../model/open-failure.ts';
 import type { Entry } from '../model/prefix-model.ts';
 import type { Verdict } from '../model/verdict.ts';
@@ -31,19 +31,20 @@ export function ackRuleFor(engine: CrashTestEngine, dir: string, hints: CopyOpen
   };
 }
 
-/** A full scan of what the engine recovers from `copy`, or its failure to open. */
+/** A full scan (and lastSeq) of what the engine recovers from `copy`, or its failure to open. */
 export async function recoverCopy(
   engine: CrashTestEngine,
   dir: string,
   copy: SimFs,
   hints: CopyOpenOptions,
-): Promise<Entry[] | OpenFailure> {
+): Promise<RecoveredCopy | OpenFailure> {
   try {
     const db = await engine.open(dir, { ...hints, fs: copy });
     const entries: Entry[] = [];
     for (const { key, value } of db.scan()) entries.push([key, value]);
+    const lastSeq = db.lastSeq;
     await db.close();
-    return entries;
+    return { entries, lastSeq };
   } catch (error) {
     return openFailureOf(error);
   }

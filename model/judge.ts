@@ -73,33 +73,39 @@ export function judgeFirstAck(history: History, seqStart: number): Verdict {
   return checkContinuation(history, history.lastSeqAtRecovery, seqStart);
 }
 
+/** What the engine showed when opened on a copy: a full scan and its lastSeq when it reports one. */
+export interface RecoveredCopy {
+  readonly entries: readonly Entry[];
+  readonly lastSeq?: number | undefined;
+}
+
 /**
  * Rule 1 through recovery: `recovered` is what the engine showed when opened on a copy of the
- * durable image taken when batch `id` was acknowledged (a full scan, or the open's failure).
- * It must be the model after a whole prefix that includes the acknowledged batch.
+ * durable image taken when batch `id` was acknowledged, or the open's failure. It must be the
+ * model after a whole prefix that includes the acknowledged batch, ending at the lastSeq the
+ * engine reports (when it reports one: a batch that changes nothing is told apart only so).
  */
 export function checkAckRecovered(
   history: History,
   id: BatchId,
-  recovered: readonly Entry[] | OpenFailure,
+  recovered: RecoveredCopy | OpenFailure,
 ): Verdict {
   const standing = checkAckStanding(history, id);
   if (standing !== null) return standing;
   const position = history.position(id);
   const expectedK = [position, history.length] as const;
-  if (!Array.isArray(recovered)) {
-    const failure = recovered as OpenFailure;
+  if (!('entries' in recovered))
     return violation(
       1,
       `acknowledged batch id ${id} is not durable: the durable image at its acknowledgement does not open`,
-      { expectedK, found: describeOpenFailure(failure) },
+      { expectedK, found: describeOpenFailure(recovered) },
     );
-  }
-  const entries = recovered as readonly Entry[];
+  const { entries, lastSeq } = recovered;
   const fp = fingerprintOf(entries);
-  const lines = history.lines();
-  for (const match of wholeMatches(lines, entries, fp))
-    if (match.k >= positionIn(match.line, id)) return PASS;
+  for (const match of wholeMatches(history.lines(), entries, fp)) {
+    const seqAgrees = lastSeq === undefined || match.line.model.endSeq(match.k) === lastSeq;
+    if (match.k >= positionIn(match.line, id) && seqAgrees) return PASS;
+  }
   const superseded = supersededMatch(history, entries, fp);
   if (superseded !== null)
     return violation(
@@ -115,7 +121,7 @@ export function checkAckRecovered(
     `acknowledged batch id ${id} is not durable: a recovery of the durable image at its acknowledgement lacks b${position} or a batch before it`,
     {
       expectedK,
-      found: `${keysText(entries)}; no whole prefix b1..bk with k >= ${position}`,
+      found: `${lastSeq === undefined ? '' : `lastSeq ${lastSeq}, `}${keysText(entries)}; no whole prefix b1..bk with k >= ${position}`,
       diff: diffStates(
         `model after k=${position} → recovered copy`,
         history.stateAt(position),

@@ -5,7 +5,13 @@
 
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
-import { type EngineUnderTest, shippedEngine } from './engine-under-test.ts';
+import { HarnessInputError } from '../harness-error.ts';
+import {
+  asCrashTestEngine,
+  type EngineUnderTest,
+  shippedEngine,
+  writesWalcheckWal,
+} from './engine-under-test.ts';
 import { encodeToken } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
 import {
@@ -86,8 +92,14 @@ export function runIndices(runs: number, shard?: { index: number; count: number 
 }
 
 export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
-  const engine = options.engine ?? (await shippedEngine());
+  const engine = asCrashTestEngine(options.engine ?? (await shippedEngine()));
   const shape = options.shape ?? DEFAULT_SHAPE;
+  // Bit rot is aimed at records (rule 6's damaged batch j): only a format the oracle decodes.
+  if (shape.outcomes.includes('bit-rot') && !writesWalcheckWal(engine))
+    throw new HarnessInputError(
+      'BAD_OPTION',
+      `the bit-rot outcome needs an engine writing walcheck's WAL; ${engine.name} writes another format`,
+    );
   const indices = runIndices(options.runs, options.shard);
   const stats = emptyStats();
   const violations: CampaignViolation[] = [];
