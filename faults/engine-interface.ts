@@ -56,7 +56,10 @@ export interface CrashTestRecoveryReport {
 
 /** An open database, as the harness drives it. */
 export interface CrashTestDatabase {
-  /** Resolves once the batch is durable (rule 1); returns its first sequence number, or nothing. */
+  /**
+   * Resolves once the batch is durable (rule 1); returns its first sequence number, or nothing.
+   * The number is judged (rules 5 and 7) only when the engine reports lastSeq.
+   */
   write(batch: Batch): Promise<{ readonly seqStart: number } | void>;
   /** A full scan in key order; with `at` (features.snapshots) the state at that sequence number. */
   scan(options?: { at?: number }): Iterable<CrashTestEntry>;

@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../src/batch.ts';
 import { judgeFirstAck, judgeRecovery } from '../model/judge.ts';
-import { openFailureOf } from '../model/open-failure.ts';
+import { errorCode, openFailureOf } from '../model/open-failure.ts';
 import {
   decodeLog,
   firstDamagedRecord,
@@ -32,7 +32,7 @@ import {
 } from './campaign/engine-under-test.ts';
 import { checkSetAside, DB_DIR, filesNow, observe, seenOf } from './campaign/observe.ts';
 import type { CrashTestDatabase, CrashTestEngine, CrashTestFeatures } from './engine-interface.ts';
-import { type AckRule, ackRuleFor } from './judge.ts';
+import { type AckRule, ackRuleFor, judgedSeqStart } from './judge.ts';
 import {
   type CrashOutcome,
   describeOutcome,
@@ -359,10 +359,10 @@ class Explorer {
     const entry: Issued = { batch, acked: false, seqStart: undefined, failed: null };
     issued.push(entry);
     try {
-      entry.seqStart = (await db.write(batch))?.seqStart;
+      entry.seqStart = judgedSeqStart(db, await db.write(batch));
       entry.acked = true;
     } catch (error) {
-      if (!fs.crashed) entry.failed = String((error as { code?: unknown }).code);
+      if (!fs.crashed) entry.failed = errorCode(error);
       return;
     }
     this.acksChecked++;
@@ -411,7 +411,7 @@ class Explorer {
     const id = history.issue(AFTER_RECOVERY);
     let seqStart: number | undefined;
     try {
-      seqStart = (await db.write(AFTER_RECOVERY))?.seqStart;
+      seqStart = judgedSeqStart(db, await db.write(AFTER_RECOVERY));
     } catch (error) {
       // Nothing failed on the filesystem: an engine that cannot go on breaks rule 5.
       this.judge(

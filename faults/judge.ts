@@ -11,7 +11,11 @@ import { type OpenFailure, openFailureOf } from '../model/open-failure.ts';
 import type { Entry } from '../model/prefix-model.ts';
 import type { Verdict } from '../model/verdict.ts';
 import { writesWalcheckWal } from './campaign/engine-under-test.ts';
-import type { CrashTestEngine, CrashTestOpenOptions } from './engine-interface.ts';
+import type {
+  CrashTestDatabase,
+  CrashTestEngine,
+  CrashTestOpenOptions,
+} from './engine-interface.ts';
 import type { SimFs } from './sim-fs.ts';
 
 /** Rule 1 for one acknowledged batch on the filesystem it was written to. */
@@ -48,4 +52,16 @@ export async function recoverCopy(
   } catch (error) {
     return openFailureOf(error);
   }
+}
+
+/**
+ * The seqStart a write returned, as the oracle judges it (rules 5 and 7): only from an engine
+ * that reports lastSeq. A black box's recovered prefix is inferred from its state, which
+ * cannot tell apart batches that change nothing, so its numbering cannot be held to it.
+ */
+export function judgedSeqStart(
+  db: CrashTestDatabase,
+  result: { readonly seqStart: number } | void,
+): number | undefined {
+  return db.lastSeq === undefined ? undefined : result?.seqStart;
 }

@@ -8,7 +8,7 @@ import { appLogEngine } from '../examples/applog-engine/applog-engine.ts';
 import { runCampaign as runCampaignRaw } from '../faults/campaign/campaign.ts';
 import { DEFAULT_SHAPE } from '../faults/campaign/scenario.ts';
 import { HarnessInputError, reproduce, runCampaign, runExplore } from '../faults/harness.ts';
-import { noSyncAppLogEngine } from './support/applog-variants.ts';
+import { blackBoxAppLogEngine, noSyncAppLogEngine } from './support/applog-variants.ts';
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 20240611);
 const RUNS = 300;
@@ -22,6 +22,14 @@ describe('an engine of another format through the engine interface (examples/app
     expect(summary.readOnlyOpens).toBeGreaterThan(0);
     expect(summary.faultsFired).toBeGreaterThan(0);
     expect(summary.openRetries).toBeGreaterThan(0);
+  });
+
+  it(`seen as a black box (no lastSeq, no report), passes a campaign and explore (seed ${SEED})`, async () => {
+    const summary = await runCampaign({ engine: blackBoxAppLogEngine, seed: SEED, runs: 100 });
+    expect(summary.firstViolation?.report ?? null).toBeNull();
+    expect(summary.recoveries).toBeGreaterThan(100);
+    const explored = await runExplore({ engine: blackBoxAppLogEngine, workload: 'small' });
+    expect(explored.violations.map((v) => v.report)).toEqual([]);
   });
 
   it('passes explore: every crash point and outcome of the full workload', async () => {

@@ -12,6 +12,7 @@ import { judgeFirstAck } from '../../model/judge.ts';
 import { errorCode } from '../../model/open-failure.ts';
 import { diffStates, keysText, type Verdict, violation } from '../../model/verdict.ts';
 import type { CrashTestDatabase } from '../engine-interface.ts';
+import { judgedSeqStart } from '../judge.ts';
 import type { SimFs } from '../sim-fs.ts';
 import { finding, type Finding } from './finding.ts';
 import { scanAll } from './observe.ts';
@@ -100,7 +101,7 @@ export class CycleRun implements OpenTarget {
     stats.batches++;
     return db.write(batch).then(
       (result) => {
-        const seqStart = result?.seqStart;
+        const seqStart = judgedSeqStart(db, result);
         history.ack(id, seqStart);
         stats.acks++;
         if (this.writeFinding !== null) return;

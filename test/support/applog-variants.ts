@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { appLogEngine } from '../../examples/applog-engine/applog-engine.ts';
 import type { CrashTestEngine } from '../../faults/harness.ts';
 
 const SOURCE = new URL('../../examples/applog-engine/applog-engine.ts', import.meta.url);
@@ -36,3 +37,18 @@ async function patchedCopy(find: string, replace: string): Promise<CrashTestEngi
   const module = (await import(pathToFileURL(file).href)) as { appLogEngine: CrashTestEngine };
   return module.appLogEngine;
 }
+
+/** The same store seen as a black box: no lastSeq and no recovery report, a scan and gets only. */
+export const blackBoxAppLogEngine: CrashTestEngine = {
+  name: 'applog as a black box',
+  features: appLogEngine.features ?? {},
+  open: async (dir, options) => {
+    const db = await appLogEngine.open(dir, options);
+    return {
+      write: (batch) => db.write(batch),
+      scan: () => db.scan(),
+      get: (key) => db.get(key),
+      close: () => db.close(),
+    };
+  },
+};
