@@ -112,6 +112,27 @@ describe('the packed tarball installed into a fresh project', () => {
   );
 
   it(
+    'says that mutants needs a checkout and bench needs classic-level: exit 3, one line each',
+    async () => {
+      const failed = (args: string[]) =>
+        run('npx', ['--no-install', 'walcheck', ...args], project).then(
+          () => ({ code: 0, stderr: '' }),
+          (error: { code: number; stderr: string }) => error,
+        );
+      const [mutants, bench] = await Promise.all([failed(['mutants']), failed(['bench'])]);
+      expect(mutants).toMatchObject({
+        code: 3,
+        stderr: expect.stringContaining('needs a checkout'),
+      });
+      expect(bench).toMatchObject({ code: 3, stderr: expect.stringContaining('classic-level') });
+      expect([mutants.stderr, bench.stderr].map((text) => text.trim().split('\n').length)).toEqual([
+        1, 1,
+      ]);
+    },
+    RUN_MS,
+  );
+
+  it(
     'imports walcheck and walcheck/harness under plain node',
     async () => {
       await writeFile(join(project, 'consumer.mjs'), CONSUMER_MJS);
