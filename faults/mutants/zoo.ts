@@ -236,8 +236,8 @@ function statusOf(`,
     edits: [
       {
         file: READER,
-        find: '  if (count < 1 || !payloadParses(segment, payloadOffset, end, count))',
-        replace: '  if (!payloadParses(segment, payloadOffset, end))',
+        find: '  if (count < 1 || !payloadParses(segment, payloadOffset, end, count))\n    return',
+        replace: '  if (!payloadParses(segment, payloadOffset, end))\n    return',
       },
       {
         file: READER,
