@@ -45,9 +45,12 @@ try {
   closedCode = error instanceof WalError ? error.code : 'not a WalError';
 }
 const summary = await harness.runCampaign({ runs: 5, seed: 7 });
+// An engine handed in by the caller: the package's own Database, through the adapter.
+const engine = harness.walcheckEngine({ Database });
+const given = await harness.runCampaign({ runs: 5, seed: 7, engine });
 const names = ['runCampaign', 'runExplore', 'runRealSuite', 'checkRecovery', 'History', 'SimFs',
   'PowerLossFileSystem'].filter((name) => typeof harness[name] === 'function');
-console.log(JSON.stringify({ value, lastSeq, closedCode, summary, names }));
+console.log(JSON.stringify({ value, lastSeq, closedCode, summary, given, names }));
 `;
 
 const CONSUMER_TS = `
@@ -142,10 +145,12 @@ describe('the packed tarball installed into a fresh project', () => {
         lastSeq: number;
         closedCode: string;
         summary: Record<string, unknown>;
+        given: Record<string, unknown>;
         names: string[];
       };
       expect(out).toMatchObject({ value: 'v', lastSeq: 1, closedCode: 'CLOSED' });
       expect(out.summary).toMatchObject({ seed: 7, runs: 5, violations: 0, scenarios: 5 });
+      expect(out.given).toMatchObject({ runs: 5, violations: 0, batches: out.summary.batches });
       expect(out.names).toHaveLength(7);
     },
     RUN_MS,
