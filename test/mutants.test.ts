@@ -15,9 +15,8 @@ import {
   PROJECT_ROOT,
   readEngineSources,
 } from '../faults/mutants/mutant-engine.ts';
-import { runMutants, selectVariants } from '../faults/mutants/run-mutants.ts';
+import { mutantsSummary, runMutants, selectVariants } from '../faults/mutants/run-mutants.ts';
 import { mutantsTable } from '../scripts/cli/tables.ts';
-import { mutantsJson } from '../scripts/commands/mutants.ts';
 import { type Mutant, MUTANTS } from '../faults/mutants/zoo.ts';
 
 let sources: Map<string, string>;
@@ -133,7 +132,7 @@ describe('runMutants', () => {
       expect(row.shrunkBatches).toBeGreaterThanOrEqual(1);
       expect(row.report).toContain(`VIOLATION rule ${row.rule}`);
     }
-    const json = mutantsJson(rows);
+    const json = mutantsSummary(rows);
     expect(json).toMatchObject({
       mutants: 2,
       caught: 2,

@@ -19,7 +19,9 @@ Measures, on a temporary directory of the real filesystem (os.tmpdir()):
   replay   reopen of a log of --replay-records such puts written in batches of 100,
            in logical records/s and MB/s, and the memtable's memory per record
            (growth of heap + external memory across the replay).
-Prints a table; --json prints one object as the last line of stdout.`,
+Prints a table; --json prints one object as the last line of stdout. Needs classic-level,
+a dev dependency of walcheck: where walcheck is installed, it exits 3 saying so unless
+classic-level is installed beside it.`,
     positionals: [],
     options: {
       seconds: {

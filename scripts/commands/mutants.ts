@@ -4,6 +4,7 @@
 import {
   BUDGET_SECONDS_DEFAULT,
   CORRECT_ENGINE,
+  mutantsSummary,
   type MutantRow,
   runMutants,
   SEED_DEFAULT,
@@ -17,8 +18,6 @@ import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
 import { mutantsTable, outcomeText } from '../cli/tables.ts';
-
-export { runMutants, type MutantRow } from '../../faults/mutants/run-mutants.ts';
 
 export const command = defineCommand(
   {
@@ -80,7 +79,7 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
     const out = new LineWriter();
     for (const line of details(rows)) out.line(line);
     for (const line of mutantsTable(rows)) out.line(line);
-    const summary = mutantsJson(rows);
+    const summary = mutantsSummary(rows);
     out.line('');
     out.line(summaryLine(rows));
     if (args.flag('json')) out.json(summary);
@@ -148,42 +147,4 @@ function summaryLine(rows: readonly MutantRow[]): string {
         : 'CORRECT ENGINE FAILED';
   const escaped = t.escaped.length === 0 ? '' : ` (escaped: ${t.escaped.join(', ')})`;
   return `${t.caught}/${t.mutants} mutants caught${escaped}; ${correct}`;
-}
-
-/** The --json object: counts first, then a row per variant (without the long reports). */
-export function mutantsJson(rows: readonly MutantRow[]): {
-  mutants: number;
-  caught: number;
-  escaped: string[];
-  correctEngine: {
-    ok: boolean;
-    scenarios: number;
-    seconds: number;
-    rule: number | null;
-    report: string | null;
-    error: string | null;
-  } | null;
-  ok: boolean;
-  rows: object[];
-} {
-  const t = tally(rows);
-  const correct = rows.find((r) => r.variant === CORRECT_ENGINE);
-  return {
-    mutants: t.mutants,
-    caught: t.caught,
-    escaped: t.escaped,
-    correctEngine:
-      correct === undefined
-        ? null
-        : {
-            ok: correct.ok,
-            scenarios: correct.scenarios,
-            seconds: correct.seconds,
-            rule: correct.rule,
-            report: correct.report,
-            error: correct.error,
-          },
-    ok: t.escaped.length === 0 && t.correctOk !== false,
-    rows: rows.map(({ report: _report, ...row }) => row),
-  };
 }
