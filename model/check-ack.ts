@@ -45,9 +45,9 @@ export function checkAckDurable(
   durableFiles: ReadonlyMap<string, Uint8Array>,
   dbDir: string,
 ): Verdict {
-  const standing = checkAckStanding(history, id);
-  if (standing !== null) return standing;
   const position = history.position(id);
+  const standing = checkAckStanding(history, id, position);
+  if (standing !== null) return standing;
   const cache = cacheFor(history, dbDir);
   const log = cache.decoder.decode(segmentFiles(durableFiles, dbDir));
   const matched = cache.matched;
@@ -74,7 +74,11 @@ export function checkAckDurable(
  * What rule 1 and rule 7 say of an acknowledgement whatever the format: a failed batch is
  * never acknowledged, and an acknowledged one is still in the chain.
  */
-export function checkAckStanding(history: History, id: BatchId): Violation | null {
+export function checkAckStanding(
+  history: History,
+  id: BatchId,
+  position = history.position(id),
+): Violation | null {
   const acked = history.batch(id);
   if (acked.status === 'failed') {
     return violation(
@@ -83,7 +87,7 @@ export function checkAckStanding(history: History, id: BatchId): Violation | nul
       { found: 'an acknowledgement' },
     );
   }
-  if (history.position(id) === 0) {
+  if (position === 0) {
     return violation(1, `acknowledged batch id ${id} is no longer in the history (${acked.fate})`, {
       found: 'an acknowledgement',
     });

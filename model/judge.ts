@@ -90,9 +90,9 @@ export function checkAckRecovered(
   id: BatchId,
   recovered: RecoveredCopy | OpenFailure,
 ): Verdict {
-  const standing = checkAckStanding(history, id);
-  if (standing !== null) return standing;
   const position = history.position(id);
+  const standing = checkAckStanding(history, id, position);
+  if (standing !== null) return standing;
   const expectedK = [position, history.length] as const;
   if (!('entries' in recovered))
     return violation(

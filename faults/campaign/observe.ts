@@ -48,22 +48,21 @@ export function observe(db: CrashTestDatabase, features: CrashTestFeatures): Rec
       ? snapshotSeqs(lastSeq).map((seq): SnapshotRead => ({ seq, entries: scanAll(db, seq) }))
       : [];
   const report = db.recovery;
-  const observed = {
-    opened: true as const,
-    lastSeq,
-    entries,
-    gets,
-    snapshots,
-    ...(report === undefined
-      ? {}
+  const observed: Extract<Observed, { opened: true }> =
+    report === undefined
+      ? { opened: true, lastSeq, entries, gets, snapshots }
       : {
+          opened: true,
+          lastSeq,
+          entries,
+          gets,
+          snapshots,
           report: {
             status: report.status,
             quarantinedBytes: reportedBytes(db),
             firstInvalid: report.firstInvalid ?? null,
           },
-        }),
-  };
+        };
   return { box: 'white', observed, snapshots };
 }
 
