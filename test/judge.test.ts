@@ -10,6 +10,9 @@ import {
   type RecoveredCopy,
 } from '../model/judge.ts';
 import { describeOpenFailure, errorCode, openFailureOf } from '../model/open-failure.ts';
+import type { CrashTestEngine } from '../faults/engine-interface.ts';
+import { ackRuleFor, recoverCopy } from '../faults/judge.ts';
+import { SimFs } from '../faults/sim-fs.ts';
 
 const b = (text: string): Uint8Array => Buffer.from(text);
 const put = (key: string, value: string) => [
@@ -143,6 +146,22 @@ describe('checkAckRecovered (rule 1 by recovering a copy of the durable image)',
       ),
     ).toMatchObject({
       rule: 7,
+    });
+  });
+});
+
+describe('rule 1 by recovering a copy (faults/judge.ts)', () => {
+  const refusing: CrashTestEngine = {
+    name: 'refuses every open',
+    open: () => Promise.reject(Object.assign(new Error('damaged'), { code: 'CORRUPT' })),
+  };
+
+  it('an engine that cannot open the durable copy at an acknowledgement breaks rule 1', async () => {
+    const history = twoAcked();
+    const verdict = await ackRuleFor(refusing, '/db', {})(history, 2, new SimFs({ trace: false }));
+    expect(verdict).toMatchObject({ ok: false, rule: 1 });
+    expect(await recoverCopy(refusing, '/db', new SimFs({ trace: false }), {})).toEqual({
+      code: 'CORRUPT',
     });
   });
 });
