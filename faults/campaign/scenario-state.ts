@@ -30,7 +30,7 @@ export interface ScenarioState {
   readonly stats: ScenarioStats;
   readonly traced: boolean;
   readonly history: History;
-  /** Rule rule 1 at each acknowledgement, as the engine's format allows. */
+  /** Rule 1 at each acknowledgement, as the engine's format allows. */
   readonly ackRule: AckRule;
   /** Rule 8 and refusal naming: only for engines writing walcheck's WAL. */
   readonly quarantine: QuarantineJudge | null;
