@@ -10,10 +10,16 @@
 //                   retried in the process over whatever the failed attempt left
 // The workload is the explorer's; only its complete run is damaged, so this stays small.
 
-import type { BitRot, RecoveryContext, RecoveryVerdict, Verdict } from '../model/oracle.ts';
+import type {
+  BitRot,
+  Observed,
+  RecoveryContext,
+  RecoveryVerdict,
+  Verdict,
+} from '../model/oracle.ts';
 import { checkRecovery, decodeLog, type History, segmentFiles } from '../model/oracle.ts';
 import { checkRecoveryMode, type RecoveryMode } from '../model/check-recovery-mode.ts';
-import type { EngineDatabase, EngineModule } from './campaign/engine-under-test.ts';
+import type { CrashTestDatabase, CrashTestEngine } from './engine-interface.ts';
 import { damageStill } from './campaign/damage-steps.ts';
 import {
   checkSetAside,
@@ -33,7 +39,7 @@ import { applyInjection, walkRecords } from './wal-injectors.ts';
 export type RecoveryKind = 'recovery-mode' | 'recovery-crash' | 'recovery-fault';
 
 export interface RecoveryExploreContext {
-  readonly engine: EngineModule;
+  readonly engine: CrashTestEngine;
   readonly segmentBytesMax: number;
   /** The complete run's durable files (path -> bytes) and a fresh History of it per call. */
   readonly files: ReadonlyMap<string, Uint8Array>;
@@ -121,7 +127,7 @@ async function openJudged(
     outcome: what,
   };
   const where = 'after the last operation';
-  let db: EngineDatabase;
+  let db: CrashTestDatabase;
   try {
     const opened = await bounded(ctx, fs, mode, readOnly, history, where, what);
     if (opened === null) return;
@@ -138,7 +144,11 @@ async function openJudged(
     ctx.judge(checkRecoveryMode(mode, before.segments, { opened: false }), where, what);
     return;
   }
-  ctx.judge(checkRecovery(history, observe(db), context), where, what);
+  ctx.judge(
+    checkRecovery(history, observedOf(observe(db, ctx.engine.features ?? {})), context),
+    where,
+    what,
+  );
   const after = filesNow(fs);
   ctx.judge(
     checkRecoveryMode(
@@ -210,12 +220,12 @@ async function bounded(
   history: History,
   where: string,
   what: string,
-): Promise<EngineDatabase | null> {
+): Promise<CrashTestDatabase | null> {
   const engineFs = new BoundedFs(fs);
   const options = { fs: engineFs, segmentBytesMax: ctx.segmentBytesMax, recovery: mode };
   const settlement = await settleWithin(
     engineFs,
-    ctx.engine.Database.open(DB_DIR, readOnly ? { ...options, readOnly } : options),
+    ctx.engine.open(DB_DIR, readOnly ? { ...options, readOnly } : options),
   );
   if ('value' in settlement) return settlement.value;
   if ('error' in settlement) throw settlement.error;
@@ -224,4 +234,10 @@ async function bounded(
     ctx.judge(livenessViolation(history, stall), where, what);
   }
   return null;
+}
+
+/** What the oracle's checkRecovery takes from a read of walcheck's own engine (white box). */
+function observedOf(read: ReturnType<typeof observe>): Observed {
+  if (read.box !== 'white') throw new TypeError('the recovery explorer reads a white-box engine');
+  return read.observed;
 }

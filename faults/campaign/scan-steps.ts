@@ -9,11 +9,14 @@ import { checkScan } from '../../model/check-scans.ts';
 import type { History } from '../../model/history.ts';
 import type { Entry } from '../../model/prefix-model.ts';
 import { PASS, type Verdict } from '../../model/verdict.ts';
-import type { EngineDatabase } from './engine-under-test.ts';
+import type { CrashTestDatabase, CrashTestEntry } from '../engine-interface.ts';
+
+/** The scan of walcheck's engine, which takes every option of src/memtable/scan-options.ts. */
+type BoundedScan = (options: ScanBounds & { at?: number }) => Iterable<CrashTestEntry>;
 
 /** Each spec at the latest state and at one snapshot (spread over 0..lastSeq by the spec's index). */
 export function judgeScans(
-  db: EngineDatabase,
+  db: CrashTestDatabase,
   scans: readonly ScanBounds[],
   history: History,
 ): Verdict {
@@ -38,9 +41,10 @@ export function judgeScans(
   return PASS;
 }
 
-function scanWith(db: EngineDatabase, bounds: ScanBounds, at: number | undefined): Entry[] {
+function scanWith(db: CrashTestDatabase, bounds: ScanBounds, at: number | undefined): Entry[] {
   const out: Entry[] = [];
-  for (const entry of db.scan(at === undefined ? { ...bounds } : { ...bounds, at }))
+  const scan = db.scan.bind(db) as BoundedScan;
+  for (const entry of scan(at === undefined ? { ...bounds } : { ...bounds, at }))
     out.push([entry.key, entry.value]);
   return out;
 }

@@ -2,6 +2,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { tally } from '../../faults/mutants/run-mutants.ts';
+import { CHECKOUT_ONLY, requireCheckout } from '../cli/checkout.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
@@ -17,7 +18,7 @@ ${FULL_BUDGETS.campaignRuns.toLocaleString('en-US')} scenarios and one of ${FULL
 real filesystem (plain, power-loss, damage), the bug zoo, the benchmarks, and the LevelDB
 black-box audit; with the environment, the date and the command behind each number.
 Takes about 5 minutes on 2 cores; --quick uses small budgets (for trying it out; do not
-commit a quick report).
+commit a quick report). ${CHECKOUT_ONLY}
 
 Exit status: 0 everything held, 1 a violation on the engine or a mutant not caught, 3 usage error.`,
     positionals: [],
@@ -33,6 +34,7 @@ Exit status: 0 everything held, 1 a violation on the engine or a mutant not caug
     },
   },
   async (args) => {
+    requireCheckout('report', 'it runs the bug zoo and reads the golden vectors of test/');
     const progress = new Progress();
     const data = await collect(args.flag('quick') ? QUICK_BUDGETS : FULL_BUDGETS, (line) =>
       progress.step(line),
