@@ -72,7 +72,7 @@ export interface UnsyncedFile {
 }
 
 export interface UnsyncedDirOp {
-  op: 'create' | 'mkdir' | 'rename' | 'unlink';
+  op: 'create' | 'mkdir' | 'rename' | 'unlink' | 'link' | 'rmdir';
   path: string;
   to?: string;
 }

@@ -18,6 +18,9 @@ export const OP_KINDS = [
   'syncDir',
   'stat',
   'lock',
+  'link',
+  'rmdir',
+  'syncAll',
 ] as const;
 
 export type OpKind = (typeof OP_KINDS)[number];

@@ -35,6 +35,7 @@ import {
   newDir,
   newFile,
   parsePath,
+  syncData,
   volTruncate,
   volWrite,
   volatileContent,
@@ -345,6 +346,56 @@ export class SimFs implements FileSystem {
         op.changes = op.changes.filter((c) => c.dir !== dir);
       }
       this.dirOps = this.dirOps.filter((op) => op.changes.length > 0);
+    });
+  }
+
+  /** A second name for a file (link(2)): a directory op, durable once its directory is synced. */
+  async link(from: string, to: string): Promise<void> {
+    const a = parsePath(from);
+    const b = parsePath(to);
+    this.run(
+      'link',
+      a.path,
+      () => {
+        const node = this.lookup(a);
+        if (node === undefined) throw fsError('ENOENT', 'link', a.path);
+        if (node.kind === 'dir') throw fsError('EPERM', 'link', a.path);
+        const dst = this.parentDir(b, 'link');
+        if (dst.entries.has(b.name) || b.parts.length === 0)
+          throw fsError('EEXIST', 'link', b.path);
+        dst.entries.set(b.name, node);
+        this.logDirOp('link', a.path, [{ dir: dst, name: b.name, node }], b.path);
+      },
+      undefined,
+      undefined,
+      b.path,
+    );
+  }
+
+  /** Removes an empty directory (rmdir(2)): a directory op of its parent. */
+  async rmdir(path: string): Promise<void> {
+    const p = parsePath(path);
+    this.run('rmdir', p.path, () => {
+      const node = this.existingDir(p, 'rmdir');
+      if (p.parts.length === 0) throw fsError('EBUSY', 'rmdir', p.path);
+      if (node.entries.size > 0) throw fsError('ENOTEMPTY', 'rmdir', p.path);
+      const dir = this.parentDir(p, 'rmdir');
+      dir.entries.delete(p.name);
+      this.logDirOp('rmdir', p.path, [{ dir, name: p.name, node: null }]);
+    });
+  }
+
+  /** sync(2)/syncfs(2): every file's data and every directory's entries become durable. */
+  async syncAll(): Promise<void> {
+    this.run('syncAll', '/', () => {
+      walkFiles(this.root, false, (file) => syncData(file));
+      for (const op of this.dirOps) {
+        for (const change of op.changes) {
+          if (change.node === null) change.dir.durable.delete(change.name);
+          else change.dir.durable.set(change.name, change.node);
+        }
+      }
+      this.dirOps = [];
     });
   }
 
