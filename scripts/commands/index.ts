@@ -43,6 +43,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     'kill/recover a real engine process on a real directory and check each recovery (black-box audit)',
     () => import('./real.ts'),
   ),
+  audit: lazy(
+    'power-loss audit of any engine: record its file operations, judge every crash state',
+    () => import('./audit.ts'),
+  ),
   report: lazy(
     'regenerate REPORT.md from real runs (about 5 minutes)',
     () => import('./report.ts'),
