@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { HarnessInputError } from '../harness-error.ts';
 import { startEngine } from '../real/engine-process.ts';
 import { parseAck } from '../real/load-session.ts';
-import type { RecordedRun } from './audit-ops.ts';
+import type { RecordedRun, TracedOp } from './audit-ops.ts';
 import { captureStart } from './record-start.ts';
 import { findStrace, straceArgv } from './strace-command.ts';
 import { parseTrace } from './trace-parse.ts';
@@ -63,7 +63,14 @@ export async function recordLoad(options: RecordLoadOptions): Promise<LoadRecord
       start,
       ...(options.ignore === undefined ? {} : { ignore: options.ignore }),
     });
-    return { run: { start, ops }, ...session, traceText };
+    checkAcks(ops, session.stdoutLines);
+    return {
+      run: { start, ops },
+      acks: session.acks,
+      exit: session.exit,
+      stderr: session.stderr,
+      traceText,
+    };
   } finally {
     await rm(traceDir, { recursive: true, force: true });
   }
@@ -73,7 +80,7 @@ export async function recordLoad(options: RecordLoadOptions): Promise<LoadRecord
 async function runSession(
   argv: readonly string[],
   options: RecordLoadOptions,
-): Promise<Omit<LoadRecording, 'run' | 'traceText'>> {
+): Promise<Omit<LoadRecording, 'run' | 'traceText'> & { stdoutLines: number }> {
   options.signal?.throwIfAborted();
   const engine = await startEngine(argv, options.cwd);
   const acks: Ack[] = [];
@@ -91,7 +98,9 @@ async function runSession(
     if (acks.length === options.lines.length) engine.child.stdin.end();
   };
   let pending = '';
+  let stdoutLines = 0;
   engine.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    for (let at = chunk.indexOf('\n'); at >= 0; at = chunk.indexOf('\n', at + 1)) stdoutLines++;
     pending += chunk;
     for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
       const line = pending.slice(0, newline).trim();
@@ -125,7 +134,17 @@ async function runSession(
   options.signal?.removeEventListener('abort', onAbort);
   engine.kill(); // anything it left running in its group
   if (failure !== null) throw failure;
-  return { acks, exit, stderr: engine.stderr() };
+  return { acks, exit, stderr: engine.stderr(), stdoutLines };
+}
+
+/** The acks in the trace must be the lines the harness read, or the model missed how they were written. */
+function checkAcks(ops: readonly TracedOp[], stdoutLines: number): void {
+  const traced = ops.reduce((sum, { op }) => sum + (op.kind === 'ack' ? op.lines : 0), 0);
+  if (traced === stdoutLines) return;
+  throw new HarnessInputError(
+    'UNMODELED',
+    `the harness read ${stdoutLines} lines from the engine's stdout, but the trace shows ${traced} written to it (written with a call the recorder does not model, such as sendmsg, or through a descriptor it does not follow)`,
+  );
 }
 
 function protocolError(problem: string, stderr: string): HarnessInputError {

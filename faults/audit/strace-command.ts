@@ -23,7 +23,7 @@ export const STRING_BYTES_MAX = 16 * 1024 * 1024;
 export const TRACED_CALLS = [
   '%file',
   ...['close', 'close_range', 'dup', 'dup2', 'dup3', 'fcntl', 'fcntl64'],
-  ...['write', 'pwrite64', 'writev', 'pwritev', 'pwritev2', 'read', 'readv', 'lseek'],
+  ...['write', 'pwrite64', 'writev', 'pwritev', 'pwritev2', 'sendto', 'read', 'readv', 'lseek'],
   ...['ftruncate', 'fallocate', 'fsync', 'fdatasync', 'sync_file_range', 'sync', 'syncfs'],
   ...['fchdir', 'clone', 'clone3', 'fork', 'vfork', 'mmap'],
   ...['io_uring_setup', 'io_uring_enter', 'io_uring_register'],

@@ -122,6 +122,8 @@ function syncAll(model: TraceModel, call: TraceCall): void {
 
 export const DATA_HANDLERS: Record<string, Handler> = {
   write: (m, c) => write(m, c, stringArg(c.args[1]), null),
+  // send(2) on the stdout socket (a socketpair when the harness is node): an ack like write.
+  sendto: (m, c) => write(m, c, stringArg(c.args[1]), null),
   pwrite64: (m, c) => write(m, c, stringArg(c.args[1]), intArg(c.args[3])),
   writev: (m, c) => write(m, c, concat(iovecArg(c.args[1])), null),
   pwritev: (m, c) => write(m, c, concat(iovecArg(c.args[1])), intArg(c.args[3])),

@@ -80,7 +80,7 @@ export class TraceModel {
     const hint = ignorable ? '; pass --ignore <glob> if this file does not matter' : '';
     return new HarnessInputError(
       'UNMODELED',
-      `${call.name} ${what} at trace line ${call.startLine}: ${why}${hint}`,
+      `${call.name}${what === '' ? '' : ` ${what}`} at trace line ${call.startLine}: ${why}${hint}`,
     );
   }
 

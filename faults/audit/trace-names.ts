@@ -43,7 +43,7 @@ function open(model: TraceModel, call: TraceCall, target: Target | null, flags: 
   const rel = target.rel;
   if (!target.ignored) {
     if ((flags & O_TMPFILE_BIT) !== 0)
-      throw model.unmodeled(call, show(rel), 'O_TMPFILE files are not modelled');
+      throw model.unmodeled(call, show(rel), 'O_TMPFILE files are not modelled', false);
     if ((flags & O_DIRECT) !== 0)
       throw model.unmodeled(
         call,
@@ -57,6 +57,8 @@ function open(model: TraceModel, call: TraceCall, target: Target | null, flags: 
     if (!target.ignored)
       model.emit(call, call.endLine, { kind: 'create', path: rel }, `${rel} (create)`);
   }
+  // An ignored file may come from anywhere: only its name is kept.
+  if (node === undefined && target.ignored) node = model.namespace.add(rel, false);
   node ??= model.existing(call, rel);
   // Linux truncates on O_TRUNC whatever the access mode.
   if ((flags & O_TRUNC) !== 0 && !node.dir && node.size > 0) {
@@ -84,6 +86,10 @@ function pair(
   const toRel = to?.rel ?? null;
   if (toRel === null && fromRel === null) return 'outside';
   if (toRel === null) return { gone: fromRel!, ignored: from!.ignored };
+  if (fromRel === null && to!.ignored) {
+    model.namespace.add(toRel, false); // its content does not matter
+    return 'outside';
+  }
   if (fromRel === null)
     throw model.unmodeled(
       call,
@@ -111,10 +117,10 @@ function rename(
   if ((flags & (RENAME_EXCHANGE | RENAME_WHITEOUT)) !== 0 && !names.ignored)
     throw model.unmodeled(
       call,
-      'with RENAME_EXCHANGE or RENAME_WHITEOUT',
-      'those renames are not modelled',
+      'gone' in names ? show(names.gone) : `${show(names.from)} -> ${show(names.to)}`,
+      `flags ${flags}: RENAME_EXCHANGE and RENAME_WHITEOUT are not modelled`,
     );
-  if ('gone' in names) return remove(model, call, names.gone, names.ignored, false);
+  if ('gone' in names) return remove(model, call, names.gone, names.ignored, false, ' (moved out)');
   model.existing(call, names.from);
   model.namespace.rename(names.from, names.to);
   if (!names.ignored)
@@ -158,6 +164,7 @@ function remove(
   rel: string,
   ignored: boolean,
   dir: boolean,
+  note = '',
 ): void {
   const node = model.namespace.get(rel);
   model.namespace.remove(rel);
@@ -167,7 +174,7 @@ function remove(
     call,
     call.endLine,
     isDir ? { kind: 'rmdir', path: rel } : { kind: 'unlink', path: rel },
-    show(rel),
+    show(rel) + note,
   );
 }
 
