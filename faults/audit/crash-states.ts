@@ -42,7 +42,7 @@ export interface StateId {
   n: number;
 }
 
-/** A directory image: relative path -> bytes (directories are implied by the paths). */
+/** A directory image: relative path -> bytes; a directory is its path with a '/' after it. */
 export type DirImage = ReadonlyMap<string, Uint8Array>;
 
 export interface CrashStateAt {
@@ -98,15 +98,15 @@ export async function* crashStates(
   options: StateOptions,
 ): AsyncGenerator<PointStates> {
   checkRun(run);
-  const fs = startFs(run);
+  const fs = await startFs(run);
   let acked = 0;
   for (let applied = 0; applied <= run.ops.length; applied++) {
-    yield statesAt(fs, { applied, midWrite: false }, acked, options);
+    yield await statesAt(fs, { applied, midWrite: false }, acked, options);
     const traced = run.ops[applied];
     if (traced === undefined) break;
     await applyOp(fs, traced, 'write');
     if (traced.op.kind === 'write' && traced.op.durable) {
-      yield statesAt(fs, { applied, midWrite: true }, acked, options);
+      yield await statesAt(fs, { applied, midWrite: true }, acked, options);
       await applyOp(fs, traced, 'sync');
     }
     if (traced.op.kind === 'ack') acked += traced.op.lines;
@@ -127,7 +127,7 @@ export async function stateOf(
       'BAD_OPTION',
       `state ${formatToken(id)}: no such crash point (the run has ${run.ops.length} operations${midWrite ? '; a w point needs a durable write there' : ''})`,
     );
-  const fs = startFs(run);
+  const fs = await startFs(run);
   let acked = 0;
   for (const op of run.ops.slice(0, applied)) {
     await applyOp(fs, op, 'write');
@@ -141,16 +141,16 @@ export async function stateOf(
       'BAD_OPTION',
       `state ${formatToken(id)}: the crash point has only ${countOutcomes(fs, id.kind)} ${id.kind} variants`,
     );
-  const image = imageOf(fs, outcome);
+  const image = await imageOf(fs, outcome);
   return { id, outcome, image, hash: hashImage(image), acked };
 }
 
-function statesAt(
+async function statesAt(
   fs: SimFs,
   point: CrashPointRef,
   acked: number,
   options: StateOptions,
-): PointStates {
+): Promise<PointStates> {
   const states: CrashStateAt[] = [];
   for (const kind of options.outcomes) {
     const count = countOutcomes(fs, kind);
@@ -158,11 +158,11 @@ function statesAt(
     const outcomes = enumerate
       ? enumerateOutcomes(fs, kind, options.statesPerKind)
       : drawOutcomes(fs, kind, samplingRng(options.seed, options.cycle, point, kind), options);
-    outcomes.forEach((outcome, n) => {
-      const image = imageOf(fs, outcome);
+    for (const [n, outcome] of outcomes.entries()) {
+      const image = await imageOf(fs, outcome);
       const id: StateId = { cycle: options.cycle, point, kind, mode: enumerate ? 'e' : 'r', n };
       states.push({ id, outcome, image, hash: hashImage(image) });
-    });
+    }
   }
   return { point, acked, states };
 }
@@ -192,10 +192,28 @@ function samplingRng(seed: number, cycle: number, point: CrashPointRef, kind: Ou
   return new Rng(digest.readUInt32BE(0));
 }
 
-function imageOf(fs: SimFs, outcome: CrashOutcome): DirImage {
+async function imageOf(fs: SimFs, outcome: CrashOutcome): Promise<DirImage> {
+  const crashed = fs.crashImage(outcome, { trace: false });
   const out = new Map<string, Uint8Array>();
-  for (const [path, data] of fs.crashImage(outcome, { trace: false }).volatileView())
-    out.set(path.slice(1), data);
+  for (const [path, data] of crashed.volatileView()) out.set(path.slice(1), data);
+  for (const dir of await directories(crashed, '/', 0)) out.set(`${dir.slice(1)}/`, EMPTY);
+  return out;
+}
+
+const EMPTY = new Uint8Array(0);
+/** Deepest directory nesting an image may have. */
+const IMAGE_DEPTH_MAX = 64;
+
+/** Every directory below `dir` (paths from the root), so that empty ones are kept too. */
+async function directories(fs: SimFs, dir: string, depth: number): Promise<string[]> {
+  if (depth > IMAGE_DEPTH_MAX)
+    throw new HarnessInputError('UNMODELED', `directories nested deeper than ${IMAGE_DEPTH_MAX}`);
+  const out: string[] = [];
+  for (const name of await fs.list(dir)) {
+    const path = dir === '/' ? `/${name}` : `${dir}/${name}`;
+    if ((await fs.stat(path))?.isDirectory !== true) continue;
+    out.push(path, ...(await directories(fs, path, depth + 1)));
+  }
   return out;
 }
 
@@ -209,11 +227,18 @@ export function hashImage(image: DirImage): string {
   return hash.digest('hex');
 }
 
-function startFs(run: RecordedRun): SimFs {
+/** The start entries, all durable (empty directories made and synced before any crash point). */
+async function startFs(run: RecordedRun): Promise<SimFs> {
   const fs = SimFs.fromFiles(
     run.start.flatMap((e) => (e.kind === 'file' ? [[`/${e.path}`, e.data] as const] : [])),
     { trace: false },
   );
+  const dirs = run.start.filter((e) => e.kind === 'dir').map((e) => e.path);
+  for (const path of dirs.sort()) {
+    if (fs.hasDir(at(path))) continue;
+    await fs.mkdir(at(path));
+    await fs.syncAll();
+  }
   return fs;
 }
 

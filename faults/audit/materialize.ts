@@ -1,4 +1,4 @@
-// Writes a crash image (relative path -> bytes) into a real directory, so an engine's own
+// Writes a crash image (relative path -> bytes, 'dir/' a directory) into a real directory, so an engine's own
 // scan or load can open it; the directory must not exist or be empty.
 
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -16,6 +16,10 @@ export async function materialize(image: DirImage, dir: string): Promise<void> {
     const target = resolve(root, path);
     if (!target.startsWith(root + sep))
       throw new HarnessInputError('UNMODELED', `image path ${path} leaves the directory`);
+    if (path.endsWith('/')) {
+      await mkdir(target, { recursive: true });
+      continue;
+    }
     await mkdir(dirname(target), { recursive: true });
     await writeFile(join(target), image.get(path)!);
   }
