@@ -1,10 +1,11 @@
 // recordLoad end to end: a tiny stdio-protocol engine in python3 runs under strace, and its
 // recorded operations, acks and the directory's starting content come back.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordLoad } from '../faults/audit/record-load.ts';
+import { captureStart } from '../faults/audit/record-start.ts';
 import { findStrace } from '../faults/audit/strace-command.ts';
 import { HarnessInputError } from '../faults/harness-error.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
@@ -137,6 +138,25 @@ describe('recordLoad', () => {
       message: expect.stringMatching(
         /read 3 lines from the engine's stdout, but the trace shows 0/,
       ),
+    });
+  });
+
+  it('captures the starting content in path order and refuses a symlink', async () => {
+    const dir = await makeTempDir('audit-db');
+    await mkdir(join(dir, 'b'));
+    await writeFile(join(dir, 'b', 'y'), 'y');
+    await writeFile(join(dir, 'c'), 'c');
+    await writeFile(join(dir, 'a'), '');
+    expect((await captureStart(dir)).map((entry) => [entry.kind, entry.path])).toEqual([
+      ['file', 'a'],
+      ['dir', 'b'],
+      ['file', 'b/y'],
+      ['file', 'c'],
+    ]);
+    await symlink('c', join(dir, 'link'));
+    await expect(captureStart(dir)).rejects.toMatchObject({
+      code: 'UNMODELED',
+      message: expect.stringMatching(/link is neither a file nor a directory/),
     });
   });
 

@@ -259,6 +259,23 @@ describe('the trace model on recorded traces', () => {
     expect(ops.map((op) => op.line)).toEqual([...ops.map((op) => op.line!)].sort((a, b) => a - b));
   });
 
+  it('execve drops close-on-exec descriptors; a shell redirects a file onto fd 1 (exec.py)', () => {
+    const ops = model(fixture('exec'));
+    expect(ops.map((op) => plain(op.op))).toEqual([
+      { kind: 'create', path: 'e' },
+      { kind: 'create', path: 'f' },
+      // sh after execve: `echo y >&4` writes to the file dup2'd onto its stdout, no ack.
+      { kind: 'write', path: 'f', offset: 0, data: 'y\n', durable: false },
+      { kind: 'ack', lines: 1 },
+      { kind: 'create', path: 'o2' },
+      { kind: 'write', path: 'o2', offset: 0, data: 'two', durable: false },
+      { kind: 'create', path: 'r' },
+      { kind: 'write', path: 'r', offset: 0, data: 'r', durable: false },
+      { kind: 'write', path: 'e', offset: 0, data: 'a', durable: false },
+    ]);
+    expect(new Set(ops.map((op) => op.pid)).size).toBe(2);
+  });
+
   it('a close frees its number where it starts, so a reusing open in another thread stays', () => {
     const ops = model(
       [
@@ -290,6 +307,47 @@ describe('the trace model on recorded traces', () => {
       { kind: 'write', path: 'd/log', offset: 4, data: 'ab', durable: false },
       { kind: 'fsyncDir', path: 'd' },
     ]);
+  });
+
+  it('edges the recorded programs do not reach', () => {
+    const open = (fd: number, name: string, flags = '0x41') =>
+      `1 openat(-100, "/tmp/wcfx/db/${name}", ${flags}, 0644) = ${fd}`;
+    // F_SETFL O_APPEND moves later writes to the end; a descriptor from an unknown dirfd
+    // and a pid nobody made are unknown, so their writes are dropped.
+    const ops = model(
+      [
+        open(3, 'a'),
+        '1 write(3, "\\x61\\x62", 2) = 2',
+        '1 lseek(3, 0, 0) = 0',
+        '1 fcntl(3, 0x4, 0x400) = 0',
+        '1 write(3, "\\x63", 1) = 1',
+        '1 openat(77, "\\x62", 0x41, 0644) = 5',
+        '1 write(5, "\\x64", 1) = 1',
+        '1 write(9, "\\x64"..., 100) = 100',
+        '2 write(1, "\\x7b\\x7d\\x0a", 3) = 3',
+        '1 fchdir(77) = 0',
+        '1 link("/tmp/wcfx/out/x", "/tmp/wcfx/out/y") = 0',
+        '1 rename("/tmp/wcfx/out/x", "/tmp/wcfx/out/y") = 0',
+        '1 mkdir("/tmp/wcfx/out/d", 0777) = 0',
+        '1 truncate("/tmp/wcfx/out/x", 0) = 0',
+      ].join('\n'),
+    );
+    expect(ops.map((op) => plain(op.op))).toEqual([
+      { kind: 'create', path: 'a' },
+      { kind: 'write', path: 'a', offset: 0, data: 'ab', durable: false },
+      { kind: 'write', path: 'a', offset: 2, data: 'c', durable: false },
+    ]);
+    const ignored = (path: string) => path.endsWith('.lock');
+    expect(() =>
+      model(
+        [open(3, 'a'), '1 rename("/tmp/wcfx/db/a", "/tmp/wcfx/db/b.lock") = 0'].join('\n'),
+        [],
+        ignored,
+      ),
+    ).toThrow(/rename a -> b\.lock at trace line 2: one name is ignored and the other is not/);
+    expect(() => model('1 linkat(3, "", -100, "/tmp/wcfx/db/t", 0x1000) = 0')).toThrow(
+      /linkat t at trace line 1: linking a descriptor/,
+    );
   });
 
   it('a write longer than the string limit is refused, not recorded short', () => {

@@ -22,7 +22,7 @@ export const STRING_BYTES_MAX = 16 * 1024 * 1024;
  */
 export const TRACED_CALLS = [
   '%file',
-  ...['close', 'close_range', 'dup', 'dup2', 'dup3', 'fcntl', 'fcntl64'],
+  ...['close', 'close_range', 'dup', 'dup2', 'dup3', 'fcntl', 'fcntl64', 'ioctl'],
   ...['write', 'pwrite64', 'writev', 'pwritev', 'pwritev2', 'sendto', 'read', 'readv', 'lseek'],
   ...['ftruncate', 'fallocate', 'fsync', 'fdatasync', 'sync_file_range', 'sync', 'syncfs'],
   ...['fchdir', 'clone', 'clone3', 'fork', 'vfork', 'mmap'],

@@ -1,7 +1,8 @@
 // Calls that change descriptor tables (close, close_range, dup/dup2/dup3, fcntl F_DUPFD,
-// F_DUPFD_CLOEXEC, F_SETFD, F_SETFL, execve), and the calls that write to a file in a way
-// strace cannot show, which are said rather than skipped: a writable shared mmap, io_uring,
-// and the in-kernel copies (copy_file_range, sendfile, splice) into a file under the directory.
+// F_DUPFD_CLOEXEC, F_SETFD, F_SETFL, ioctl FIOCLEX/FIONCLEX, execve), and the calls that
+// write to a file in a way strace cannot show, which are said rather than skipped: a writable
+// shared mmap, io_uring, and the in-kernel copies (copy_file_range, sendfile, splice) into a
+// file under the directory.
 
 import {
   CLOSE_RANGE_CLOEXEC,
@@ -11,6 +12,8 @@ import {
   F_SETFD,
   F_SETFL,
   FD_CLOEXEC,
+  FIOCLEX,
+  FIONCLEX,
   MAP_SHARED,
   O_APPEND,
   O_CLOEXEC,
@@ -98,6 +101,11 @@ export const DESCRIPTOR_HANDLERS: Record<string, Handler> = {
   dup3: (m, c) => dup(m, c, intArg(c.args[1]), (intArg(c.args[2]) & O_CLOEXEC) !== 0),
   fcntl,
   fcntl64: fcntl,
+  ioctl: (m, c) => {
+    const request = intArg(c.args[1]);
+    if (request === FIOCLEX || request === FIONCLEX)
+      m.procs.setCloexec(c.pid, intArg(c.args[0]), request === FIOCLEX);
+  },
   execve: (m, c) => m.procs.exec(c.pid),
   execveat: (m, c) => m.procs.exec(c.pid),
   mmap,

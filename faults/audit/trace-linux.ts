@@ -30,6 +30,9 @@ export const F_SETFD = 2;
 export const F_SETFL = 4;
 export const F_DUPFD_CLOEXEC = 1030;
 export const FD_CLOEXEC = 1;
+/** ioctl requests that set and clear close-on-exec (Python's os.set_inheritable uses them). */
+export const FIONCLEX = 0x5450;
+export const FIOCLEX = 0x5451;
 
 export const CLOSE_RANGE_UNSHARE = 0x2;
 export const CLOSE_RANGE_CLOEXEC = 0x4;
