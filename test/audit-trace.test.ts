@@ -87,6 +87,7 @@ describe('strace line parsing', () => {
         '9 +++ exited with 0 +++',
         '10 read(0,  <unfinished ...>',
         '10 <... read resumed> <unfinished ...>) = ?',
+        '11 write(1, "\\x61", 1) = ? <unavailable>',
         '',
       ].join('\n'),
     );
@@ -128,7 +129,24 @@ describe('strace line parsing', () => {
         startLine: 10,
         endLine: 11,
       },
+      {
+        pid: 11,
+        name: 'write',
+        args: ['1', '"\\x61"', '1'],
+        result: null,
+        errno: null,
+        startLine: 12,
+        endLine: 12,
+      },
     ]);
+  });
+
+  it('decodes a write of a megabyte in one line', () => {
+    const data = '\\x5c\\x22'.repeat(500_000);
+    const [call] = parseTrace(`1 write(3, "${data}", 1000000) = 1000000`);
+    const bytes = stringArg(call!.args[1])!.bytes;
+    expect(bytes.length).toBe(1_000_000);
+    expect(Buffer.from(bytes.subarray(0, 4)).toString()).toBe('\\"\\"');
   });
 
   it('refuses a line that is no system call', () => {

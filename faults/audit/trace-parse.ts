@@ -28,7 +28,9 @@ export interface TraceCall {
 const CALL_LINE = /^(\d+) +([a-z_0-9?]+)\((.*)$/;
 const RESUMED_LINE = /^(\d+) +<\.\.\. ([a-z_0-9?]+) resumed>(.*)$/;
 const UNFINISHED = ' <unfinished ...>';
-const RESULT = /\) += (\?|-?\d+|0x[0-9a-f]+)(?: ([A-Z][A-Z0-9_]*))?(?: \(.*\))?$/;
+/** `) = 3`, `) = -1 ENOENT (No such file or directory)`, `) = ?`, `) = ? <unavailable>`. */
+const RESULT =
+  /\) += (\?|-?\d+|0x[0-9a-f]+)(?: ([A-Z][A-Z0-9_]*))?(?: \(.*\))?(?: <unavailable>)?$/;
 
 /** Every complete call of the trace, in the order their last line appears. */
 export function parseTrace(text: string): TraceCall[] {
@@ -102,15 +104,13 @@ function finish(
 export function splitArgs(text: string): string[] {
   const args: string[] = [];
   let depth = 0;
-  let quoted = false;
   let from = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === '/' && text[i + 1] === '*') {
+    if (c === '"') {
+      i = closingQuote(text, i);
+      if (i < 0) break;
+    } else if (c === '/' && text[i + 1] === '*') {
       const end = text.indexOf('*/', i + 2);
       i = end < 0 ? text.length : end + 1;
     } else if (c === '[' || c === '{' || c === '(') depth++;
@@ -142,9 +142,42 @@ export function stringArg(
   arg: string | undefined,
 ): { bytes: Uint8Array; truncated: boolean } | null {
   if (arg === undefined) return null;
-  const match = /^"((?:[^"\\]|\\.)*)"(\.\.\.)?$/s.exec(arg.trim());
-  if (match === null) return null;
-  return { bytes: unescape(match[1]!), truncated: match[2] !== undefined };
+  const text = arg.trim();
+  if (!text.startsWith('"')) return null;
+  const close = closingQuote(text, 0);
+  const rest = text.slice(close + 1);
+  if (close < 0 || (rest !== '' && rest !== '...')) return null;
+  return { bytes: unescape(text.slice(1, close)), truncated: rest === '...' };
+}
+
+/** The index of the quote that closes the string opened at `open`, or -1. */
+function closingQuote(text: string, open: number): number {
+  for (let at = text.indexOf('"', open + 1); at >= 0; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0;
+    while (text[at - 1 - backslashes] === '\\') backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+  return -1;
+}
+
+/** With -xx every byte is `\xNN`: decoded in one pass (null if the body is not only that). */
+function hexBytes(body: string): Uint8Array | null {
+  if (body.length % 4 !== 0) return null;
+  const bytes = new Uint8Array(body.length / 4);
+  for (let i = 0, j = 0; i < body.length; i += 4, j++) {
+    const high = hexDigit(body.charCodeAt(i + 2));
+    const low = hexDigit(body.charCodeAt(i + 3));
+    if (body.charCodeAt(i) !== 0x5c || body.charCodeAt(i + 1) !== 0x78 || high < 0 || low < 0)
+      return null;
+    bytes[j] = (high << 4) | low;
+  }
+  return bytes;
+}
+
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x61 && code <= 0x66) return code - 0x57;
+  return -1;
 }
 
 const SIMPLE_ESCAPES: Record<string, number> = {
@@ -158,6 +191,8 @@ const SIMPLE_ESCAPES: Record<string, number> = {
 };
 
 function unescape(body: string): Uint8Array {
+  const hex = hexBytes(body);
+  if (hex !== null) return hex;
   const out: number[] = [];
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
