@@ -126,6 +126,21 @@ describe('recordLoad', () => {
     expect(recording.run.ops.map((op) => op.op)).toEqual([{ kind: 'ack', lines: 1 }]);
   });
 
+  it('an engine that cannot be started ends like one that failed, with strace saying why', async () => {
+    const dir = await makeTempDir('audit-db');
+    const recording = await recordLoad({
+      engine: ['/nonexistent/engine'],
+      dir,
+      cwd: dir,
+      lines: LINES,
+      timeoutMs: 30_000,
+    });
+    expect(recording.exit.code).not.toBe(0);
+    expect(recording.stderr).toMatch(/nonexistent\/engine/);
+    expect(recording.acks).toEqual([]);
+    expect(recording.run.ops).toEqual([]);
+  });
+
   it('acks written where the recorder cannot see them are said', async () => {
     const dir = await makeTempDir('audit-db');
     const sideways = await engineFile(
