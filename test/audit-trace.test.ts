@@ -348,12 +348,15 @@ describe('the trace model on recorded traces', () => {
         '1 rename("/tmp/wcfx/out/x", "/tmp/wcfx/out/y") = 0',
         '1 mkdir("/tmp/wcfx/out/d", 0777) = 0',
         '1 truncate("/tmp/wcfx/out/x", 0) = 0',
+        '1 link("/tmp/wcfx/db/a", "/tmp/wcfx/db/a2") = 0',
+        '1 rename("/tmp/wcfx/db/a2", "/tmp/wcfx/db/a") = 0',
       ].join('\n'),
     );
     expect(ops.map((op) => plain(op.op))).toEqual([
       { kind: 'create', path: 'a' },
       { kind: 'write', path: 'a', offset: 0, data: 'ab', durable: false },
       { kind: 'write', path: 'a', offset: 2, data: 'c', durable: false },
+      { kind: 'link', from: 'a', to: 'a2' },
     ]);
     const ignored = (path: string) => path.endsWith('.lock');
     expect(() =>

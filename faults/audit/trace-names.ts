@@ -121,7 +121,9 @@ function rename(
       `flags ${flags}: RENAME_EXCHANGE and RENAME_WHITEOUT are not modelled`,
     );
   if ('gone' in names) return remove(model, call, names.gone, names.ignored, false, ' (moved out)');
-  model.existing(call, names.from);
+  const node = model.existing(call, names.from);
+  // Two names of one file: POSIX rename does nothing.
+  if (model.namespace.get(names.to) === node) return;
   model.namespace.rename(names.from, names.to);
   if (!names.ignored)
     model.emit(
