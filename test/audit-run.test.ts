@@ -12,7 +12,6 @@ import { describe, expect, it } from 'vitest';
 import type { AuditOp, RecordedRun } from '../faults/audit/audit-ops.ts';
 import { type AuditOptions, runAudit } from '../faults/audit/audit-run.ts';
 import type { LoadRecorder, Recording } from '../faults/audit/recorder.ts';
-import { HarnessInputError } from '../faults/harness-error.ts';
 import { parseBatchLine } from '../faults/protocol/batch-line.ts';
 import { hexCodec } from '../faults/protocol/codec.ts';
 import { quoteCommand } from '../faults/real/engine-process.ts';
@@ -104,7 +103,7 @@ describe('audit runner on hand-made runs', () => {
     expect(summary.reports[0]).toMatchObject({ token: null, rule: 5 });
   });
 
-  it('is exit 3 when the engine fails on an empty directory or on a crash state', async () => {
+  it('is exit 3 when the engine fails on an empty directory, a rule-5 violation on a crash state', async () => {
     const failing: LoadRecorder = async (request) => ({
       ...(await handMade(true)(request)),
       acks: [],
@@ -115,9 +114,11 @@ describe('audit runner on hand-made runs', () => {
     let calls = 0;
     const secondFails: LoadRecorder = async (request) =>
       (calls += 1) === 1 ? handMade(true)(request) : failing(request);
-    const error = await runAudit(options(secondFails, { cycles: 2 })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(HarnessInputError);
-    expect((error as Error).message).toMatch(/failed to go on from crash state 1:/);
+    const summary = await runAudit(options(secondFails, { cycles: 2 }));
+    expect(summary.violations).toBe(1);
+    expect(summary.reports[0]).toMatchObject({ rule: 5, cycle: 1 });
+    expect(summary.reports[0]!.report).toContain('cannot go on');
+    expect(summary.reports[0]!.report).toContain('boom');
   });
 
   it('returns a partial summary marked interrupted when aborted', async () => {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../../src/batch.ts';
 import { checkFailClosed } from '../../model/check-fail-closed.ts';
-import { formatVerdict } from '../../model/verdict.ts';
+import { formatVerdict, violation } from '../../model/verdict.ts';
 import type { OutcomeKind } from '../crash-outcome.ts';
 import { HarnessInputError } from '../harness-error.ts';
 import { formatBatchLine } from '../protocol/batch-line.ts';
@@ -36,7 +36,7 @@ import type { RecordedRun } from './audit-ops.ts';
 import { describeViolation, type AuditViolation } from './audit-report.ts';
 import { checkContinuationOn } from './continuation.ts';
 import { crashStates, formatToken } from './crash-states.ts';
-import { type DistinctImage, judgeImages, type JudgedState } from './judge-states.ts';
+import { type DistinctImage, judgeImages, type JudgedState, stderrTail } from './judge-states.ts';
 import { materialize } from './materialize.ts';
 import type { LoadRecorder, Recording } from './recorder.ts';
 
@@ -107,6 +107,8 @@ export const RECORD_TIMEOUT_MS = 120_000;
 
 interface Cycle {
   number: number;
+  /** Its row, once judged. */
+  row: CycleRow;
   rng: Rng;
   batches: Batch[];
   lines: string[];
@@ -124,15 +126,25 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
   const root = new Rng(options.seed);
   const done: CycleOutcome[] = [];
   let start: JudgedState | null = null;
+  let previous: Cycle | null = null;
   try {
     for (let c = 1; c <= options.cycles && !aborted(options); c++) {
-      const cycle = await recordCycle(options, engine, workDir, c, root.fork(), done, start);
+      let cycle: Cycle | null;
+      try {
+        cycle = await recordCycle(options, engine, workDir, c, root.fork(), done, start);
+      } catch (error) {
+        if (!(error instanceof CannotGoOn) || previous === null || start === null) throw error;
+        const text = formatVerdict(violation(5, error.message));
+        addViolation(summary, previous.row, previous, start, text);
+        break;
+      }
       if (cycle === null) break;
       const row = await judgeCycle(options, engine, workDir, cycle, summary);
       summary.cycles.push(row);
       addRow(summary, row);
       if (row.violations > 0 || aborted(options) || c === options.cycles) break;
       start = chooseNext(cycle, row, summary.judgedStates);
+      previous = cycle;
       if (start === null) break;
       done.push({
         batches: cycle.batches,
@@ -203,7 +215,8 @@ async function recordCycle(
     );
   checkRecording(recorded, lines.length, start);
   const recipe = new HistoryRecipe(done, { batches, acks: recorded.acks });
-  return { number, rng, batches, lines, acks: recorded.acks, run: recorded.run, recipe };
+  const cycle = { number, rng, batches, lines, acks: recorded.acks, run: recorded.run, recipe };
+  return { ...cycle, row: emptyRow(cycle) };
 }
 
 /** The load must have acked every line and exited 0; on a crash image, failing is a finding. */
@@ -224,11 +237,13 @@ function checkRecording(
       'BAD_ENGINE',
       `the engine failed on an empty directory: ${what}\n    ${tail}`,
     );
-  throw new HarnessInputError(
-    'BAD_ENGINE',
-    `the engine failed to go on from crash state ${formatToken(start.ref.id)}: ${what}\n    ${tail}`,
+  throw new CannotGoOn(
+    `after the crash the engine cannot go on: 'load' on the recovered directory (k=${(start.verdict as { k: number }).k}) ${what}${stderrTail(recorded.stderr)}`,
   );
 }
+
+/** The next cycle's load failed on a crash state that scanned correctly: a rule-5 finding. */
+class CannotGoOn extends Error {}
 
 async function judgeCycle(
   options: AuditOptions,
@@ -237,7 +252,7 @@ async function judgeCycle(
   cycle: Cycle,
   summary: WorkingSummary,
 ): Promise<CycleRow> {
-  const row = emptyRow(cycle);
+  const row = cycle.row;
   const images = new Map<string, DistinctImage>();
   let lastProgress = performance.now();
   for await (const point of crashStates(cycle.run, {
@@ -421,7 +436,7 @@ function describeEngine(options: AuditOptions, engine: EngineCommand): string {
   return options.engine === null ? 'our engine (walcheck load/scan)' : quoteCommand(engine.prefix);
 }
 
-function emptyRow(cycle: Cycle): CycleRow {
+function emptyRow(cycle: Omit<Cycle, 'row'>): CycleRow {
   return {
     cycle: cycle.number,
     opsTraced: cycle.run.ops.length,
