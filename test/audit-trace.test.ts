@@ -307,6 +307,22 @@ describe('the trace model on recorded traces', () => {
     expect(ops.at(-1)!.op).toMatchObject({ kind: 'write', path: 'b' });
   });
 
+  it('a child takes its descriptors when fork returns, not when it first runs', () => {
+    const ops = model(
+      [
+        '1 openat(-100, "/tmp/wcfx/db/a", 0x41, 0644) = 3',
+        '1 clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f) = 2',
+        '1 close(3) = 0',
+        '2 write(3, "\\x61", 1) = 1',
+        '1 write(3, "\\x62", 1) = -1 EBADF (Bad file descriptor)',
+      ].join('\n'),
+    );
+    expect(ops.map((op) => [op.pid, op.op.kind])).toEqual([
+      [1, 'create'],
+      [2, 'write'],
+    ]);
+  });
+
   it('start entries give sizes: O_APPEND continues after the file the directory held', () => {
     const start: StartEntry[] = [
       { kind: 'dir', path: 'd' },

@@ -106,6 +106,10 @@ export const DESCRIPTOR_HANDLERS: Record<string, Handler> = {
     if (request === FIOCLEX || request === FIONCLEX)
       m.procs.setCloexec(c.pid, intArg(c.args[0]), request === FIOCLEX);
   },
+  clone: (m, c) => m.procs.born(c.result!),
+  clone3: (m, c) => m.procs.born(c.result!),
+  fork: (m, c) => m.procs.born(c.result!),
+  vfork: (m, c) => m.procs.born(c.result!),
   execve: (m, c) => m.procs.exec(c.pid),
   execveat: (m, c) => m.procs.exec(c.pid),
   mmap,

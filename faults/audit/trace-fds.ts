@@ -74,6 +74,11 @@ export class Processes {
     return proc;
   }
 
+  /** A clone/fork returned `pid`: the child's state is taken now, if it has not run yet. */
+  born(pid: number): void {
+    this.proc(pid);
+  }
+
   cwd(pid: number): string {
     return this.proc(pid).fs.cwd;
   }

@@ -46,7 +46,7 @@ const NO_CHANGE = new Set(
     'stat lstat newfstatat fstatat64 statx access faccessat faccessat2 readlink readlinkat',
     'statfs getxattr lgetxattr listxattr llistxattr getcwd inotify_add_watch fanotify_mark',
     'name_to_handle_at utime utimes futimesat utimensat chmod fchmodat fchmodat2 chown lchown',
-    'fchownat setxattr lsetxattr removexattr lremovexattr execve execveat clone clone3 fork vfork',
+    'fchownat setxattr lsetxattr removexattr lremovexattr',
   ]
     .join(' ')
     .split(' '),
