@@ -109,10 +109,10 @@ describe('recordLoad', () => {
     await expect(aborted).rejects.toThrow('stop now');
   });
 
-  it('an engine that exits early returns the acks it gave and its exit status', async () => {
+  it('an engine that exits early returns the acks it gave, its exit status and stderr', async () => {
     const dir = await makeTempDir('audit-db');
     const quitter = await engineFile(
-      'import sys\nsys.stdin.readline()\nprint("{}", flush=True)\nsys.exit(2)\n',
+      'import os, sys\nsys.stdin.readline()\nprint("{}", flush=True)\nsys.stderr.write("uring=" + os.environ["UV_USE_IO_URING"])\nsys.exit(2)\n',
     );
     const recording = await recordLoad({
       engine: ['python3', quitter],
@@ -123,6 +123,7 @@ describe('recordLoad', () => {
     });
     expect(recording.acks).toEqual([{}]);
     expect(recording.exit).toEqual({ code: 2, signal: null });
+    expect(recording.stderr).toBe('uring=0'); // libuv engines kept off io_uring
     expect(recording.run.ops.map((op) => op.op)).toEqual([{ kind: 'ack', lines: 1 }]);
   });
 

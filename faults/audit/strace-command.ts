@@ -7,6 +7,9 @@
 // keeps every call on its own line(s) with its data inside, which keeps the parser to one line
 // shape, and paths arrive as bytes without any quoting ambiguity. A write longer than -s is
 // detected (strace marks the cut with `...`) and refused rather than recorded short.
+// `-E UV_USE_IO_URING=0` keeps libuv (node and other engines built on it) on its thread pool
+// for file operations: libuv versions that submit them through io_uring would otherwise make
+// every node engine unrecordable (io_uring writes are not system calls strace can show).
 
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -46,6 +49,8 @@ export function straceArgv(
     '-xx',
     '-s',
     String(STRING_BYTES_MAX),
+    '-E',
+    'UV_USE_IO_URING=0',
     '-e',
     `trace=${TRACED_CALLS}`,
     '-o',

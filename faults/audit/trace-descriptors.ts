@@ -77,7 +77,7 @@ function ioUring(model: TraceModel, call: TraceCall): void {
   throw model.unmodeled(
     call,
     '',
-    'io_uring submissions are not system calls strace can show, so what they write cannot be recorded',
+    'io_uring submissions are not system calls strace can show, so what they write cannot be recorded (an engine on libuv runs with UV_USE_IO_URING=0 here; others need a way to turn io_uring off)',
     false,
   );
 }
