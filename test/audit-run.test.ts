@@ -22,6 +22,12 @@ const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)
 }).trim();
 const ENGINE = quoteCommand([PYTHON, join(ROOT, 'test/engines/applog.py')]);
 
+/** applog.py for scans, `load` replaced by a shell snippet. */
+function wrapped(load: string): string {
+  const script = `if [ "$2" = load ]; then ${load}; exit; fi; exec "$0" "$@"`;
+  return quoteCommand(['sh', '-c', script, PYTHON, join(ROOT, 'test/engines/applog.py')]);
+}
+
 /** An applog.py record of one batch line starting at `seq`. */
 function record(line: string, seq: number): Uint8Array {
   const ops = parseBatchLine(line, hexCodec).map((op) =>
@@ -134,6 +140,26 @@ describe('audit runner on hand-made runs', () => {
     };
     const partial = await runAudit(options(aborting, { signal: during.signal }));
     expect(partial).toMatchObject({ interrupted: true, cycles: [], violations: 0 });
+  });
+
+  it('reports a writable open that fails after the crash, and a numbering that does not go on', async () => {
+    const failingLoad = wrapped('echo "cannot open: LOCKED" >&2; exit 3');
+    const refused = await runAudit(options(handMade(true), { engine: failingLoad }));
+    expect(refused.reports[0]).toMatchObject({ rule: 5 });
+    expect(refused.reports[0]!.report).toContain('cannot go on');
+    expect(refused.reports[0]!.report).toContain('cannot open: LOCKED');
+    const gap = wrapped('cat >/dev/null; echo \'{"seqStart": 99, "count": 1}\'');
+    const numbered = await runAudit(options(handMade(true), { engine: gap }));
+    expect(numbered.reports[0]).toMatchObject({ rule: 5 });
+    expect(numbered.reports[0]!.report).toContain('not at lastSeq + 1');
+  });
+
+  it('reports a scan that fails on a crash state', async () => {
+    const engine = quoteCommand(['sh', '-c', 'echo scan broke >&2; exit 1', 'sh']);
+    const summary = await runAudit(options(handMade(true), { engine, continuations: 0 }));
+    expect(summary.reports[0]).toMatchObject({ rule: 2 });
+    expect(summary.reports[0]!.report).toContain("the engine's scan failed");
+    expect(summary.reports[0]!.report).toContain('scan broke');
   });
 
   it('refuses options out of range', async () => {
