@@ -92,6 +92,8 @@ export interface AuditSummary {
   violations: number;
   /** The first violations in full (at most REPORTS_MAX). */
   reports: AuditViolation[];
+  /** Every violating state in brief (at most VIOLATIONS_LISTED): how many lost acked batches. */
+  violating: Array<{ token: string; rule: number; acked: number }>;
   statesPerSecond: number;
   seconds: number;
   interrupted: boolean;
@@ -100,6 +102,8 @@ export interface AuditSummary {
 
 /** Violations a summary carries in full; the count goes on. */
 export const REPORTS_MAX = 5;
+/** Violating states a summary lists in brief. */
+export const VIOLATIONS_LISTED = 1000;
 /** Distinct images one cycle may judge: a bound on time and memory. */
 const IMAGES_PER_CYCLE_MAX = 100_000;
 const PROGRESS_INTERVAL_MS = 2000;
@@ -395,10 +399,10 @@ function addViolation(
 ): void {
   row.violations += 1;
   summary.violations += 1;
-  if (summary.reports.length < REPORTS_MAX)
-    summary.reports.push(
-      describeViolation(state, verdictText, cycle.run, cycle.recipe, summary.keptDir),
-    );
+  const report = describeViolation(state, verdictText, cycle.run, cycle.recipe, summary.keptDir);
+  if (summary.reports.length < REPORTS_MAX) summary.reports.push(report);
+  if (summary.violating.length < VIOLATIONS_LISTED)
+    summary.violating.push({ token: report.token!, rule: report.rule, acked: state.ref.acked });
 }
 
 function addRow(summary: AuditSummary, row: CycleRow): void {
@@ -465,6 +469,7 @@ function emptySummary(options: AuditOptions, engine: string): WorkingSummary {
     continuations: 0,
     violations: 0,
     reports: [],
+    violating: [],
     statesPerSecond: 0,
     seconds: 0,
     interrupted: false,

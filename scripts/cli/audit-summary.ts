@@ -41,6 +41,7 @@ export function auditJson(s: AuditSummary): Record<string, unknown> {
     keptDir: s.keptDir,
     cycles: s.cycles,
     reports: s.reports.map((r) => ({ token: r.token, rule: r.rule, ruleName: r.ruleName })),
+    violating: s.violating,
   };
 }
 
