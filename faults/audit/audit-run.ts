@@ -92,6 +92,8 @@ export interface AuditSummary {
   violations: number;
   /** The first violations in full (at most REPORTS_MAX). */
   reports: AuditViolation[];
+  /** The first violation of a state that had acknowledged a batch of its cycle, in full. */
+  firstAfterAck: AuditViolation | null;
   /** Every violating state in brief (at most VIOLATIONS_LISTED): how many lost acked batches. */
   violating: Array<{ token: string; rule: number; acked: number }>;
   statesPerSecond: number;
@@ -401,6 +403,7 @@ function addViolation(
   summary.violations += 1;
   const report = describeViolation(state, verdictText, cycle.run, cycle.recipe, summary.keptDir);
   if (summary.reports.length < REPORTS_MAX) summary.reports.push(report);
+  if (summary.firstAfterAck === null && state.ref.acked > 0) summary.firstAfterAck = report;
   if (summary.violating.length < VIOLATIONS_LISTED)
     summary.violating.push({ token: report.token!, rule: report.rule, acked: state.ref.acked });
 }
@@ -470,6 +473,7 @@ function emptySummary(options: AuditOptions, engine: string): WorkingSummary {
     violations: 0,
     reports: [],
     violating: [],
+    firstAfterAck: null,
     statesPerSecond: 0,
     seconds: 0,
     interrupted: false,

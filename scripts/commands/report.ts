@@ -7,6 +7,7 @@ import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
 import { collect, FULL_BUDGETS, QUICK_BUDGETS, type ReportData } from '../report/collect.ts';
 import { renderReport } from '../report/render.ts';
+import { auditProblems } from '../report/audit-render.ts';
 
 export const command = defineCommand(
   {
@@ -15,7 +16,7 @@ export const command = defineCommand(
 Runs everything REPORT.md states and writes it: the golden vectors, a crash campaign of
 ${FULL_BUDGETS.campaignRuns.toLocaleString('en-US')} scenarios and one of ${FULL_BUDGETS.bitRotRuns.toLocaleString('en-US')} with bit rot, explore, process kills on the
 real filesystem (plain, power-loss, damage), the bug zoo, the benchmarks, and the LevelDB
-black-box audit; with the environment, the date and the command behind each number.
+black-box audit, the power-loss audits (our engine, SQLite FULL/OFF, LevelDB); with the environment, the date and the command behind each number.
 Takes about 5 minutes on 2 cores; --quick uses small budgets (for trying it out; do not
 commit a quick report).
 
@@ -64,5 +65,6 @@ function problemsOf(data: ReportData): string[] {
   const t = tally(data.mutants.result);
   if (t.escaped.length > 0) problems.push(`mutants not caught: ${t.escaped.join(', ')}`);
   if (t.correctOk === false) problems.push('the correct engine failed the mutants budgets');
+  problems.push(...auditProblems(data.audits));
   return problems;
 }

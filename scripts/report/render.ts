@@ -8,6 +8,7 @@ import { campaignTable } from '../cli/campaign-summary.ts';
 import { benchTable, writersChart } from '../commands/bench.ts';
 import { exploreTable } from '../commands/explore.ts';
 import { mutantsTable } from '../commands/mutants.ts';
+import { auditSection } from './audit-render.ts';
 import type { RealRun, ReportData } from './collect.ts';
 
 const n = (value: number): string => Math.round(value).toLocaleString('en-US');
@@ -30,6 +31,7 @@ export function renderReport(data: ReportData): string {
     ...zoo(data),
     ...performance(data),
     ...levelAudit(data),
+    ...auditSection(data.audits),
     '',
   ].join('\n');
 }
