@@ -48,7 +48,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     () => import('./audit.ts'),
   ),
   report: lazy(
-    'regenerate REPORT.md from real runs (about 5 minutes)',
+    'regenerate REPORT.md from real runs (about 9 minutes)',
     () => import('./report.ts'),
   ),
   load: lazy(

@@ -17,7 +17,7 @@ Runs everything REPORT.md states and writes it: the golden vectors, a crash camp
 ${FULL_BUDGETS.campaignRuns.toLocaleString('en-US')} scenarios and one of ${FULL_BUDGETS.bitRotRuns.toLocaleString('en-US')} with bit rot, explore, process kills on the
 real filesystem (plain, power-loss, damage), the bug zoo, the benchmarks, and the LevelDB
 black-box audit, the power-loss audits (our engine, SQLite FULL/OFF, LevelDB); with the environment, the date and the command behind each number.
-Takes about 5 minutes on 2 cores; --quick uses small budgets (for trying it out; do not
+Takes about 9 minutes on 2 cores (4 of them the audits); --quick uses small budgets (for trying it out; do not
 commit a quick report).
 
 Exit status: 0 everything held, 1 a violation on the engine or a mutant not caught, 3 usage error.`,
