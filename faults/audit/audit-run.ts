@@ -188,7 +188,7 @@ async function recordCycle(
   const batches = Array.from({ length: options.batches }, () => workload.next());
   const lines = batches.map((b) => formatBatchLine(b, hexCodec));
   options.progress(
-    `cycle ${number}: recording ${engine.prefix.length > 0 ? 'load' : ''} with ${lines.length} batches${start === null ? ' on an empty directory' : ` on crash state ${formatToken(start.ref.id)}`}`,
+    `cycle ${number}: recording 'load' under strace with ${lines.length} batches${start === null ? ' on an empty directory' : ` on crash state ${formatToken(start.ref.id)}`}`,
     false,
   );
   let recorded: Recording;
