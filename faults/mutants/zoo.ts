@@ -146,7 +146,8 @@ export const MUTANTS: readonly Mutant[] = [
     edits: [
       {
         file: LOG_WRITER,
-        find: `    if (this.active.bytes > 0 && this.active.bytes + records.length > this.segmentBytesMax) await this.rotate();
+        find: `    if (this.active.bytes > 0 && this.active.bytes + records.length > this.segmentBytesMax)
+      await this.rotate();
 ${APPEND_WRITE_THEN_SYNC}    this.active.bytes += records.length;
 `,
         replace: `    await writeFully(this.active.handle, records, this.active.bytes);
@@ -235,8 +236,8 @@ function statusOf(`,
     edits: [
       {
         file: READER,
-        find: '  if (count < 1 || !payloadParses(segment, payloadOffset, end, count)) return',
-        replace: '  if (!payloadParses(segment, payloadOffset, end)) return',
+        find: '  if (count < 1 || !payloadParses(segment, payloadOffset, end, count))\n    return',
+        replace: '  if (!payloadParses(segment, payloadOffset, end))\n    return',
       },
       {
         file: READER,
