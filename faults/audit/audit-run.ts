@@ -35,7 +35,7 @@ import { saveCycle } from './audit-keep.ts';
 import type { RecordedRun } from './audit-ops.ts';
 import { describeViolation, type AuditViolation } from './audit-report.ts';
 import { checkContinuationOn } from './continuation.ts';
-import { crashStates, formatToken } from './crash-states.ts';
+import { crashStates, formatToken, type PointStates } from './crash-states.ts';
 import { type DistinctImage, judgeImages, type JudgedState, stderrTail } from './judge-states.ts';
 import { materialize } from './materialize.ts';
 import type { LoadRecorder, Recording } from './recorder.ts';
@@ -145,11 +145,12 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
         break;
       }
       if (cycle === null) break;
-      const row = await judgeCycle(options, engine, workDir, cycle, summary);
+      const judged = await judgeCycle(options, engine, workDir, cycle, summary);
+      const row = cycle.row;
       summary.cycles.push(row);
       addRow(summary, row);
       if (row.violations > 0 || aborted(options) || c === options.cycles) break;
-      start = chooseNext(cycle, row, summary.judgedStates);
+      start = chooseNext(cycle, row, judged);
       previous = cycle;
       if (start === null) break;
       done.push({
@@ -166,11 +167,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
   summary.interrupted = aborted(options);
   summary.seconds = (performance.now() - started) / 1000;
   summary.statesPerSecond = summary.seconds > 0 ? summary.states / summary.seconds : 0;
-  delete (summary as Partial<typeof summary>).judgedStates;
   return summary;
 }
-
-type WorkingSummary = AuditSummary & { judgedStates?: JudgedState[] };
 
 async function recordCycle(
   options: AuditOptions,
@@ -256,8 +254,8 @@ async function judgeCycle(
   engine: EngineCommand,
   workDir: string,
   cycle: Cycle,
-  summary: WorkingSummary,
-): Promise<CycleRow> {
+  summary: AuditSummary,
+): Promise<JudgedState[]> {
   const row = cycle.row;
   const images = new Map<string, DistinctImage>();
   let lastProgress = performance.now();
@@ -270,25 +268,7 @@ async function judgeCycle(
     if (aborted(options)) break;
     row.crashPoints += 1;
     row.states += point.states.length;
-    for (const state of point.states) {
-      let image = images.get(state.hash);
-      if (image === undefined) {
-        if (images.size >= IMAGES_PER_CYCLE_MAX)
-          throw new HarnessInputError(
-            'BAD_OPTION',
-            `more than ${IMAGES_PER_CYCLE_MAX} distinct crash images in one cycle: lower --states or --batches`,
-          );
-        image = { number: images.size + 1, hash: state.hash, image: state.image, refs: new Map() };
-        images.set(state.hash, image);
-      }
-      if (!image.refs.has(point.acked))
-        image.refs.set(point.acked, {
-          id: state.id,
-          outcome: state.outcome,
-          point: point.point,
-          acked: point.acked,
-        });
-    }
+    addStates(images, point);
     if (performance.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
       lastProgress = performance.now();
       options.progress(
@@ -322,12 +302,34 @@ async function judgeCycle(
     if (!state.verdict.ok) addViolation(summary, row, cycle, state, formatVerdict(state.verdict));
   checkNumbering(summary, row, cycle);
   if (row.violations === 0) await continueOn(options, engine, workDir, cycle, judged, summary, row);
-  summary.judgedStates = judged;
-  return row;
+  return judged;
+}
+
+/** Files each state under its image (a new image when its hash is new). */
+function addStates(images: Map<string, DistinctImage>, point: PointStates): void {
+  for (const state of point.states) {
+    let image = images.get(state.hash);
+    if (image === undefined) {
+      if (images.size >= IMAGES_PER_CYCLE_MAX)
+        throw new HarnessInputError(
+          'BAD_OPTION',
+          `more than ${IMAGES_PER_CYCLE_MAX} distinct crash images in one cycle: lower --states or --batches`,
+        );
+      image = { number: images.size + 1, hash: state.hash, image: state.image, refs: new Map() };
+      images.set(state.hash, image);
+    }
+    if (!image.refs.has(point.acked))
+      image.refs.set(point.acked, {
+        id: state.id,
+        outcome: state.outcome,
+        point: point.point,
+        acked: point.acked,
+      });
+  }
 }
 
 /** Every ack's reported seqStart against the model (rule 5 within the run), and its continuation. */
-function checkNumbering(summary: WorkingSummary, row: CycleRow, cycle: Cycle): void {
+function checkNumbering(summary: AuditSummary, row: CycleRow, cycle: Cycle): void {
   const history = cycle.recipe.build(cycle.acks.length);
   const verdict = checkFailClosed(history.events);
   if (!verdict.ok) {
@@ -350,7 +352,7 @@ async function continueOn(
   workDir: string,
   cycle: Cycle,
   judged: readonly JudgedState[],
-  summary: WorkingSummary,
+  summary: AuditSummary,
   row: CycleRow,
 ): Promise<void> {
   const candidates = distinctRecovered(judged);
@@ -383,9 +385,9 @@ function distinctRecovered(judged: readonly JudgedState[]): JudgedState[] {
 function chooseNext(
   cycle: Cycle,
   row: CycleRow,
-  judged: readonly JudgedState[] | undefined,
+  judged: readonly JudgedState[],
 ): JudgedState | null {
-  const candidates = (judged ?? []).filter((s) => s.verdict.ok && s.verdict.k !== null);
+  const candidates = judged.filter((s) => s.verdict.ok && s.verdict.k !== null);
   if (candidates.length === 0) return null;
   const state = cycle.rng.pick(candidates);
   row.next = { token: formatToken(state.ref.id), k: (state.verdict as { k: number }).k };
@@ -393,7 +395,7 @@ function chooseNext(
 }
 
 function addViolation(
-  summary: WorkingSummary,
+  summary: AuditSummary,
   row: CycleRow,
   cycle: Cycle,
   state: JudgedState,
@@ -458,7 +460,7 @@ function emptyRow(cycle: Omit<Cycle, 'row'>): CycleRow {
   };
 }
 
-function emptySummary(options: AuditOptions, engine: string): WorkingSummary {
+function emptySummary(options: AuditOptions, engine: string): AuditSummary {
   return {
     engine,
     seed: options.seed,
