@@ -389,7 +389,9 @@ function chooseNext(
 ): JudgedState | null {
   const candidates = judged.filter((s) => s.verdict.ok && s.verdict.k !== null);
   if (candidates.length === 0) return null;
-  const state = cycle.rng.pick(candidates);
+  // a state that kept some batches makes the next load recover data, not start afresh
+  const withData = candidates.filter((s) => s.verdict.ok && (s.verdict.k ?? 0) > 0);
+  const state = cycle.rng.pick(withData.length > 0 ? withData : candidates);
   row.next = { token: formatToken(state.ref.id), k: (state.verdict as { k: number }).k };
   return state;
 }
