@@ -79,7 +79,13 @@ export interface ExploreOptions {
   /** Variants per crash point and kind at most (torn-sector subsets, metadata subsets). */
   variantsMax?: number;
   stopOnViolation?: boolean;
-  onProgress?: (done: number, total: number) => void;
+  /** Stop once aborted (SIGINT, SIGTERM): the summary is marked interrupted. */
+  signal?: AbortSignal;
+  /**
+   * Crash points done of the total (the summary's crashPoints), then once with phase
+   * 'flips' when the bit and field flips of the complete run's WAL begin.
+   */
+  onProgress?: (done: number, total: number, phase: 'crash points' | 'flips') => void;
 }
 
 export interface ExploreViolation {
@@ -99,6 +105,8 @@ export interface ExploreSummary {
   bounded: Record<ExploreKind, number>;
   acksChecked: number;
   violations: ExploreViolation[];
+  /** Stopped by a signal before exploring everything. */
+  interrupted: boolean;
   seconds: number;
 }
 
@@ -152,6 +160,8 @@ const WORKLOADS: Record<'full' | 'small', { segmentBytesMax: number; waves: Batc
     ],
   },
 };
+/** States recovered between two turns of the event loop (signals, progress output). */
+const YIELD_EVERY_STATES = 32;
 const AFTER_RECOVERY: Batch = [{ type: 'put', key: b('z'), value: b('after') }];
 
 export async function runExplore(options: ExploreOptions = {}): Promise<ExploreSummary> {
@@ -159,7 +169,13 @@ export async function runExplore(options: ExploreOptions = {}): Promise<ExploreS
   const workload = options.workload ?? 'full';
   const variantsMax = options.variantsMax ?? 4096;
   const start = performance.now();
-  const explorer = new Explorer(engine, workload, variantsMax, options.stopOnViolation !== false);
+  const explorer = new Explorer(
+    engine,
+    workload,
+    variantsMax,
+    options.stopOnViolation !== false,
+    options.signal,
+  );
   const operations = await explorer.countOperations();
   const points = Array.from({ length: operations }, (_, i) => [
     { opIndex: i, when: 'before' as const },
@@ -168,16 +184,17 @@ export async function runExplore(options: ExploreOptions = {}): Promise<ExploreS
   for (const [i, point] of points.entries()) {
     if (explorer.stopped) break;
     await explorer.crashPoint(point.opIndex, point.when);
-    options.onProgress?.(i + 1, points.length + 1);
+    options.onProgress?.(i + 1, points.length, 'crash points');
   }
+  if (!explorer.stopped) options.onProgress?.(points.length, points.length, 'flips');
   if (!explorer.stopped) await explorer.bitFlips();
   if (!explorer.stopped) await explorer.fieldFlips();
-  options.onProgress?.(points.length + 1, points.length + 1);
   return {
     ...explorer.summary(),
     workload,
     operations,
     crashPoints: points.length,
+    interrupted: options.signal?.aborted === true,
     seconds: (performance.now() - start) / 1000,
   };
 }
@@ -193,16 +210,18 @@ class Explorer {
   >;
   readonly violations: ExploreViolation[] = [];
   acksChecked = 0;
+  private recoveries = 0;
 
   constructor(
     private readonly engine: EngineModule,
     private readonly workload: 'full' | 'small',
     private readonly variantsMax: number,
     private readonly stopOnViolation: boolean,
+    private readonly signal: AbortSignal | undefined,
   ) {}
 
   get stopped(): boolean {
-    return this.stopOnViolation && this.violations.length > 0;
+    return (this.stopOnViolation && this.violations.length > 0) || this.signal?.aborted === true;
   }
 
   summary(): Pick<ExploreSummary, 'states' | 'bounded' | 'acksChecked' | 'violations'> {
@@ -360,6 +379,9 @@ class Explorer {
     bitRot: BitRot | undefined,
     described?: string,
   ): Promise<void> {
+    // The simulated filesystem resolves on microtasks only: without a turn of the event loop
+    // now and then, a signal's handler would not run until the whole exploration ended.
+    if (++this.recoveries % YIELD_EVERY_STATES === 0) await new Promise(setImmediate);
     const history = historyOf(issued);
     const before = filesNow(image);
     const what = described ?? describeOutcome(outcome);

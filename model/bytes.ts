@@ -40,3 +40,34 @@ export function showBytes(bytes: Bytes | undefined): string {
     : `0x${Buffer.from(head).toString('hex')}`;
   return bytes.byteLength > SHOW_BYTES_MAX ? `${text}…(${bytes.byteLength} bytes)` : text;
 }
+
+/** Hex of a key or value for reports, "0x" + digits ("0x (empty)"), long ones cut with their size. */
+export function hexBytes(bytes: Bytes): string {
+  if (bytes.byteLength === 0) return '0x (empty)';
+  const head = Buffer.from(bytes.subarray(0, HEX_BYTES_MAX)).toString('hex');
+  return bytes.byteLength > HEX_BYTES_MAX ? `0x${head}…(${bytes.byteLength} bytes)` : `0x${head}`;
+}
+
+const HEX_BYTES_MAX = 32;
+
+/** The first offset where two byte strings differ (the shorter length when one is a prefix), or -1. */
+export function firstDifference(a: Bytes, b: Bytes): number {
+  const common = Math.min(a.byteLength, b.byteLength);
+  for (let i = 0; i < common; i++) if (a[i] !== b[i]) return i;
+  return a.byteLength === b.byteLength ? -1 : common;
+}
+
+/**
+ * Two different values side by side, each shown from their first differing byte when the
+ * difference lies past what showBytes shows (two identical prefixes would say nothing).
+ */
+export function showDifference(expected: Bytes, found: Bytes): [string, string] {
+  const at = firstDifference(expected, found);
+  if (at < SHOW_BYTES_MAX) return [showBytes(expected), showBytes(found)];
+  const from = (bytes: Bytes): string => {
+    const window = bytes.subarray(at, at + SHOW_BYTES_MAX);
+    const shown = window.byteLength === 0 ? '(end)' : `0x${Buffer.from(window).toString('hex')}`;
+    return `${bytes.byteLength} bytes, from byte ${at}: ${shown}${at + SHOW_BYTES_MAX < bytes.byteLength ? '…' : ''}`;
+  };
+  return [from(expected), from(found)];
+}

@@ -17,12 +17,17 @@
 // unique value), so that k is determined by the state; otherwise the first k that passes
 // is taken.
 
-import { showBytes } from './bytes.ts';
 import { type BitRot, checkRecovery, type RecoveryReportView } from './check-recovery.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { History } from './history.ts';
 import type { Entry } from './prefix-model.ts';
-import { closestK, firstOutOfOrder, splitMatch, wholeMatches } from './state-match.ts';
+import {
+  closestK,
+  firstOutOfOrder,
+  outOfOrderMessage,
+  splitMatch,
+  wholeMatches,
+} from './state-match.ts';
 import { describeBatch, diffStates, keysText, type RecoveryVerdict, violation } from './verdict.ts';
 
 export type BlackBoxDamage =
@@ -97,14 +102,10 @@ function checkUnknownDamage(history: History, observed: BlackBoxObserved): Recov
   const expectedK = [0, main.kMax] as const;
   const unordered = firstOutOfOrder(entries);
   if (unordered >= 0) {
-    return violation(
-      2,
-      `full scan not in key order: entry ${unordered} (${showBytes(entries[unordered]![0])}) does not come after the one before it`,
-      {
-        expectedK,
-        found: keysText(entries),
-      },
-    );
+    return violation(2, outOfOrderMessage(entries, unordered), {
+      expectedK,
+      found: `${keysText(entries)}, out of key order at entry ${unordered}`,
+    });
   }
   const fp = fingerprintOf(entries);
   const match = wholeMatches(lines, entries, fp).find((m) => m.k <= m.line.kMax);

@@ -22,6 +22,7 @@ import type { Entry, PrefixModel } from './prefix-model.ts';
 import {
   closestK,
   firstOutOfOrder,
+  outOfOrderMessage,
   splitMatch,
   supersededMatch,
   wholeMatches,
@@ -112,14 +113,10 @@ export function checkRecovery(
   const entries = observed.entries;
   const unordered = firstOutOfOrder(entries);
   if (unordered >= 0) {
-    return violation(
-      2,
-      `full scan not in key order: entry ${unordered} (${showBytes(entries[unordered]![0])}) does not come after the one before it`,
-      {
-        expectedK,
-        found: summary(observed.lastSeq, entries),
-      },
-    );
+    return violation(2, outOfOrderMessage(entries, unordered), {
+      expectedK,
+      found: `${seqText(observed.lastSeq)}${keysText(entries)}, out of key order at entry ${unordered}`,
+    });
   }
   const fp = fingerprintOf(entries);
   const matches = wholeMatches(
@@ -342,7 +339,7 @@ function diagnose(
       `batch id ${superseded.batch.id}, which failed (${superseded.batch.errorCode}) and was superseded, shows up after recovery`,
       {
         expectedK,
-        found: `lastSeq ${lastSeq}, ${keysText(entries)}; equals the model after k=${superseded.k} plus that failed batch`,
+        found: `${seqText(lastSeq)}${keysText(entries)}; equals the model after k=${superseded.k} plus that failed batch`,
         diff: diffAt(history.model, superseded.k),
       },
     );
@@ -360,7 +357,7 @@ function diagnose(
       `the recovered state holds part of ${describeBatch(model, split.p)}: its first ${split.m} of ${batch.ops.length} ops`,
       {
         expectedK,
-        found: `lastSeq ${lastSeq}, ${keysText(entries)}; equals the model after k=${split.p - 1} plus ${split.m} op(s) of b${split.p}`,
+        found: `${seqText(lastSeq)}${keysText(entries)}; equals the model after k=${split.p - 1} plus ${split.m} op(s) of b${split.p}`,
         diff: diffAt(model, split.p - 1),
       },
     );
@@ -383,8 +380,13 @@ function firstAckedAfter(history: History, model: PrefixModel, k: number): numbe
   return k + 1;
 }
 
+/** "lastSeq N, ", or nothing when the engine reported none (a black box: negative). */
+function seqText(lastSeq: number): string {
+  return lastSeq < 0 ? '' : `lastSeq ${lastSeq}, `;
+}
+
 function summary(lastSeq: number, entries: readonly Entry[], k?: number, line?: Line): string {
-  const base = `lastSeq ${lastSeq}, ${keysText(entries)}`;
+  const base = `${seqText(lastSeq)}${keysText(entries)}`;
   if (k === undefined) return `${base}; matches no whole prefix`;
   const lineNote = line !== undefined && line.name !== 'main' ? ` of line ${line.name}` : '';
   return `${base}; equals the model after k=${k}${lineNote}`;

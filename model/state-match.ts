@@ -4,7 +4,7 @@
 // candidate is confirmed entry by entry, so a hash collision can never decide a verdict.
 
 import type { BatchOp } from '../src/batch.ts';
-import { type Bytes, bytesEqual, compareBytes, keyId } from './bytes.ts';
+import { type Bytes, bytesEqual, compareBytes, hexBytes, keyId } from './bytes.ts';
 import { type Fingerprint, sameFingerprint } from './fingerprint.ts';
 import type { History, IssuedBatch, Line } from './history.ts';
 import { applyOps, type Entry, type PrefixModel } from './prefix-model.ts';
@@ -33,6 +33,14 @@ export function firstOutOfOrder(entries: readonly Entry[]): number {
   for (let i = 1; i < entries.length; i++)
     if (compareBytes(entries[i - 1]![0], entries[i]![0]) >= 0) return i;
   return -1;
+}
+
+/** A scan out of order, named as such, with both keys in hex. */
+export function outOfOrderMessage(entries: readonly Entry[], index: number): string {
+  const key = entries[index]![0];
+  const before = entries[index - 1]![0];
+  const relation = compareBytes(before, key) === 0 ? 'repeats' : 'comes after';
+  return `scan out of order: entry ${index}, key ${hexBytes(key)}, ${relation} entry ${index - 1}, key ${hexBytes(before)} (a full scan returns each key once, in ascending byte order)`;
 }
 
 /** Every (line, k) whose state equals the entries. */

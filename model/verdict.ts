@@ -2,7 +2,7 @@
 // section 2 with the expected range of k, the state found and a readable diff. Plain data
 // (JSON-serializable); formatVerdict turns it into the short text a report shows.
 
-import { type Bytes, bytesEqual, keyBytes, keyId, showBytes } from './bytes.ts';
+import { type Bytes, bytesEqual, keyBytes, keyId, showBytes, showDifference } from './bytes.ts';
 import type { LineName } from './history.ts';
 import type { Entry, PrefixModel } from './prefix-model.ts';
 
@@ -93,7 +93,10 @@ export function diffStates(
     const key = showBytes(keyBytes(id));
     if (got === undefined) lines.push(`- ${key} = ${showBytes(want)}`);
     else if (want === undefined) lines.push(`+ ${key} = ${showBytes(got)}`);
-    else lines.push(`~ ${key}: expected ${showBytes(want)}, found ${showBytes(got)}`);
+    else {
+      const [expected, foundText] = showDifference(want, got);
+      lines.push(`~ ${key}: expected ${expected}, found ${foundText}`);
+    }
   }
   if (differences === 0) return `${title}: no difference in the entries`;
   if (differences > lines.length) lines.push(`… ${differences - lines.length} more`);

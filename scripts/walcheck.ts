@@ -1,15 +1,13 @@
 // walcheck: the command-line entry point (cli.md). Dispatches to the command registry in
 // scripts/commands/index.ts and turns every failure into a message on stderr and an exit
-// status: a usage or I/O error is 3; 1 and 2 are each command's own.
+// status: a usage or I/O error is 3, a bug in walcheck 4; 1 and 2 are each command's own.
 //
 //   npx tsx scripts/walcheck.ts <command> [arguments]     npm run -s walcheck -- <command> ...
 
 import { UsageError } from './cli/args.ts';
-import { HarnessInputError } from '../faults/harness-error.ts';
-import { CodecError } from '../faults/protocol/codec.ts';
-import { CliFailure, EXIT_OK, EXIT_USAGE } from './cli/command.ts';
+import { EXIT_OK, EXIT_USAGE } from './cli/command.ts';
+import { describeFailure } from './cli/failure.ts';
 import { COMMANDS } from './commands/index.ts';
-import { WalError } from '../src/errors.ts';
 
 const SUMMARY_COLUMN = 10;
 
@@ -47,24 +45,6 @@ function lookUp(name: string) {
       `unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`,
     );
   return entry;
-}
-
-/** The message for stderr and the exit status of a failure. */
-function describeFailure(error: unknown, command: string): [string, number] {
-  const prefix = command === '' ? 'walcheck' : `walcheck ${command}`;
-  if (error instanceof UsageError) {
-    const hint = command === '' ? "'walcheck --help'" : `'walcheck ${command} --help'`;
-    return [`${prefix}: ${error.message}\nRun ${hint} for usage.`, EXIT_USAGE];
-  }
-  if (error instanceof CliFailure) return [`${prefix}: ${error.message}`, error.exitCode];
-  if (error instanceof CodecError) return [`${prefix}: ${error.message}`, EXIT_USAGE];
-  if (error instanceof HarnessInputError) return [`${prefix}: ${error.message}`, EXIT_USAGE];
-  if (error instanceof WalError) return [`${prefix}: ${error.code}: ${error.message}`, EXIT_USAGE];
-  const errno = error as NodeJS.ErrnoException;
-  if (typeof errno?.code === 'string' && typeof errno.syscall === 'string')
-    return [`${prefix}: ${errno.message}`, EXIT_USAGE];
-  // Anything else is a bug in walcheck: show where.
-  return [`${prefix}: internal error: ${(error as Error)?.stack ?? String(error)}`, EXIT_USAGE];
 }
 
 /** Exits once everything written to stdout and stderr has been handed to the OS. */

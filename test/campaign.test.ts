@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { runCampaign, runIndices } from '../faults/campaign/campaign.ts';
+import { shippedEngine } from '../faults/campaign/engine-under-test.ts';
 import { runCampaignParallel } from '../faults/campaign/parallel.ts';
 import { decodeToken, encodeToken } from '../faults/campaign/repro-token.ts';
 import { reproduce } from '../faults/campaign/repro.ts';
@@ -39,7 +40,7 @@ describe('crash campaign', () => {
     expect(summary.stats.openRetries).toBeGreaterThan(RUNS / 100);
     expect(summary.stats.readOnlyOpens).toBeGreaterThan(RUNS / 10);
     expect(summary.stats.openRefusals).toBeGreaterThan(0); // strict opens refusing torn tails
-  });
+  }, 600_000); // a minute alone, several on a loaded machine: the campaign size, not a speed
 
   it(`finds no violation with bit rot allowed (seed ${SEED}, ${Math.ceil(RUNS / 3)} runs)`, async () => {
     const summary = await runCampaign({
@@ -65,32 +66,46 @@ describe('crash campaign', () => {
     expect(shards[1]).toEqual([1, 4, 7]);
   });
 
-  it('round-trips repro tokens and rejects malformed ones', () => {
-    const repro = { shape: ALL_OUTCOMES, seed: 123456789, path: '0:4:1' };
+  it('round-trips repro tokens and rejects malformed ones, naming what is wrong', () => {
+    const repro = {
+      variant: 'engine',
+      shape: ALL_OUTCOMES,
+      seed: 123456789,
+      path: '0:4:1',
+      check: '0123abcd',
+    };
     expect(decodeToken(encodeToken(repro))).toEqual(repro);
-    expect(() => decodeToken('w1.lk.3.40.1.12')).toThrow(/repro token/);
-    expect(() => decodeToken('w1.lx.3.40.1.12.0')).toThrow(/outcome letter/);
-    const noFaults = { shape: { ...DEFAULT_SHAPE, faults: false }, seed: 7, path: '3' };
-    expect(encodeToken(noFaults)).toMatch(/^w1\.[a-z]+\.\d+\.\d+\.0\.7\.3$/);
+    expect(() => decodeToken('w2.engine.lk.3.40.1.12')).toThrow(/not a walcheck repro token/);
+    expect(() => decodeToken('w2.engine.lx.3.40.1.12.0.0123abcd')).toThrow(/outcome letter/);
+    const noFaults = { ...repro, shape: { ...DEFAULT_SHAPE, faults: false }, seed: 7, path: '3' };
+    expect(encodeToken(noFaults)).toMatch(/^w2\.engine\.[a-z]+\.\d+\.\d+\.0\.7\.3\.0123abcd$/);
     expect(decodeToken(encodeToken(noFaults))).toEqual(noFaults);
-    expect(() => decodeToken('w1.lk.3.40.1.-5.0')).toThrow(/bad seed '-5'/);
-    expect(() => decodeToken('w1.lk..40.1.12.0')).toThrow(/bad cycle count ''/);
-    expect(() => decodeToken('w1.lk.3.40.1.12.0:x')).toThrow(/bad path '0:x'/);
-    expect(() => decodeToken('w1.lk.3.40.2.12.0')).toThrow(/bad faults flag '2'/);
+    expect(() => decodeToken('w2.engine.lk.3.40.1.-5.0.0123abcd')).toThrow(/bad seed '-5'/);
+    expect(() => decodeToken('w2.engine.lk..40.1.12.0.0123abcd')).toThrow(/bad cycle count ''/);
+    expect(() => decodeToken('w2.engine.lk.3.40.1.12.0:x.0123abcd')).toThrow(/bad path '0:x'/);
+    expect(() => decodeToken('w2.engine.lk.3.40.2.12.0.0123abcd')).toThrow(/bad faults flag '2'/);
+    expect(() => decodeToken('w2.engine.lk.3.40.1.12.0.xyz')).toThrow(/bad check 'xyz'/);
+    expect(() => decodeToken('w2.Bad_Name.lk.3.40.1.12.0.0123abcd')).toThrow(/bad variant/);
+    // The issue's example: a token of the first format is another version, refused by name.
+    expect(() => decodeToken('w1.lktr.3.40.1.1592407870.99:99:99')).toThrow(/version w1/);
   });
 
   it('catches an engine that acknowledges before durability, shrinks it, and reproduces it from the token', async () => {
     const summary = await runCampaign({ engine: noSyncEngine, seed: SEED, runs: 200 });
     const found = summary.violations[0];
     expect(found).toBeDefined();
-    console.log(found!.report);
     expect(found!.rule).toBe(1);
     expect(found!.shrunkBatches).toBeLessThanOrEqual(found!.originalBatches);
     expect(found!.shrunkBatches).toBeLessThanOrEqual(2);
     expect(found!.report).toContain(`walcheck.ts repro ${found!.token}`);
-    const again = await reproduce(found!.token, noSyncEngine);
+    const again = await reproduce(found!.token, { engine: noSyncEngine });
     expect(again.report).toBe(found!.report);
-    const fixed = await reproduce(found!.token);
+    // The token names the engine it failed on: the shipped engine refuses it instead of passing.
+    await expect(reproduce(found!.token)).rejects.toThrow(/belongs to an engine given in code/);
+    const fixed = await reproduce(found!.token, {
+      engine: await shippedEngine(),
+      variant: 'custom',
+    });
     expect(fixed.violation).toBeNull();
   });
 });

@@ -16,8 +16,9 @@ import {
   readEngineSources,
 } from '../faults/mutants/mutant-engine.ts';
 import { runMutants, selectVariants } from '../faults/mutants/run-mutants.ts';
-import { mutantsJson, mutantsTable } from '../scripts/commands/mutants.ts';
-import { type Mutant, MUTANTS } from '../faults/mutants/zoo.ts';
+import { mutantsJson, mutantsJunit, mutantsTable } from '../scripts/commands/mutants.ts';
+import { reproduce } from '../faults/campaign/repro.ts';
+import { type Mutant, MUTANTS, mutantNamed } from '../faults/mutants/zoo.ts';
 
 let sources: Map<string, string>;
 beforeAll(async () => {
@@ -128,7 +129,9 @@ describe('runMutants', () => {
       expect(row.caught && row.ok).toBe(true);
       expect(row.harness).toBe('campaign');
       expect(row.expectedRules).toContain(row.rule);
-      expect(row.token).toMatch(/^w1\./);
+      // The token names its variant; the printed line replays it there.
+      expect(row.token).toMatch(new RegExp(`^w2\\.${row.variant}\\.`));
+      expect(row.report).toContain(`repro ${row.token} --mutant ${row.variant}`);
       expect(row.shrunkBatches).toBeGreaterThanOrEqual(1);
       expect(row.report).toContain(`VIOLATION rule ${row.rule}`);
     }
@@ -141,7 +144,20 @@ describe('runMutants', () => {
       ok: true,
     });
     expect(JSON.stringify(json)).not.toContain('VIOLATION'); // reports stay out of the JSON rows
-    expect(mutantsTable(rows)).toHaveLength(2 + rows.length);
+    const table = mutantsTable(rows);
+    expect(table).toHaveLength(2 + rows.length);
+    for (const row of rows) expect(table.join('\n')).toContain(row.token!);
+    const junit = mutantsJunit(rows, 1);
+    expect(junit.match(/<testcase /g)).toHaveLength(2);
+    expect(junit).toContain('name="walcheck mutants seed 1: ack-before-fsync is caught"');
+    expect(junit).toContain('failures="0"');
+    // Pasted as printed, the line replays the violation on the mutant.
+    const mutant = mutantNamed(rows[0]!.variant)!;
+    const again = await reproduce(rows[0]!.token!, {
+      engine: await loadMutantEngine(mutant),
+      variant: mutant.name,
+    });
+    expect(again.violation?.verdict.rule).toBe(rows[0]!.rule);
   });
 });
 

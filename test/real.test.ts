@@ -19,6 +19,7 @@ import { quoteCommand, splitCommand } from '../faults/real/engine-process.ts';
 import { runRealSuite, type RealOptions } from '../faults/real/real-suite.ts';
 import { walcheck } from './support/walcheck-cli.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
+import { fakeEngine } from './support/fake-engine.ts';
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 4242);
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -304,41 +305,9 @@ describe(`walcheck real on our engine (seed ${SEED})`, () => {
   );
 });
 
-// A black-box engine in plain JavaScript: state in one JSON file, rewritten durably
-// (write, fsync, rename). Mode 'lazy' acks every line but saves only every 7th: acked
-// batches die with it. Mode 'renumber' restarts its sequence numbers at 1 on every open.
-const FAKE_ENGINE = `
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-const [mode, verb, dir] = process.argv.slice(2);
-const file = dir + '/state.json';
-const state = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { lastSeq: 0, entries: {} };
-const save = () => {
-  writeFileSync(file + '.tmp', JSON.stringify(state));
-  const fd = openSync(file + '.tmp', 'r'); fsyncSync(fd); closeSync(fd);
-  renameSync(file + '.tmp', file);
-};
-if (verb === 'scan') {
-  for (const key of Object.keys(state.entries).sort()) console.log(JSON.stringify({ key, value: state.entries[key] }));
-  process.exit(0);
-}
-if (mode === 'renumber') state.lastSeq = 0;
-let lines = 0;
-for await (const line of createInterface({ input: process.stdin })) {
-  const ops = JSON.parse(line);
-  for (const [kind, key, value] of ops) if (kind === 'put') state.entries[key] = value; else delete state.entries[key];
-  const seqStart = state.lastSeq + 1;
-  state.lastSeq += ops.length;
-  if (mode !== 'lazy' || ++lines % 7 === 0) save();
-  process.stdout.write(JSON.stringify({ seqStart, count: ops.length }) + '\\n');
-}
-save();
-`;
-
-async function fakeEngine(mode: 'lazy' | 'renumber'): Promise<string> {
-  const path = join(await makeTempDir('fake-engine'), 'fake-engine.mjs');
-  await writeFile(path, FAKE_ENGINE);
-  return quoteCommand([process.execPath, path, mode]);
+/** A work directory for a run that keeps it (a violation): removed with the test's temp dirs. */
+async function workDir(): Promise<string> {
+  return join(await makeTempDir('real-kept'), 'work');
 }
 
 describe('walcheck real catches broken black-box engines', () => {
@@ -346,7 +315,7 @@ describe('walcheck real catches broken black-box engines', () => {
     'acks before durable: an acknowledged batch is missing (rule 2)',
     async ({ expect }) => {
       const summary = await runRealSuite(
-        options({ kills: 6, seed: 7, engine: await fakeEngine('lazy') }),
+        options({ kills: 6, seed: 7, engine: await fakeEngine('lazy'), dir: await workDir() }),
       );
       expect(summary.violations).toBe(1);
       expect(summary.failure).toMatch(/VIOLATION rule 2 .*acknowledged batch b\d+ .* is missing/);
@@ -358,7 +327,7 @@ describe('walcheck real catches broken black-box engines', () => {
 
   it.concurrent('sequence numbers restarted after recovery (rule 5)', async ({ expect }) => {
     const summary = await runRealSuite(
-      options({ kills: 3, seed: 8, engine: await fakeEngine('renumber') }),
+      options({ kills: 3, seed: 8, engine: await fakeEngine('renumber'), dir: await workDir() }),
     );
     expect(summary.violations).toBe(1);
     expect(summary.failure).toMatch(/VIOLATION rule 5 .*starts at seq 1, not at lastSeq \+ 1/);

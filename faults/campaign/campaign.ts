@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { type EngineModule, shippedEngine } from './engine-under-test.ts';
-import { encodeToken } from './repro-token.ts';
+import { CUSTOM_VARIANT, encodeToken, scenarioCheck, SHIPPED_VARIANT } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
 import {
   batchCount,
@@ -20,6 +20,12 @@ import { formatViolation } from './violation-report.ts';
 
 export interface CampaignOptions {
   engine?: EngineModule;
+  /**
+   * The engine variant the tokens name ('engine' for the shipped engine, a bug-zoo mutant's
+   * name): `walcheck repro` refuses to replay a token on another variant. Default 'engine'
+   * without `engine`, 'custom' with one (a token of a custom engine replays only in code).
+   */
+  variant?: string;
   seed: number;
   runs: number;
   shape?: ScenarioShape;
@@ -29,6 +35,8 @@ export interface CampaignOptions {
   stopOnViolation?: boolean;
   /** Stop starting new runs after this many ms (the summary says how many ran). */
   deadlineMs?: number;
+  /** Stop starting new runs once aborted (SIGINT, SIGTERM): the summary is marked interrupted. */
+  signal?: AbortSignal;
   /** Shrinking a failure stops improving after this many ms (default 10 s). */
   shrinkMs?: number;
   onProgress?: (progress: CampaignProgress) => void;
@@ -62,13 +70,24 @@ export interface CampaignViolation {
 
 export interface CampaignSummary {
   seed: number;
+  /** Runs the campaign was asked for (all shards), as given. */
+  runsRequested: number;
+  shard: { index: number; count: number } | null;
+  shape: ScenarioShape;
+  variant: string;
+  /** Scenarios run, and the scenarios of this shard planned. */
   runs: number;
   runsPlanned: number;
+  /** Why runs stopped before runsPlanned: a violation, the deadline (--seconds) or a signal. */
+  stoppedBy: 'complete' | 'violation' | 'deadline' | 'interrupted';
   stats: ScenarioStats;
   violations: CampaignViolation[];
   seconds: number;
   scenariosPerSec: number;
 }
+
+/** Runs between two turns of the event loop. */
+const YIELD_EVERY_RUNS = 8;
 
 /** Run i's own seed: a 31-bit mix of the campaign seed and i (splitmix-style). */
 export function runSeedOf(seed: number, runIndex: number): number {
@@ -79,23 +98,60 @@ export function runSeedOf(seed: number, runIndex: number): number {
 }
 
 export function runIndices(runs: number, shard?: { index: number; count: number }): number[] {
-  const indices: number[] = [];
-  for (let i = 0; i < runs; i++)
-    if (shard === undefined || i % shard.count === shard.index) indices.push(i);
-  return indices;
+  return [...eachRunIndex(runs, shard)];
+}
+
+/**
+ * The run indices of a shard, in order, made as they are needed (a --seconds campaign plans
+ * up to 10^8 runs), optionally only every `workers`-th of them starting at `worker`.
+ */
+export function* eachRunIndex(
+  runs: number,
+  shard?: { index: number; count: number },
+  split: { worker: number; workers: number } = { worker: 0, workers: 1 },
+): Generator<number> {
+  const first = shard?.index ?? 0;
+  const step = shard?.count ?? 1;
+  for (let i = first + split.worker * step; i < runs; i += step * split.workers) yield i;
+}
+
+/** How many runs a shard holds. */
+export function shardRunCount(runs: number, shard?: { index: number; count: number }): number {
+  if (shard === undefined) return runs;
+  return shard.index >= runs ? 0 : Math.ceil((runs - shard.index) / shard.count);
+}
+
+/** The variant name a campaign's tokens carry. */
+export function variantOf(options: Pick<CampaignOptions, 'engine' | 'variant'>): string {
+  return options.variant ?? (options.engine === undefined ? SHIPPED_VARIANT : CUSTOM_VARIANT);
 }
 
 export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
   const engine = options.engine ?? (await shippedEngine());
   const shape = options.shape ?? DEFAULT_SHAPE;
-  const indices = runIndices(options.runs, options.shard);
+  const variant = variantOf(options);
+  const planned = shardRunCount(options.runs, options.shard);
   const stats = emptyStats();
   const violations: CampaignViolation[] = [];
   const start = performance.now();
   let done = 0;
-  for (const runIndex of indices) {
-    if (options.deadlineMs !== undefined && performance.now() - start > options.deadlineMs) break;
-    const found = await runOne(engine, shape, options.seed, runIndex, stats, options.shrinkMs);
+  let stoppedBy: CampaignSummary['stoppedBy'] = 'complete';
+  for (const runIndex of eachRunIndex(options.runs, options.shard)) {
+    // Scenarios on the simulated filesystem resolve on microtasks: a turn of the event loop
+    // now and then lets a signal's handler run.
+    if (done % YIELD_EVERY_RUNS === 0) await new Promise(setImmediate);
+    if (options.signal?.aborted === true) {
+      stoppedBy = 'interrupted';
+      break;
+    }
+    if (options.deadlineMs !== undefined && performance.now() - start > options.deadlineMs) {
+      stoppedBy = 'deadline';
+      break;
+    }
+    const found = await runOne(engine, shape, options.seed, runIndex, stats, {
+      variant,
+      ...(options.shrinkMs === undefined ? {} : { shrinkMs: options.shrinkMs }),
+    });
     done++;
     if (found !== null) {
       violations.push({
@@ -106,21 +162,40 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     }
     options.onProgress?.({
       done,
-      total: indices.length,
+      total: planned,
       violations: violations.length,
       elapsedMs: performance.now() - start,
     });
-    if (found !== null && options.stopOnViolation !== false) break;
+    if (found !== null && options.stopOnViolation !== false) {
+      stoppedBy = done < planned ? 'violation' : 'complete';
+      break;
+    }
   }
   const seconds = (performance.now() - start) / 1000;
   return {
-    seed: options.seed,
+    ...summaryContext(options, shape, variant),
     runs: done,
-    runsPlanned: indices.length,
+    runsPlanned: planned,
+    stoppedBy,
     stats,
     violations,
     seconds,
     scenariosPerSec: done / seconds,
+  };
+}
+
+/** The fields of a summary that say what campaign (and which part of it) ran. */
+export function summaryContext(
+  options: CampaignOptions,
+  shape: ScenarioShape,
+  variant: string,
+): Pick<CampaignSummary, 'seed' | 'runsRequested' | 'shard' | 'shape' | 'variant'> {
+  return {
+    seed: options.seed,
+    runsRequested: options.runs,
+    shard: options.shard ?? null,
+    shape,
+    variant,
   };
 }
 
@@ -133,7 +208,7 @@ export async function runOne(
   seed: number,
   runIndex: number,
   stats: ScenarioStats,
-  shrinkMs = 10_000,
+  { shrinkMs = 10_000, variant = SHIPPED_VARIANT }: { shrinkMs?: number; variant?: string } = {},
 ): Promise<Found | null> {
   const runSeed = runSeedOf(seed, runIndex);
   let first = true;
@@ -155,7 +230,13 @@ export async function runOne(
   if (!details.failed || details.counterexample === null) return null;
   const [scenario] = details.counterexample;
   const foundAt = failedAt ?? performance.now();
-  const token = encodeToken({ shape, seed: runSeed, path: details.counterexamplePath });
+  const token = encodeToken({
+    variant,
+    shape,
+    seed: runSeed,
+    path: details.counterexamplePath,
+    check: scenarioCheck(scenario),
+  });
   const violation = await traced(engine, scenario);
   return {
     runIndex,

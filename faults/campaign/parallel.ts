@@ -1,5 +1,7 @@
 // A campaign spread over worker threads. Runs are split by index, each run's scenario comes
 // from its own seed, and stats are sums, so the summary does not depend on the worker count.
+// A deadline or an abort (signal) terminates the workers; runs they had not reported do not
+// count.
 
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -8,7 +10,9 @@ import {
   type CampaignSummary,
   type CampaignViolation,
   runCampaign,
-  runIndices,
+  shardRunCount,
+  summaryContext,
+  variantOf,
 } from './campaign.ts';
 import type { WorkerInput } from './campaign-worker.ts';
 import { DEFAULT_SHAPE } from './scenario.ts';
@@ -26,25 +30,40 @@ export async function runCampaignParallel(
   options: CampaignOptions & { workers: number },
 ): Promise<CampaignSummary> {
   if (options.workers <= 1 || options.engine !== undefined) return runCampaign(options);
-  const indices = runIndices(options.runs, options.shard);
+  const planned = shardRunCount(options.runs, options.shard);
   const shape = options.shape ?? DEFAULT_SHAPE;
+  const variant = variantOf(options);
   const stats = emptyStats();
   const violations: CampaignViolation[] = [];
   const start = performance.now();
   let done = 0;
+  let stoppedBy: CampaignSummary['stoppedBy'] = 'complete';
   const workers: Worker[] = [];
+  const stopAll = (why: CampaignSummary['stoppedBy']): void => {
+    if (stoppedBy === 'complete') stoppedBy = why;
+    for (const worker of workers) void worker.terminate();
+  };
+  const onAbort = (): void => stopAll('interrupted');
+  options.signal?.addEventListener('abort', onAbort);
+  const deadline =
+    options.deadlineMs === undefined
+      ? undefined
+      : setTimeout(() => stopAll('deadline'), options.deadlineMs);
   const finished = Array.from({ length: options.workers }, (_, w) => {
     const input: WorkerInput = {
       seed: options.seed,
       shape,
-      indices: indices.filter((_, i) => i % options.workers === w),
+      variant,
+      runs: options.runs,
+      ...(options.shard === undefined ? {} : { shard: options.shard }),
+      split: { worker: w, workers: options.workers },
       shrinkMs: options.shrinkMs ?? 10_000,
     };
     const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: input });
     workers.push(worker);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (message: Message) => {
-        if ('finished' in message) return resolve();
+        if ('finished' in message || stoppedBy !== 'complete') return;
         done++;
         addStats(stats, message.stats);
         if (message.found !== null) {
@@ -53,12 +72,11 @@ export async function runCampaignParallel(
             scenariosUntilCaught: done,
             secondsUntilCaught: (performance.now() - start) / 1000 - message.found.secondsShrinking,
           });
-          if (options.stopOnViolation !== false)
-            for (const other of workers) void other.terminate();
+          if (options.stopOnViolation !== false && done < planned) stopAll('violation');
         }
         options.onProgress?.({
           done,
-          total: indices.length,
+          total: planned,
           violations: violations.length,
           elapsedMs: performance.now() - start,
         });
@@ -67,13 +85,20 @@ export async function runCampaignParallel(
       worker.on('exit', () => resolve());
     });
   });
-  await Promise.all(finished);
+  if (options.signal?.aborted === true) onAbort();
+  try {
+    await Promise.all(finished);
+  } finally {
+    clearTimeout(deadline);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
   violations.sort((a, b) => a.runIndex - b.runIndex);
   const seconds = (performance.now() - start) / 1000;
   return {
-    seed: options.seed,
+    ...summaryContext(options, shape, variant),
     runs: done,
-    runsPlanned: indices.length,
+    runsPlanned: planned,
+    stoppedBy,
     stats,
     violations,
     seconds,

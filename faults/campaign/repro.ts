@@ -1,8 +1,13 @@
-// walcheck repro: regenerate the scenario a token names and run it again, traced.
+// walcheck repro: regenerate the scenario a token names and run it again, traced. A token
+// that does not name a scenario of this version (malformed, another version, a path that
+// leads nowhere, a scenario whose check differs) or that belongs to another engine variant
+// is refused with a HarnessInputError: replaying something else would pass and look like
+// a fixed bug.
 
 import fc from 'fast-check';
+import { HarnessInputError } from '../harness-error.ts';
 import { type EngineModule, shippedEngine } from './engine-under-test.ts';
-import { decodeToken } from './repro-token.ts';
+import { CUSTOM_VARIANT, decodeToken, scenarioCheck, SHIPPED_VARIANT } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
 import { type Scenario, scenarioArb } from './scenario.ts';
 import { emptyStats } from './stats.ts';
@@ -15,9 +20,20 @@ export interface ReproResult {
   report: string;
 }
 
-export async function reproduce(token: string, engine?: EngineModule): Promise<ReproResult> {
-  const { shape, seed, path } = decodeToken(token);
-  const underTest = engine ?? (await shippedEngine());
+export interface ReproTarget {
+  /** Default: the shipped engine. */
+  engine?: EngineModule;
+  /** The variant `engine` is: 'engine' (shipped), a mutant's name; default 'engine' or 'custom'. */
+  variant?: string;
+}
+
+export async function reproduce(token: string, target: ReproTarget = {}): Promise<ReproResult> {
+  const { variant, shape, seed, path, check } = decodeToken(token);
+  const replayOn =
+    target.variant ?? (target.engine === undefined ? SHIPPED_VARIANT : CUSTOM_VARIANT);
+  if (variant !== replayOn)
+    throw new HarnessInputError('BAD_TOKEN', variantMismatch(token, variant, replayOn));
+  const underTest = target.engine ?? (await shippedEngine());
   let last: Scenario | null = null;
   const property = fc.asyncProperty(scenarioArb(shape), async (scenario) => {
     last = scenario;
@@ -25,7 +41,17 @@ export async function reproduce(token: string, engine?: EngineModule): Promise<R
   });
   const details = await fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
   const scenario = details.counterexample?.[0] ?? last;
-  if (!details.failed || scenario === null) {
+  if (scenario === null)
+    throw new HarnessInputError(
+      'BAD_TOKEN',
+      `repro token ${token}: its path ${path} leads to no scenario of seed ${seed} (mistyped or cut short?)`,
+    );
+  if (scenarioCheck(scenario) !== check)
+    throw new HarnessInputError(
+      'BAD_TOKEN',
+      `repro token ${token}: its seed and path give a scenario whose check is ${scenarioCheck(scenario)}, not ${check}: the token is mistyped, or was printed by a version of walcheck that generates scenarios differently`,
+    );
+  if (!details.failed) {
     return {
       scenario,
       violation: null,
@@ -38,4 +64,20 @@ export async function reproduce(token: string, engine?: EngineModule): Promise<R
       `the scenario of ${token} failed once and passed when traced: not deterministic`,
     );
   return { scenario, violation, report: formatViolation(violation, scenario, token) };
+}
+
+function variantMismatch(token: string, variant: string, replayOn: string): string {
+  const on = (name: string): string =>
+    name === SHIPPED_VARIANT
+      ? 'the shipped engine'
+      : name === CUSTOM_VARIANT
+        ? 'an engine given in code (a test)'
+        : `the bug-zoo mutant ${name}`;
+  const hint =
+    variant === SHIPPED_VARIANT
+      ? 'replay it without --mutant'
+      : variant === CUSTOM_VARIANT
+        ? 'it replays only in the code that made it'
+        : `replay it with --mutant ${variant}`;
+  return `repro token ${token} belongs to ${on(variant)}, not to ${on(replayOn)}: ${hint}`;
 }

@@ -3,6 +3,7 @@
 
 import { formatVerdict } from '../../model/verdict.ts';
 import { formatTrace, type TraceEntry } from '../op-trace.ts';
+import { reproCommand } from './repro-token.ts';
 import type { ScenarioViolation } from './run-scenario.ts';
 import { batchCount, type Scenario } from './scenario.ts';
 
@@ -28,7 +29,7 @@ export function formatViolation(
     lines.push('  operations of the judged open / cycle:');
     lines.push(indent(formatTrace(violation.trace.slice(0, 2 * TRACE_CONTEXT_OPS))));
   }
-  lines.push(`  reproduce: npx tsx scripts/walcheck.ts repro ${token}`);
+  lines.push(`  reproduce: ${reproCommand(token)}`);
   return lines.join('\n');
 }
 

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { runCampaign } from '../campaign/campaign.ts';
 import { type EngineModule, shippedEngine } from '../campaign/engine-under-test.ts';
+import { SHIPPED_VARIANT } from '../campaign/repro-token.ts';
 import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../explore.ts';
 import { loadMutantEngine } from './mutant-engine.ts';
 import { type Mutant, MUTANTS, type MutantNeeds } from './zoo.ts';
@@ -131,6 +132,7 @@ async function runVariant(variant: Variant, options: MutantsOptions): Promise<Mu
         harness === 'campaign'
           ? await campaignRun(
               engine,
+              variant.mutant === null ? SHIPPED_VARIANT : variant.name,
               options,
               exploreLater ? Math.max(leftMs - EXPLORE_RESERVE_MS, leftMs / 2) : leftMs,
               progress,
@@ -142,16 +144,6 @@ async function runVariant(variant: Variant, options: MutantsOptions): Promise<Mu
           scenarios: scenarios + result.found.scenarios,
           seconds: secondsBefore + result.found.seconds,
         };
-        // The token replays on this variant, not on the shipped engine.
-        if (found.token !== null && found.report !== null && variant.mutant !== null) {
-          found = {
-            ...found,
-            report: found.report.replace(
-              `repro ${found.token}`,
-              `repro ${found.token} --mutant ${variant.name}`,
-            ),
-          };
-        }
       }
       scenarios += result.scenarios;
     } catch (thrown) {
@@ -199,12 +191,14 @@ interface HarnessResult {
 
 async function campaignRun(
   engine: EngineModule,
+  variant: string,
   options: MutantsOptions,
   deadlineMs: number,
   progress: (line: string) => void,
 ): Promise<HarnessResult> {
   const summary = await runCampaign({
     engine,
+    variant,
     seed: options.seed ?? SEED_DEFAULT,
     runs: Math.ceil((deadlineMs / 1000) * CAMPAIGN_RUNS_PER_SECOND),
     deadlineMs,
@@ -236,7 +230,8 @@ async function exploreRun(
   const summary = await runExplore({
     engine,
     stopOnViolation: true,
-    onProgress: (done, total) => progress(`crash point ${done}/${total}`),
+    onProgress: (done, total, phase) =>
+      progress(phase === 'flips' ? 'bit and field flips' : `crash point ${done}/${total}`),
   });
   const states = statesOf(summary);
   const violation = summary.violations[0];

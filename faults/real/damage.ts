@@ -17,6 +17,7 @@ import type { BlackBoxDamage } from '../../model/check-black-box.ts';
 import { firstDamagedRecord } from '../../model/wal-decode.ts';
 import { NodeFileSystem } from '../../src/fs/node-fs.ts';
 import type { Rng } from '../rng.ts';
+import { HarnessInputError } from '../harness-error.ts';
 import {
   applyInjection,
   describeInjection,
@@ -43,15 +44,29 @@ export interface AppliedDamage {
   readonly damage: BlackBoxDamage;
 }
 
-/** Applies one injection of `kind`; null when there is no non-empty segment to damage. */
+/**
+ * Applies one injection of `kind`; null when there is no non-empty segment to damage (the
+ * directory is empty, or its last segment is). Throws HarnessInputError (NO_SEGMENT) when
+ * the directory holds files and none matches the pattern.
+ */
 export async function damageLastSegment(
   dir: string,
   kind: DamageKind,
   rng: Rng,
   options: { walFormat: boolean; segmentPattern: RegExp },
 ): Promise<AppliedDamage | null> {
-  const names = (await readdir(dir)).filter((name) => options.segmentPattern.test(name)).sort();
+  const present = await readdir(dir);
+  const names = present.filter((name) => options.segmentPattern.test(name)).sort();
   const file = names.at(-1);
+  if (file === undefined && present.length > 0) {
+    // The engine wrote files, none of them a segment by the pattern: damaging nothing and
+    // passing would look like an engine that survives damage.
+    const shown = present.sort().slice(0, 8).join(', ') + (present.length > 8 ? ', ...' : '');
+    throw new HarnessInputError(
+      'NO_SEGMENT',
+      `--damage: no file of ${dir} matches --segment-pattern ${options.segmentPattern.source} (it holds ${shown}): give the pattern of the engine's log files`,
+    );
+  }
   if (file === undefined) return null;
   const path = join(dir, file);
   const before = new Uint8Array(await readFile(path)); // a plain copy: see PlainReadFileSystem

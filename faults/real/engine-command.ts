@@ -9,6 +9,7 @@
 // Our own engines write our WAL format, so damage can be mapped to the batch it hits.
 
 import { fileURLToPath } from 'node:url';
+import { HarnessInputError } from '../harness-error.ts';
 import { splitCommand } from './engine-process.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,7 +40,11 @@ export function powerLossEngine(tearSeed: number | null): EngineCommand {
 
 export function blackBoxEngine(command: string): EngineCommand {
   const prefix = splitCommand(command);
-  if (prefix.length === 0) throw new Error('--engine needs a command');
+  if (prefix.length === 0)
+    throw new HarnessInputError(
+      'BAD_ENGINE',
+      `--engine needs a command (got ${JSON.stringify(command)})`,
+    );
   return { prefix, cwd: process.cwd(), walFormat: false };
 }
 

@@ -3,6 +3,7 @@
 // killed with SIGKILL, its stderr kept (the tail) for reports.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { HarnessInputError } from '../harness-error.ts';
 
 /** Stderr kept for a report: the last this many characters. */
 const STDERR_TAIL_CHARS = 4000;
@@ -79,7 +80,10 @@ export function splitCommand(text: string): string[] {
     }
   }
   if (quote !== null)
-    throw new Error(`unterminated ${quote} quote in the command ${JSON.stringify(text)}`);
+    throw new HarnessInputError(
+      'BAD_ENGINE',
+      `--engine: unterminated ${quote} quote in the command ${JSON.stringify(text)}`,
+    );
   if (inWord) words.push(word);
   return words;
 }

@@ -49,6 +49,10 @@ export interface RealOptions {
   /** A black-box engine's command prefix; our own engine when null. */
   engine: string | null;
   segmentPattern: RegExp;
+  /** Start no cycle after this many ms (then `kills` is a maximum); the summary says how many ran. */
+  deadlineMs?: number;
+  /** Start no cycle once aborted (SIGINT, SIGTERM): the summary is marked interrupted. */
+  signal?: AbortSignal;
   /** A step (running false: always shown) or a running status (throttled). */
   progress: (line: string, running: boolean) => void;
 }
@@ -85,6 +89,12 @@ export interface RealSummary {
   workDir: string;
   /** The report of the violation or engine failure that ended the run. */
   failure: string | null;
+  /** The oracle rule of that violation (null for an engine failure or none). */
+  failureRule: number | null;
+  /** Cycles run (each a load and a recovery, killed or not). */
+  cyclesRun: number;
+  /** Why cycles stopped: all ran, a failure, the deadline (--seconds) or a signal. */
+  stoppedBy: 'complete' | 'failure' | 'deadline' | 'interrupted';
   seconds: number;
 }
 
@@ -99,7 +109,21 @@ interface Run {
 
 export async function runRealSuite(options: RealOptions): Promise<RealSummary> {
   const started = performance.now();
+  if (options.engine !== null) blackBoxEngine(options.engine); // a bad command: before any file
   const workDir = await prepareWorkDir(options.dir);
+  try {
+    return await runCycles(options, workDir, started);
+  } catch (error) {
+    if (options.dir === null) await rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function runCycles(
+  options: RealOptions,
+  workDir: string,
+  started: number,
+): Promise<RealSummary> {
   const run: Run = {
     options,
     summary: emptySummary(options.seed, workDir),
@@ -113,8 +137,19 @@ export async function runRealSuite(options: RealOptions): Promise<RealSummary> {
     `walcheck real: ${options.kills} kills, seed ${options.seed}, ${describeEngine(options)}, in ${workDir}`,
     false,
   );
-  for (let cycle = 1; cycle <= options.kills && run.summary.failure === null; cycle++)
+  for (let cycle = 1; cycle <= options.kills && run.summary.failure === null; cycle++) {
+    if (options.signal?.aborted === true) {
+      run.summary.stoppedBy = 'interrupted';
+      break;
+    }
+    if (options.deadlineMs !== undefined && performance.now() - started > options.deadlineMs) {
+      run.summary.stoppedBy = 'deadline';
+      break;
+    }
     await runCycle(run, cycle);
+    run.summary.cyclesRun = cycle;
+  }
+  if (run.summary.failure !== null) run.summary.stoppedBy = 'failure';
   run.summary.seconds = (performance.now() - started) / 1000;
   if (run.summary.failure === null && options.dir === null)
     await rm(workDir, { recursive: true, force: true });
@@ -157,7 +192,7 @@ async function runCycle(run: Run, cycle: number): Promise<void> {
   summary.kills += 1;
   summary.inFlightAtKill += session.inFlightAtKill;
   const seqProblem = checkAckNumbers(run.history, session, eventsBefore);
-  if (seqProblem !== null) return fail(run, row, formatVerdict(seqProblem), null);
+  if (seqProblem !== null) return fail(run, row, formatVerdict(seqProblem), null, seqProblem.rule);
 
   const damage =
     options.damage.length === 0
@@ -188,7 +223,7 @@ async function recoverAndCheck(
       ? { opened: true, entries: scan.entries }
       : { opened: false, error: scan.error };
   const verdict = checkBlackBoxRecovery(run.history, observed, damage?.damage ?? { kind: 'none' });
-  if (!verdict.ok) return fail(run, row, formatVerdict(verdict), damage);
+  if (!verdict.ok) return fail(run, row, formatVerdict(verdict), damage, verdict.rule);
   if (verdict.k === null) {
     row.recovered = 'refused (allowed)';
     run.summary.refusedOpens += 1;
@@ -236,10 +271,17 @@ function engineFor(options: RealOptions, tearSeed: number | null): EngineCommand
   return options.powerLoss ? powerLossEngine(tearSeed) : ownEngine();
 }
 
-function fail(run: Run, row: CycleRow, verdictText: string, damage: AppliedDamage | null): void {
+function fail(
+  run: Run,
+  row: CycleRow,
+  verdictText: string,
+  damage: AppliedDamage | null,
+  rule: number | null = null,
+): void {
   const { options, summary } = run;
   row.recovered = 'FAILED';
   summary.violations += 1;
+  summary.failureRule = rule;
   summary.failure = [
     verdictText,
     `  where:     cycle ${row.cycle} of ${options.kills}, database ${run.dbDir} (kept)`,
@@ -322,6 +364,9 @@ function emptySummary(seed: number, workDir: string): RealSummary {
     cycles: [],
     workDir,
     failure: null,
+    failureRule: null,
+    cyclesRun: 0,
+    stoppedBy: 'complete',
     seconds: 0,
   };
 }

@@ -35,6 +35,8 @@ export interface PositionalSpec {
   name: string;
   description: string;
   optional?: boolean;
+  /** The last positional only: takes every remaining argument (one at least unless optional). */
+  variadic?: boolean;
 }
 
 export interface ArgsSpec {
@@ -83,6 +85,14 @@ export class ParsedArgs {
     if (!(choices as readonly string[]).includes(text))
       throw new Error(`option --${name}: ${text} is not a declared choice`);
     return text as T;
+  }
+
+  /** Every argument of the variadic positional declared last. */
+  rest(): readonly string[] {
+    const index = this.spec.positionals.length - 1;
+    if (this.spec.positionals[index]?.variadic !== true)
+      throw new Error('no variadic positional argument declared');
+    return this.positionals.slice(index);
   }
 
   /** The positional argument declared as `name` (undefined for an absent optional one). */
@@ -148,8 +158,10 @@ function optionValue(
     return true;
   }
   const valueName = option.valueName ?? 'VALUE';
-  // An option-like next word is far more likely a forgotten value than a value.
-  if (value === undefined || (!inline && value.startsWith('-') && value.length > 1)) {
+  // An option-like next word is far more likely a forgotten value than a value; a negative
+  // number given to an integer option is a value, out of range (said below).
+  const negative = option.integer !== undefined && value !== undefined && /^-\d+$/.test(value);
+  if (value === undefined || (!inline && !negative && value.startsWith('-') && value.length > 1)) {
     throw new UsageError(`option ${shown} needs a value (${shown} ${valueName})`);
   }
   if (option.choices !== undefined && !option.choices.includes(value)) {
@@ -175,7 +187,7 @@ function checkPositionals(specs: readonly PositionalSpec[], given: readonly stri
     const missing = specs.slice(given.length, required).map((p) => `<${p.name}>`);
     throw new UsageError(`missing argument ${missing.join(' ')}`);
   }
-  if (given.length > specs.length) {
+  if (given.length > specs.length && specs.at(-1)?.variadic !== true) {
     const extra = given.slice(specs.length).map((a) => `'${a}'`);
     throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.join(' ')}`);
   }

@@ -9,6 +9,11 @@ export const EXIT_OK = 0;
 export const EXIT_FOUND = 1;
 export const EXIT_CORRUPT = 2;
 export const EXIT_USAGE = 3;
+/** A bug in walcheck (cli.md): distinct from a usage error, with a request to report it. */
+export const EXIT_INTERNAL = 4;
+/** An interrupted testing command (cli.md): 128 + the signal's number, as shells report it. */
+export const EXIT_SIGINT = 130;
+export const EXIT_SIGTERM = 143;
 
 export interface Command {
   /** The full help text, printed by `walcheck <name> --help`. */
@@ -61,9 +66,10 @@ export function defineCommand(
 const OPTION_COLUMN = 24;
 
 function formatHelp(spec: CommandSpec): string {
-  const positionals = spec.positionals.map((p) =>
-    p.optional === true ? `[<${p.name}>]` : `<${p.name}>`,
-  );
+  const positionals = spec.positionals.map((p) => {
+    const shown = `<${p.name}>${p.variadic === true ? '...' : ''}`;
+    return p.optional === true ? `[${shown}]` : shown;
+  });
   const lines = [
     `Usage: walcheck ${spec.name} ${[...positionals, '[options]'].join(' ')}`,
     '',

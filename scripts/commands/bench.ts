@@ -20,7 +20,9 @@ Measures, on a temporary directory of the real filesystem (os.tmpdir()):
   replay   reopen of a log of --replay-records such puts written in batches of 100,
            in logical records/s and MB/s, and the memtable's memory per record
            (growth of heap + external memory across the replay).
-Prints a table; --json prints one object as the last line of stdout.`,
+Prints a table with a verdict per target (met or missed) and a line naming the missed
+ones; --json prints one object as the last line of stdout, with "targets": {name: met}.
+The exit status is 0 either way: a target depends on the machine, not only the code.`,
     positionals: [],
     options: {
       seconds: {
@@ -67,7 +69,14 @@ Prints a table; --json prints one object as the last line of stdout.`,
     for (const line of benchTable(result)) out.line(line);
     out.line('');
     for (const line of writersChart(result)) out.line(line);
-    if (args.flag('json')) out.json(result);
+    const missed = Object.entries(targetVerdicts(result)).filter(([, met]) => !met);
+    out.line('');
+    out.line(
+      missed.length === 0
+        ? 'every target met'
+        : `targets missed: ${missed.map(([name]) => name).join(', ')} (exit status stays 0: speed depends on the machine)`,
+    );
+    if (args.flag('json')) out.json({ ...result, targets: targetVerdicts(result) });
     out.flush();
     return EXIT_OK;
   },
@@ -100,19 +109,44 @@ export function writersChart(r: BenchResult): string[] {
   );
 }
 
-/** The human table, also used by REPORT.md. */
+/** The human table, also used by REPORT.md: each target with its verdict, met or missed. */
 export function benchTable(r: BenchResult): string[] {
   const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
   const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+  const verdict = (met: boolean): string => (met ? 'met' : '**missed**');
+  const v = targetVerdicts(r);
   return [
-    '| measure | result | vs | target |',
-    '|---|---|---|---|',
-    `| raw write + datasync (130 B) | ${rate(r.rawSyncsPerSec)} syncs/s | | physical limit |`,
-    `| engine, 1 writer | ${rate(r.serialWritesPerSec)} writes/s | ${ratio(r.serialWritesPerSec, r.rawSyncsPerSec)} raw | >= 0.9x raw |`,
-    `| engine, ${r.writers} writers | ${rate(r.concurrentWritesPerSec)} writes/s | ${ratio(r.concurrentWritesPerSec, r.levelConcurrentWritesPerSec)} LevelDB | >= 5x LevelDB |`,
-    `| LevelDB sync, 1 writer | ${rate(r.levelSerialWritesPerSec)} writes/s | | |`,
-    `| LevelDB sync, ${r.writers} writers | ${rate(r.levelConcurrentWritesPerSec)} writes/s | | |`,
-    `| replay of ${rate(r.replayRecords)} puts | ${rate(r.replayRecordsPerSec)} records/s, ${r.replayMBPerSec.toFixed(0)} MB/s | ${r.replaySeconds.toFixed(2)} s | >= 1,000,000 records/s |`,
-    `| memtable after replay | ${r.memtableBytesPerRecord.toFixed(0)} bytes/record | | <= 290 bytes |`,
+    '| measure | result | vs | target | verdict |',
+    '|---|---|---|---|---|',
+    `| raw write + datasync (130 B) | ${rate(r.rawSyncsPerSec)} syncs/s | | physical limit | |`,
+    `| engine, 1 writer | ${rate(r.serialWritesPerSec)} writes/s | ${ratio(r.serialWritesPerSec, r.rawSyncsPerSec)} raw | >= 0.9x raw | ${verdict(v.serial)} |`,
+    `| engine, ${r.writers} writers | ${rate(r.concurrentWritesPerSec)} writes/s | ${ratio(r.concurrentWritesPerSec, r.levelConcurrentWritesPerSec)} LevelDB | >= 5x LevelDB | ${verdict(v.concurrent)} |`,
+    `| LevelDB sync, 1 writer | ${rate(r.levelSerialWritesPerSec)} writes/s | | | |`,
+    `| LevelDB sync, ${r.writers} writers | ${rate(r.levelConcurrentWritesPerSec)} writes/s | | | |`,
+    `| replay of ${rate(r.replayRecords)} puts | ${rate(r.replayRecordsPerSec)} records/s, ${r.replayMBPerSec.toFixed(0)} MB/s | ${r.replaySeconds.toFixed(2)} s | >= 1,000,000 records/s | ${verdict(v.replay)} |`,
+    `| memtable after replay | ${r.memtableBytesPerRecord.toFixed(0)} bytes/record | | <= 290 bytes | ${verdict(v.memtable)} |`,
   ];
 }
+
+/** Each target of the table: met (true) or missed. */
+export function targetVerdicts(r: BenchResult): {
+  serial: boolean;
+  concurrent: boolean;
+  replay: boolean;
+  memtable: boolean;
+} {
+  return {
+    serial: r.serialWritesPerSec >= TARGETS.serialOfRaw * r.rawSyncsPerSec,
+    concurrent:
+      r.concurrentWritesPerSec >= TARGETS.concurrentOfLevel * r.levelConcurrentWritesPerSec,
+    replay: r.replayRecordsPerSec >= TARGETS.replayRecordsPerSec,
+    memtable: r.memtableBytesPerRecord <= TARGETS.memtableBytesPerRecordMax,
+  };
+}
+
+const TARGETS = {
+  serialOfRaw: 0.9,
+  concurrentOfLevel: 5,
+  replayRecordsPerSec: 1_000_000,
+  memtableBytesPerRecordMax: 290,
+} as const;

@@ -1,8 +1,9 @@
 // walcheck crash: a seeded crash campaign on the simulated filesystem, judged by the oracle.
 
-import { writeFileSync } from 'node:fs';
-import type { CampaignSummary } from '../../faults/campaign/campaign.ts';
+import { writeFile } from 'node:fs/promises';
+import { shardRunCount } from '../../faults/campaign/campaign.ts';
 import { runCampaignParallel } from '../../faults/campaign/parallel.ts';
+import { campaignJson } from '../../faults/campaign/shard-json.ts';
 import { DEFAULT_SHAPE } from '../../faults/campaign/scenario.ts';
 import { OUTCOME_KINDS } from '../../faults/crash-outcome.ts';
 import { parseOutcomes, parseShard } from '../cli/campaign-options.ts';
@@ -10,6 +11,12 @@ import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
 import { campaignJunit, campaignTable } from '../cli/campaign-summary.ts';
+import { UsageError } from '../cli/args.ts';
+import { catchInterrupts } from '../cli/interrupt.ts';
+import { checkOutputPath } from '../cli/junit.ts';
+
+const RUNS_DEFAULT = 2000;
+const RUNS_MAX = 100_000_000;
 
 export const command = defineCommand(
   {
@@ -28,9 +35,20 @@ model (crash-model.md section 2), and nothing may leave quarantine/.
 A violation is shrunk to a minimal scenario and reported with the rule, the operations
 around the crash, the expected and found states, and a token for 'walcheck repro'.
 Runs are independent of --workers and --shard: the same seed gives the same summary.
+--shard I/N runs the runs i with i % N = I; 'walcheck merge' combines the --json
+summaries of all N shards into the summary of the whole campaign. A shard that holds no
+run is a usage error. --seconds S stops starting scenarios after S seconds (with --runs,
+whichever comes first); the summary says how many ran.
+
+SIGINT or SIGTERM stops starting scenarios: the summary of what ran is printed, marked
+interrupted ("interrupted": true, "stoppedBy": "interrupted" in --json), and the exit
+status is 130 (SIGINT) or 143 (SIGTERM) unless a violation was found. --junit FILE is
+checked before the run and written after the summary: per shard, a case "scenarios run"
+and one case per oracle rule, with names that do not depend on the result.
 
 Outcomes: ${OUTCOME_KINDS.join(', ')} (default: all but bit-rot).
-Exit status: 0 no violation, 1 violation found, 3 usage error.`,
+Exit status: 0 no violation, 1 violation found (or no scenario ran), 3 usage error,
+130/143 interrupted.`,
     positionals: [],
     options: {
       seed: {
@@ -43,9 +61,14 @@ Exit status: 0 no violation, 1 violation found, 3 usage error.`,
       runs: {
         type: 'string',
         valueName: 'N',
-        description: 'scenarios to run',
-        integer: { min: 1, max: 100_000_000 },
-        default: '2000',
+        description: `scenarios to run (all shards); default ${RUNS_DEFAULT}, or ${RUNS_MAX.toLocaleString('en-US')} with --seconds`,
+        integer: { min: 1, max: RUNS_MAX },
+      },
+      seconds: {
+        type: 'string',
+        valueName: 'S',
+        description: 'stop starting scenarios after S seconds, then summarize',
+        integer: { min: 1, max: 30 * 24 * 3600 },
       },
       outcomes: {
         type: 'string',
@@ -80,44 +103,57 @@ Exit status: 0 no violation, 1 violation found, 3 usage error.`,
       faults: !args.flag('no-faults'),
     };
     const shard = parseShard(args.string('shard'));
+    const seconds = args.integer('seconds');
+    const runs = args.integer('runs') ?? (seconds === undefined ? RUNS_DEFAULT : RUNS_MAX);
+    if (shardRunCount(runs, shard) === 0)
+      throw new UsageError(
+        `--shard ${shard!.index}/${shard!.count} of --runs ${runs} holds no scenario (shard I runs the runs i with i % N = I): give --runs at least ${shard!.count}`,
+      );
+    const junit = args.string('junit');
+    if (junit !== undefined) await checkOutputPath('--junit', junit);
     const progress = new Progress();
-    const summary = await runCampaignParallel({
-      seed: args.integer('seed')!,
-      runs: args.integer('runs')!,
-      workers: args.integer('workers')!,
-      shape,
-      ...(shard === undefined ? {} : { shard }),
-      onProgress: (p) => {
-        const rate = p.done / Math.max(p.elapsedMs / 1000, 1e-3);
-        const eta = (p.total - p.done) / Math.max(rate, 1e-3);
-        progress.update(
-          `crash: ${p.done}/${p.total} scenarios, ${rate.toFixed(0)}/s, ${p.violations} violation(s), ETA ${eta.toFixed(0)} s`,
-        );
-      },
-    });
+    const interrupts = catchInterrupts('walcheck crash');
+    const budget = seconds === undefined ? '' : `, at most ${seconds} s`;
+    const part = shard === undefined ? '' : ` (shard ${shard.index}/${shard.count})`;
+    progress.step(
+      `crash: seed ${args.integer('seed')!}, ${shardRunCount(runs, shard)} scenarios${part}${budget}`,
+    );
+    let summary;
+    try {
+      summary = await runCampaignParallel({
+        seed: args.integer('seed')!,
+        runs,
+        workers: args.integer('workers')!,
+        shape,
+        ...(shard === undefined ? {} : { shard }),
+        ...(seconds === undefined ? {} : { deadlineMs: seconds * 1000 }),
+        signal: interrupts.signal,
+        onProgress: (p) => {
+          const rate = p.done / Math.max(p.elapsedMs / 1000, 1e-3);
+          const eta = (p.total - p.done) / Math.max(rate, 1e-3);
+          const left =
+            seconds === undefined
+              ? `ETA ${eta.toFixed(0)} s`
+              : `${Math.max(0, seconds - p.elapsedMs / 1000).toFixed(0)} s of the budget left`;
+          progress.update(
+            `crash: ${p.done}/${p.total} scenarios, ${rate.toFixed(0)}/s, ${p.violations} violation(s), ${left}`,
+          );
+        },
+      });
+    } finally {
+      interrupts.dispose();
+    }
     progress.done();
+    const json = campaignJson(summary);
+    if (summary.runs === 0)
+      process.stderr.write('walcheck crash: no scenario ran: nothing was checked\n');
     const out = new LineWriter();
     for (const violation of summary.violations) out.line(`${violation.report}\n`);
-    for (const line of campaignTable(summary)) out.line(line);
-    const junit = args.string('junit');
-    if (junit !== undefined) writeFileSync(junit, campaignJunit(summary, 'walcheck crash'));
-    if (args.flag('json')) out.json(crashJson(summary));
+    for (const line of campaignTable(json)) out.line(line);
+    if (args.flag('json')) out.json(json);
     out.flush();
-    return summary.violations.length === 0 ? EXIT_OK : EXIT_FOUND;
+    if (junit !== undefined) await writeFile(junit, campaignJunit(json, 'walcheck crash'));
+    if (summary.violations.length > 0) return EXIT_FOUND;
+    return interrupts.exitCode(summary.runs === 0 ? EXIT_FOUND : EXIT_OK);
   },
 );
-
-export function crashJson(summary: CampaignSummary): object {
-  return {
-    seed: summary.seed,
-    runs: summary.runs,
-    violations: summary.violations.length,
-    scenariosPerSec: summary.scenariosPerSec,
-    seconds: summary.seconds,
-    ...summary.stats,
-    firstViolation:
-      summary.violations[0] === undefined
-        ? null
-        : { rule: summary.violations[0].rule, token: summary.violations[0].token },
-  };
-}

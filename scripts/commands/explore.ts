@@ -2,7 +2,10 @@
 // and every single-bit flip of its durable WAL, each recovered and judged.
 
 import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../../faults/explore.ts';
+import { writeFile } from 'node:fs/promises';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
+import { catchInterrupts } from '../cli/interrupt.ts';
+import { checkOutputPath, junitXml, ruleCases, type TestCase } from '../cli/junit.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
 
@@ -19,7 +22,13 @@ directory operations (each up to --variants per crash point); then every single-
 of the durable WAL after the whole workload. Each state is recovered, judged by the oracle,
 and must accept one more batch from lastSeq + 1. --small explores 3 batches.
 
-Exit status: 0 no violation, 1 violation found, 3 usage error.`,
+Progress on stderr counts the crash points (the summary's "crash points"), then says when
+the flips begin. SIGINT or SIGTERM stops the exploration: the summary of what was explored
+is printed, marked interrupted, and the exit status is 130 (SIGINT) or 143 (SIGTERM)
+unless a violation was found. --junit FILE (checked before, written after the summary): a
+case for the exploration and one per oracle rule.
+
+Exit status: 0 no violation, 1 violation found, 3 usage error, 130/143 interrupted.`,
     positionals: [],
     options: {
       small: { type: 'boolean', description: 'the 3-batch workload (what npm test runs)' },
@@ -31,15 +40,34 @@ Exit status: 0 no violation, 1 violation found, 3 usage error.`,
         default: '4096',
       },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
+      junit: {
+        type: 'string',
+        valueName: 'FILE',
+        description: 'also write a JUnit XML report to FILE',
+      },
     },
   },
   async (args) => {
+    const junit = args.string('junit');
+    if (junit !== undefined) await checkOutputPath('--junit', junit);
+    const workload = args.flag('small') ? 'small' : 'full';
     const progress = new Progress();
-    const summary = await runExplore({
-      workload: args.flag('small') ? 'small' : 'full',
-      variantsMax: args.integer('variants')!,
-      onProgress: (done, total) => progress.update(`explore: crash point ${done}/${total}`),
-    });
+    const interrupts = catchInterrupts('walcheck explore');
+    progress.step(`explore: the ${workload} workload`);
+    let summary: ExploreSummary;
+    try {
+      summary = await runExplore({
+        workload,
+        variantsMax: args.integer('variants')!,
+        signal: interrupts.signal,
+        onProgress: (done, total, phase) =>
+          phase === 'flips'
+            ? progress.step('explore: bit flips and field flips of the complete WAL')
+            : progress.update(`explore: crash point ${done}/${total}`),
+      });
+    } finally {
+      interrupts.dispose();
+    }
     progress.done();
     const out = new LineWriter();
     for (const violation of summary.violations) out.line(`${violation.report}\n`);
@@ -54,9 +82,30 @@ Exit status: 0 no violation, 1 violation found, 3 usage error.`,
       });
     }
     out.flush();
-    return summary.violations.length === 0 ? EXIT_OK : EXIT_FOUND;
+    if (junit !== undefined) await writeFile(junit, exploreJunit(summary));
+    if (summary.violations.length > 0) return EXIT_FOUND;
+    return interrupts.exitCode(EXIT_OK);
   },
 );
+
+/** A case for the exploration (fails when interrupted) and one per oracle rule. */
+export function exploreJunit(summary: ExploreSummary): string {
+  const classname = 'walcheck.explore';
+  const prefix = `walcheck explore ${summary.workload}`;
+  const run: TestCase = {
+    classname,
+    name: `${prefix}: every crash point and flip explored`,
+    seconds: summary.seconds,
+  };
+  if (summary.interrupted)
+    run.failure = { message: 'interrupted', body: 'SIGINT or SIGTERM stopped the exploration' };
+  const violations = summary.violations.map((v) => ({
+    rule: v.rule,
+    message: `rule ${v.rule} (${v.ruleName}) ${v.crashPoint}, ${v.outcome}`,
+    body: v.report,
+  }));
+  return junitXml('walcheck explore', [run, ...ruleCases(classname, prefix, 0, violations)]);
+}
 
 export function exploreTable(summary: ExploreSummary): string[] {
   const n = (value: number): string => value.toLocaleString('en-US');
@@ -72,6 +121,8 @@ export function exploreTable(summary: ExploreSummary): string[] {
     ['violations', n(summary.violations.length)],
     ['time', `${summary.seconds.toFixed(1)} s`],
   ];
+  if (summary.interrupted === true)
+    rows.push(['INTERRUPTED', 'SIGINT/SIGTERM stopped it: not a complete exploration']);
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
 }

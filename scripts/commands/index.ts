@@ -26,6 +26,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     'run a seeded crash campaign on the simulated filesystem, judged by the oracle',
     () => import('./crash.ts'),
   ),
+  merge: lazy(
+    "combine the --json summaries of a crash campaign's shards into the whole campaign's",
+    () => import('./merge.ts'),
+  ),
   repro: lazy('replay the exact scenario of a violation token', () => import('./repro.ts')),
   explore: lazy(
     'crash a small workload at every operation with every outcome variant and bit flip',

@@ -3,8 +3,18 @@
 // it at random, so: lines are pipelined (group commit spans lines), an ack is printed
 // only after its write resolved, acks come in line order, and they are flushed at once.
 
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Database } from '../../src/db/database.ts';
+import type { RecoveryReport } from '../../src/db/recovery.ts';
+import {
+  OFFSET_LENGTH,
+  QUARANTINE_DIR,
+  OFFSET_TYPE,
+  RECORD_HEADER_BYTES,
+  RECORD_TYPE_BATCH,
+} from '../../src/wal/format.ts';
 import { validateBatch } from '../../src/db/batch-validation.ts';
 import { WalError } from '../../src/errors.ts';
 import { LineError, parseBatchLine } from '../../faults/protocol/batch-line.ts';
@@ -23,7 +33,9 @@ export const command = defineCommand(
     name: 'load',
     description: `
 Opens the database directory <dir> for writing (creating it if needed, recovering as a
-writable open does: a torn tail is moved to quarantine/) and reads batches from stdin,
+writable open does: a torn tail is moved to quarantine/, said on stderr, with a warning
+when what is set aside is more than the tail of one record, e.g. a segment of random
+bytes) and reads batches from stdin,
 one JSON array a line:
   [["put", "<key>", "<value>"], ["del", "<key>"], ...]
 Keys and values are hex (either case) or, with --utf8, UTF-8 text. Blank lines are
@@ -47,6 +59,7 @@ Exit status: 0 stdin ended and the database closed; 2 recovery refused the log
     const dir = args.positional('dir')!;
     const codec = codecFor(args.flag('utf8'));
     const db = await openForWriting(dir);
+    for (const line of await setAsideNotes(dir, db.recovery)) process.stderr.write(`${line}\n`);
     const acks = new OrderedAcks(new LineWriter(), IN_FLIGHT);
     let badLine: CliFailure | null = null;
     const input = createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -93,6 +106,40 @@ async function openForWriting(dir: string): Promise<Database> {
       throw new CliFailure(EXIT_CORRUPT, error.message);
     throw error;
   }
+}
+
+/**
+ * What recovery set aside, for stderr: one line per action, and a warning when it is more
+ * than the tail of one record: a whole segment, or a tail that does not begin with a record
+ * header whose length covers it (random bytes look like a torn tail at offset 0, and the
+ * numbering then restarts).
+ */
+export async function setAsideNotes(dir: string, report: RecoveryReport): Promise<string[]> {
+  const lines: string[] = [];
+  for (const action of report.actions) {
+    const to = `${QUARANTINE_DIR}/${action.to}`;
+    const from = action.kind === 'quarantine-tail' ? ` from offset ${action.offset}` : '';
+    lines.push(
+      `walcheck load: recovery set aside ${action.bytes} bytes of ${action.segment}${from} to ${to}`,
+    );
+    const oneRecord =
+      action.kind === 'quarantine-tail' && isOneRecordTail(await readFile(join(dir, to)));
+    if (!oneRecord)
+      lines.push(
+        `walcheck load: WARNING: that is more than the tail of one record; the log goes on after seq ${report.lastSeq}: if this was not expected, look at ${to}`,
+      );
+  }
+  return lines;
+}
+
+/** Whether `tail` is at most one record: a cut header, or a batch header whose length covers it. */
+export function isOneRecordTail(tail: Uint8Array): boolean {
+  if (tail.length < RECORD_HEADER_BYTES) return true;
+  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  const length = view.getUint32(OFFSET_LENGTH, true);
+  return (
+    view.getUint8(OFFSET_TYPE) === RECORD_TYPE_BATCH && tail.length <= RECORD_HEADER_BYTES + length
+  );
 }
 
 function lineFailure(lineNumber: number, error: unknown): CliFailure {

@@ -11,7 +11,9 @@ import {
   tally,
 } from '../../faults/mutants/run-mutants.ts';
 import { MUTANTS } from '../../faults/mutants/zoo.ts';
+import { writeFile } from 'node:fs/promises';
 import { UsageError } from '../cli/args.ts';
+import { checkOutputPath, junitXml } from '../cli/junit.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter, plural } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
@@ -31,7 +33,10 @@ the correct engine runs both for the same budget and must show no violation.
 
 Prints a progress line per variant on stderr, then a table: variant, caught or not, the
 oracle rule (crash-model.md section 2), the harness, scenarios and seconds until caught
-(campaign seconds include shrinking), the shrunk counterexample's batches, and the bug.
+(campaign seconds include shrinking), the shrunk counterexample's batches, the bug and the
+repro token (replay: walcheck repro <token> --mutant <variant>, as each report prints).
+--junit FILE writes a case per variant ("<variant> is caught", "correct engine shows no
+violation").
 --json prints {"mutants", "caught", "escaped", "correctEngine", "ok", "rows"} as the
 last line of stdout.
 
@@ -60,10 +65,17 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
         default: String(BUDGET_SECONDS_DEFAULT),
       },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
+      junit: {
+        type: 'string',
+        valueName: 'FILE',
+        description: 'also write a JUnit XML report to FILE (a case per variant)',
+      },
     },
   },
   async (args) => {
     const only = parseOnly(args.string('only'));
+    const junit = args.string('junit');
+    if (junit !== undefined) await checkOutputPath('--junit', junit);
     const progress = new Progress();
     const rows = await runMutants({
       ...(only === undefined ? {} : { only }),
@@ -82,6 +94,7 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
     out.line(summaryLine(rows));
     if (args.flag('json')) out.json(summary);
     out.flush();
+    if (junit !== undefined) await writeFile(junit, mutantsJunit(rows, args.integer('seed')!));
     return summary.ok ? EXIT_OK : EXIT_FOUND;
   },
 );
@@ -152,8 +165,8 @@ function details(rows: readonly MutantRow[]): string[] {
 /** The human table (markdown), also used by REPORT.md. */
 export function mutantsTable(rows: readonly MutantRow[]): string[] {
   const lines = [
-    '| variant | caught | rule | harness | scenarios | seconds | shrunk batches | bug |',
-    '|---|---|---|---|---|---|---|---|',
+    '| variant | caught | rule | harness | scenarios | seconds | shrunk batches | bug | repro token |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
     const caught =
@@ -176,6 +189,7 @@ export function mutantsTable(rows: readonly MutantRow[]): string[] {
       row.seconds.toFixed(1),
       shrunk,
       row.bug,
+      row.token === null ? '-' : `\`${row.token}\``,
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
@@ -230,4 +244,26 @@ export function mutantsJson(rows: readonly MutantRow[]): {
     ok: t.escaped.length === 0 && t.correctOk !== false,
     rows: rows.map(({ report: _report, ...row }) => row),
   };
+}
+
+/** A case per variant: a mutant must be caught, the correct engine must show no violation. */
+export function mutantsJunit(rows: readonly MutantRow[], seed: number): string {
+  return junitXml(
+    'walcheck mutants',
+    rows.map((row) => {
+      const name =
+        row.variant === CORRECT_ENGINE
+          ? `walcheck mutants seed ${seed}: correct engine shows no violation`
+          : `walcheck mutants seed ${seed}: ${row.variant} is caught`;
+      const base = { classname: 'walcheck.mutants', name, seconds: row.seconds };
+      if (row.ok) return base;
+      return {
+        ...base,
+        failure: {
+          message: outcomeText(row),
+          body: row.report ?? row.error ?? outcomeText(row),
+        },
+      };
+    }),
+  );
 }

@@ -1,6 +1,9 @@
 // walcheck real: the real-filesystem crash suite and black-box audit (faults/real/).
 
+import { writeFile } from 'node:fs/promises';
 import { UsageError } from '../cli/args.ts';
+import { catchInterrupts } from '../cli/interrupt.ts';
+import { checkOutputPath, junitXml, ruleCases, type TestCase } from '../cli/junit.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
@@ -10,6 +13,9 @@ import {
   DEFAULT_SEGMENT_PATTERN,
 } from '../../faults/real/damage.ts';
 import { runRealSuite, type RealSummary } from '../../faults/real/real-suite.ts';
+
+const KILLS_DEFAULT = 8;
+const KILLS_MAX = 1_000_000;
 
 export const command = defineCommand(
   {
@@ -30,17 +36,35 @@ engine on a filesystem that keeps unsynced data in the process, so a kill loses 
 power cut would (in a seeded half of the cycles, datasyncs go in two synced steps, so a
 kill can leave a torn tail).
 
+--damage damages the last file (by name) of the database directory that matches
+--segment-pattern (default: our NNNNNNNNNNNNNNNNNNNN.wal, LevelDB's and RocksDB's
+NNNNNN.log). The harness does not look for an engine's files itself: when the directory
+holds files and none matches, the run stops with a usage error naming them (exit 3), so
+an engine whose log is not damaged never passes as one that survives damage.
+
+--seconds S starts no cycle after S seconds (--kills is then a maximum). SIGINT or
+SIGTERM starts no further cycle: the summary of what ran is printed, marked interrupted,
+the temporary work directory is removed (a --dir is kept), and the exit status is 130
+(SIGINT) or 143 (SIGTERM) unless a violation was found. --junit FILE (checked before the
+run, written after the summary): a case for the cycles and one per oracle rule.
+
 Prints progress on stderr, a table on stdout, and on a violation the
 report and a command that reproduces it. Exit status: 0 every cycle held, 1 a violation
-or engine failure (exit on its own, protocol error, timeout), 3 usage or I/O error.`,
+or engine failure (exit on its own, protocol error, timeout), 3 usage or I/O error,
+130/143 interrupted.`,
     positionals: [],
     options: {
       kills: {
         type: 'string',
         valueName: 'N',
-        description: 'kill/recover cycles',
-        integer: { min: 1, max: 1_000_000 },
-        default: '8',
+        description: `kill/recover cycles; default ${KILLS_DEFAULT}, or at most ${KILLS_MAX.toLocaleString('en-US')} with --seconds`,
+        integer: { min: 1, max: KILLS_MAX },
+      },
+      seconds: {
+        type: 'string',
+        valueName: 'S',
+        description: 'start no cycle after S seconds, then summarize',
+        integer: { min: 1, max: 30 * 24 * 3600 },
       },
       seed: {
         type: 'string',
@@ -75,6 +99,11 @@ or engine failure (exit on its own, protocol error, timeout), 3 usage or I/O err
         default: DEFAULT_SEGMENT_PATTERN,
       },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
+      junit: {
+        type: 'string',
+        valueName: 'FILE',
+        description: 'also write a JUnit XML report to FILE',
+      },
     },
   },
   async (args) => {
@@ -84,17 +113,28 @@ or engine failure (exit on its own, protocol error, timeout), 3 usage or I/O err
       throw new UsageError(
         '--power-loss runs our own engine on the emulating filesystem; it cannot be combined with --engine',
       );
+    const seconds = args.integer('seconds');
+    const junit = args.string('junit');
+    if (junit !== undefined) await checkOutputPath('--junit', junit);
     const progress = new Progress();
-    const summary = await runRealSuite({
-      kills: args.integer('kills')!,
-      seed: args.integer('seed')!,
-      dir: args.string('dir') ?? null,
-      powerLoss,
-      damage: damageKinds(args.string('damage')),
-      engine,
-      segmentPattern: segmentPattern(args.string('segment-pattern')!),
-      progress: (line, running) => (running ? progress.update(line) : progress.step(line)),
-    });
+    const interrupts = catchInterrupts('walcheck real');
+    let summary: RealSummary;
+    try {
+      summary = await runRealSuite({
+        kills: args.integer('kills') ?? (seconds === undefined ? KILLS_DEFAULT : KILLS_MAX),
+        ...(seconds === undefined ? {} : { deadlineMs: seconds * 1000 }),
+        signal: interrupts.signal,
+        seed: args.integer('seed')!,
+        dir: args.string('dir') ?? null,
+        powerLoss,
+        damage: damageKinds(args.string('damage')),
+        engine,
+        segmentPattern: segmentPattern(args.string('segment-pattern')!),
+        progress: (line, running) => (running ? progress.update(line) : progress.step(line)),
+      });
+    } finally {
+      interrupts.dispose();
+    }
     progress.done();
     const out = new LineWriter();
     for (const line of summaryTable(summary)) out.line(line);
@@ -104,7 +144,9 @@ or engine failure (exit on its own, protocol error, timeout), 3 usage or I/O err
     }
     if (args.flag('json')) out.json(summaryJson(summary));
     out.flush();
-    return summary.violations > 0 ? EXIT_FOUND : EXIT_OK;
+    if (junit !== undefined) await writeFile(junit, realJunit(summary));
+    if (summary.violations > 0) return EXIT_FOUND;
+    return interrupts.exitCode(EXIT_OK);
   },
 );
 
@@ -143,6 +185,10 @@ export function summaryTable(s: RealSummary): string[] {
       `recovered ${s.recovered}, refused opens ${s.refusedOpens}, damage applied ${s.damageApplied}, acked lost to damage ${s.lostAcked}, ` +
       `violations ${s.violations} (seed ${s.seed}, ${s.seconds.toFixed(1)} s)`,
   );
+  if (s.stoppedBy === 'interrupted')
+    lines.push(`INTERRUPTED (SIGINT/SIGTERM) after ${s.cyclesRun} cycles: not a complete run`);
+  if (s.stoppedBy === 'deadline')
+    lines.push(`the --seconds budget ended the run after ${s.cyclesRun} cycles`);
   return lines;
 }
 
@@ -160,7 +206,34 @@ function summaryJson(s: RealSummary): Record<string, unknown> {
     violations: s.violations,
     seconds: Number(s.seconds.toFixed(3)),
     workDir: s.workDir,
+    cyclesRun: s.cyclesRun,
+    stoppedBy: s.stoppedBy,
+    interrupted: s.stoppedBy === 'interrupted',
     failure: s.failure,
+    failureRule: s.failureRule,
     cycles: s.cycles,
   };
+}
+
+/** A case for the cycles (fails on an engine failure or an interruption) and one per rule. */
+export function realJunit(s: RealSummary): string {
+  const classname = 'walcheck.real';
+  const prefix = `walcheck real seed ${s.seed}`;
+  const cycles: TestCase = {
+    classname,
+    name: `${prefix}: kill/recover cycles`,
+    seconds: s.seconds,
+  };
+  if (s.stoppedBy === 'interrupted')
+    cycles.failure = {
+      message: `interrupted after ${s.cyclesRun} cycles`,
+      body: 'SIGINT or SIGTERM stopped the run before it was complete',
+    };
+  else if (s.failure !== null && s.failureRule === null)
+    cycles.failure = { message: 'engine failure', body: s.failure };
+  const violations =
+    s.failure === null || s.failureRule === null
+      ? []
+      : [{ rule: s.failureRule, message: s.failure.split('\n')[0]!, body: s.failure }];
+  return junitXml('walcheck real', [cycles, ...ruleCases(classname, prefix, 0, violations)]);
 }

@@ -13,10 +13,14 @@ export const command = defineCommand(
     description: `
 Regenerates the scenario named by <token> (printed with every violation by 'walcheck crash'
 and by the test suite), runs it on this code with operation traces on, and prints the same
-report. The token holds the campaign's outcomes and sizes, the run's seed and fast-check's
-path to the shrunk counterexample, so it needs no files; it replays on the same code.
+report. The token holds the engine variant it failed on (the shipped engine or a bug-zoo
+mutant), the campaign's outcomes and sizes, the run's seed, fast-check's path to the shrunk
+counterexample and a check of the scenario, so it needs no files; it replays on the same
+code. A token that does not decode to a scenario of this version (malformed, printed by
+another version, mistyped) is refused, and so is a mutant's token without its --mutant
+(or the shipped engine's with one): a replay of something else would pass.
 
-Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token.`,
+Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token or usage.`,
     positionals: [{ name: 'token', description: 'a repro token (w1.…)' }],
     options: {
       mutant: {
@@ -31,23 +35,16 @@ Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token.
   async (args) => {
     const token = args.positional('token')!;
     const mutantName = args.string('mutant');
-    let engine;
+    let target = {};
     if (mutantName !== undefined) {
       const mutant = mutantNamed(mutantName);
       if (mutant === undefined)
         throw new UsageError(
           `--mutant: no bug-zoo variant named '${mutantName}' (see walcheck mutants --help)`,
         );
-      engine = await loadMutantEngine(mutant);
+      target = { engine: await loadMutantEngine(mutant), variant: mutant.name };
     }
-    let result;
-    try {
-      result = await reproduce(token, engine);
-    } catch (error) {
-      if (error instanceof Error && error.message.includes('repro token'))
-        throw new UsageError(error.message);
-      throw error;
-    }
+    const result = await reproduce(token, target); // a bad token: HarnessInputError, exit 3
     const out = new LineWriter();
     out.line(result.report);
     const verdict = result.violation?.verdict;

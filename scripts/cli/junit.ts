@@ -1,0 +1,98 @@
+// JUnit XML for CI: a suite of test cases whose names never depend on the result (a CI
+// tracks a case by its name across runs), each failing with a message and a body.
+
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { RULE_NAMES, type RuleNumber } from '../../model/verdict.ts';
+import { CliFailure, EXIT_USAGE } from './command.ts';
+
+export interface TestCase {
+  classname: string;
+  name: string;
+  seconds: number;
+  failure?: { message: string; body: string };
+  /** A case that checked nothing (a shard of no run): reported skipped, not passed. */
+  skipped?: string;
+}
+
+/** The oracle's rules (crash-model.md section 2), one test case each. */
+export const RULES = (Object.keys(RULE_NAMES) as unknown as RuleNumber[]).map(
+  Number,
+) as RuleNumber[];
+
+export function junitXml(suite: string, cases: readonly TestCase[]): string {
+  const failures = cases.filter((c) => c.failure !== undefined).length;
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
+  const seconds = cases.reduce((sum, c) => sum + c.seconds, 0);
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuite name="${xml(suite)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${seconds.toFixed(3)}">`,
+  ];
+  for (const c of cases) {
+    const open = `  <testcase classname="${xml(c.classname)}" name="${xml(c.name)}" time="${c.seconds.toFixed(3)}"`;
+    if (c.failure !== undefined) {
+      lines.push(
+        `${open}>`,
+        `    <failure message="${xml(c.failure.message)}">${xml(c.failure.body)}</failure>`,
+        '  </testcase>',
+      );
+    } else if (c.skipped !== undefined) {
+      lines.push(`${open}>`, `    <skipped message="${xml(c.skipped)}"/>`, '  </testcase>');
+    } else lines.push(`${open}/>`);
+  }
+  lines.push('</testsuite>', '');
+  return lines.join('\n');
+}
+
+/** One test case per oracle rule, failing with the violations of that rule. */
+export function ruleCases(
+  classname: string,
+  prefix: string,
+  seconds: number,
+  violations: readonly { rule: number; message: string; body: string }[],
+): TestCase[] {
+  return RULES.map((rule) => {
+    const found = violations.filter((v) => v.rule === rule);
+    const name = `${prefix}: rule ${rule} (${RULE_NAMES[rule]})`;
+    if (found.length === 0) return { classname, name, seconds };
+    return {
+      classname,
+      name,
+      seconds,
+      failure: {
+        message: found.map((v) => v.message).join('; '),
+        body: found.map((v) => v.body).join('\n\n'),
+      },
+    };
+  });
+}
+
+/**
+ * Checks before a run that `path` can be written (its directory exists and is writable; an
+ * existing file is a writable file), so a long run does not end with nowhere to put its result.
+ */
+export async function checkOutputPath(option: string, path: string): Promise<void> {
+  const full = resolve(path);
+  const fail = (why: string): never => {
+    throw new CliFailure(EXIT_USAGE, `option ${option}: cannot write ${path}: ${why}`);
+  };
+  const existing = await stat(full).catch(() => null);
+  if (existing !== null) {
+    if (!existing.isFile()) fail('it is not a file');
+    await access(full, constants.W_OK).catch(() => fail('it is not writable'));
+    return;
+  }
+  const dir = dirname(full);
+  const parent = await stat(dir).catch(() => null);
+  if (parent === null) fail(`directory ${dir} does not exist`);
+  if (!parent!.isDirectory()) fail(`${dir} is not a directory`);
+  await access(dir, constants.W_OK).catch(() => fail(`directory ${dir} is not writable`));
+}
+
+function xml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
