@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { quoteCommand } from '../faults/real/engine-process.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
-import { ROOT, walcheck } from './support/walcheck-cli.ts';
+import { ROOT, walcheck, walcheckInterrupted } from './support/walcheck-cli.ts';
 
 afterAll(removeTempDirs);
 
@@ -110,6 +110,17 @@ describe.skipIf(!HAS_STRACE)('walcheck audit runs (command line)', () => {
     expect(replay.stdout).toContain('lose-unsynced');
     expect(await snapshotTree(out)).toEqual({}); // the log's directory entry never became durable
     expect(JSON.parse(replay.stdout.trim().split('\n').at(-1)!)).toMatchObject({ token });
+  });
+
+  it('SIGTERM: the summary of what was judged, marked interrupted, exit 143', async () => {
+    const run = await walcheckInterrupted(
+      ['audit', '--engine', applog('ok'), '--batches', '10', '--states', '8', '--json'],
+      /distinct images to scan/,
+      'SIGTERM',
+    );
+    expect(run.code, run.stderr).toBe(143);
+    expect(run.stdout).toContain('INTERRUPTED');
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toMatchObject({ interrupted: true });
   });
 
   it('passes our own engine (scans only: a small run)', async () => {

@@ -1,6 +1,7 @@
 // The summary lines, JSON and JUnit XML of `walcheck audit`.
 
 import type { AuditSummary } from '../../faults/audit/audit-run.ts';
+import { junitXml, ruleCases, type TestCase } from './junit.ts';
 
 export function auditTable(s: AuditSummary): string[] {
   const n = (value: number): string => value.toLocaleString('en-US');
@@ -45,28 +46,24 @@ export function auditJson(s: AuditSummary): Record<string, unknown> {
   };
 }
 
+/** One case for the run (fails when interrupted) and one per oracle rule. */
 export function auditJunit(s: AuditSummary): string {
-  const failures = s.reports
-    .map(
-      (r) =>
-        `    <failure message="${xml(`rule ${r.rule} (${r.ruleName}) at ${r.token ?? `cycle ${r.cycle}`}`)}">${xml(r.report)}</failure>\n`,
-    )
-    .join('');
-  const time = s.seconds.toFixed(3);
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuite name="walcheck audit" tests="1" failures="${s.violations > 0 ? 1 : 0}" time="${time}">`,
-    `  <testcase classname="walcheck.audit" name="${xml(`${s.engine}, seed ${s.seed}, ${s.distinctImages} distinct crash images`)}" time="${time}">`,
-    failures + '  </testcase>',
-    '</testsuite>',
-    '',
-  ].join('\n');
-}
-
-function xml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  const classname = 'walcheck.audit';
+  const prefix = `walcheck audit seed ${s.seed}`;
+  const run: TestCase = {
+    classname,
+    name: `${prefix}: crash states of ${s.engine}`,
+    seconds: s.seconds,
+  };
+  if (s.interrupted)
+    run.failure = {
+      message: `interrupted after ${s.distinctImages} distinct images`,
+      body: 'SIGINT or SIGTERM stopped the run before it was complete',
+    };
+  const violations = s.reports.map((r) => ({
+    rule: r.rule,
+    message: `${r.token ?? `cycle ${r.cycle}`}: ${r.report.split('\n')[0]!}`,
+    body: r.report,
+  }));
+  return junitXml('walcheck audit', [run, ...ruleCases(classname, prefix, s.seconds, violations)]);
 }

@@ -1,13 +1,15 @@
 // walcheck audit: the power-loss audit of any engine (faults/audit/), and --replay, which
 // rebuilds one crash state of a kept run.
 
-import { writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { UsageError } from '../cli/args.ts';
 import { auditJson, auditJunit, auditTable } from '../cli/audit-summary.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
+import { catchInterrupts } from '../cli/interrupt.ts';
+import { checkOutputPath } from '../cli/junit.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
-import { runAudit } from '../../faults/audit/audit-run.ts';
+import { type AuditSummary, runAudit } from '../../faults/audit/audit-run.ts';
 import { replayState } from '../../faults/audit/audit-replay.ts';
 import { straceRecorder } from '../../faults/audit/recorder.ts';
 import {
@@ -16,8 +18,6 @@ import {
   type OutcomeKind,
 } from '../../faults/crash-outcome.ts';
 
-/** An interrupted audit exits with this status (128 + SIGINT), after its partial summary. */
-const EXIT_INTERRUPTED = 130;
 const PROGRESS_PLAIN_MS = 2000;
 
 export const command = defineCommand(
@@ -38,7 +38,8 @@ Needs strace (apt-get install -y strace). Prints progress on stderr, each violat
 its state token and trace, then a summary. --keep saves the recorded run; then
 'walcheck audit --replay DIR --state TOKEN --materialize OUT' recreates that exact crashed
 directory without the engine. Exit status: 0 no violation, 1 violation, 3 usage error,
-an engine that fails on an empty directory or a trace it cannot model; 130 interrupted.`,
+an engine that fails on an empty directory or a trace it cannot model; SIGINT or SIGTERM
+print the summary of what ran, marked interrupted, and exit 130 or 143.`,
     positionals: [],
     options: {
       engine: {
@@ -140,13 +141,13 @@ an engine that fails on an empty directory or a trace it cannot model; 130 inter
       );
     if (args.string('state') !== undefined || args.string('materialize') !== undefined)
       throw new UsageError('--state and --materialize go with --replay DIR');
+    const junit = args.string('junit');
+    if (junit !== undefined) await checkOutputPath('--junit', junit);
     const progress = new Progress(true, PROGRESS_PLAIN_MS);
-    const controller = new AbortController();
-    const onSignal = (): void => controller.abort(new Error('interrupted'));
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const interrupts = catchInterrupts('walcheck audit');
+    let summary: AuditSummary;
     try {
-      const summary = await runAudit({
+      summary = await runAudit({
         engine: args.string('engine') ?? null,
         seed: args.integer('seed')!,
         batches: args.integer('batches')!,
@@ -160,26 +161,24 @@ an engine that fails on an empty directory or a trace it cannot model; 130 inter
           .split(',')
           .map((g) => g.trim())
           .filter((g) => g !== ''),
-        signal: controller.signal,
+        signal: interrupts.signal,
         progress: (line, running) => (running ? progress.update(line) : progress.step(line)),
         recorder: straceRecorder,
       });
-      progress.done();
-      const out = new LineWriter();
-      for (const report of summary.reports) out.line(`${report.report}\n`);
-      if (summary.violations > summary.reports.length)
-        out.line(`(${summary.violations - summary.reports.length} more violations not shown)\n`);
-      for (const line of auditTable(summary)) out.line(line);
-      const junit = args.string('junit');
-      if (junit !== undefined) writeFileSync(junit, auditJunit(summary));
-      if (args.flag('json')) out.json(auditJson(summary));
-      out.flush();
-      if (summary.interrupted) return EXIT_INTERRUPTED;
-      return summary.violations === 0 ? EXIT_OK : EXIT_FOUND;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupts.dispose();
     }
+    progress.done();
+    const out = new LineWriter();
+    for (const report of summary.reports) out.line(`${report.report}\n`);
+    if (summary.violations > summary.reports.length)
+      out.line(`(${summary.violations - summary.reports.length} more violations not shown)\n`);
+    for (const line of auditTable(summary)) out.line(line);
+    if (args.flag('json')) out.json(auditJson(summary));
+    out.flush();
+    if (junit !== undefined) await writeFile(junit, auditJunit(summary));
+    if (summary.violations > 0) return EXIT_FOUND;
+    return interrupts.exitCode(EXIT_OK);
   },
 );
 
