@@ -10,6 +10,9 @@
 //   EIO       write       nothing written, rejects
 //   ENOSPC    write       nothing written, rejects
 //   short     write       writes a prefix (`bytes`, or a seeded length in [1, n) ) and returns it
+//   EIO       dsync       the sync half of an O_DSYNC write (Linux): as a failed datasync,
+//   ENOSPC    dsync         the bytes just written stay readable but never durable; rejects
+//                         (a short O_DSYNC write is a short 'write': its prefix is synced)
 //   EIO/...   any other   the operation rejects and changes nothing
 
 import { OP_KINDS } from './op-trace.ts';

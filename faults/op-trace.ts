@@ -6,6 +6,7 @@ export const OP_KINDS = [
   'read',
   'write',
   'datasync',
+  'dsync', // the sync half of a write on an O_DSYNC handle (sim-handle.ts)
   'truncate',
   'size',
   'close',

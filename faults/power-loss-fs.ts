@@ -10,6 +10,10 @@
 //                synced bytes live in memory until its name is made durable)
 //   reads        see the volatile view: disk bytes with the pending ops on top
 //
+// A write on a handle opened O_DSYNC is a pending write and its datasync in one serialized
+// operation: durable when it resolves, and (with tear) it may be cut by a kill like any
+// datasync. A kill before it resolves may leave it wholly, partly (tear) or not at all.
+//
 // Optionally (tear) a datasync writes the pending data in two synced steps, a seeded prefix
 // of its units (bytes in issue order, a truncate one unit) first, so that a kill during the
 // first fsync leaves a torn tail, as keep-prefix does in SimFs. (Writing a prefix through
@@ -27,6 +31,7 @@ import { link } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs/types.ts';
+import { createsFile, isDsync } from '../src/fs/types.ts';
 import { fsError } from './fs-errors.ts';
 import { type PendingOp, pendingUnits, sizeAfter, withOps } from './pending-data.ts';
 import { Rng } from './rng.ts';
@@ -85,9 +90,10 @@ export class PowerLossFileSystem implements FileSystem {
       const key = resolve(path);
       const found = await this.lookUp(key);
       if (found?.kind === 'dir') throw fsError('EISDIR', 'open', path);
-      if (found !== null) return new PowerLossFile(this, found.node, mode === 'read');
-      if (mode !== 'create') throw fsError('ENOENT', 'open', path);
-      return new PowerLossFile(this, await this.createFile(key, 'open'), false);
+      const dsync = isDsync(mode);
+      if (found !== null) return new PowerLossFile(this, found.node, mode === 'read', dsync);
+      if (!createsFile(mode)) throw fsError('ENOENT', 'open', path);
+      return new PowerLossFile(this, await this.createFile(key, 'open'), false, dsync);
     });
   }
 
@@ -345,6 +351,7 @@ class PowerLossFile implements FileHandle {
     private readonly fs: PowerLossFileSystem,
     private readonly node: FileNode,
     private readonly readOnly: boolean,
+    private readonly dsync: boolean,
   ) {}
 
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
@@ -368,6 +375,7 @@ class PowerLossFile implements FileHandle {
         offset: position,
         data: new Uint8Array(data),
       }); // a copy (Buffer.slice is a view)
+      if (this.dsync) await this.fs.datasync(this.node); // O_DSYNC: durable before it returns
       return data.length;
     });
   }

@@ -20,6 +20,7 @@
 // costs no timer or macrotask, and the same calls give the same trace and images.
 
 import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from '../src/fs/types.ts';
+import { createsFile, isDsync } from '../src/fs/types.ts';
 import { buildImage } from './crash-image.ts';
 import type { CrashOutcome, CrashState, UnsyncedFile } from './crash-outcome.ts';
 import { FaultInjector } from './fault-plan.ts';
@@ -83,6 +84,10 @@ export class SimFs implements FileSystem {
   private ops = 0;
   private fired = 0;
   private frozen = false;
+  /** Counts operations that may have changed the durable state (durableView's cache key). */
+  private durableChanges = 0;
+  private durableCache: Map<string, Uint8Array> | null = null;
+  private durableCacheAt = -1;
 
   /** An empty filesystem (the root directory only); `root` is for images and fromFiles. */
   constructor(options: SimFsOptions = {}, root: DirNode = newDir()) {
@@ -171,10 +176,18 @@ export class SimFs implements FileSystem {
     return new SimFs(options, buildImage(this.root, this.dirOps, outcome));
   }
 
-  /** What a lose-unsynced crash would leave now: path -> bytes (views that never change; do not modify). */
-  durableView(): Map<string, Uint8Array> {
+  /**
+   * What a lose-unsynced crash would leave now: path -> bytes (views that never change). The
+   * same map is returned until an operation that can change the durable state runs (every
+   * ack of a group reads it, and nothing durable changes between them): do not modify it.
+   */
+  durableView(): ReadonlyMap<string, Uint8Array> {
+    if (this.durableCache !== null && this.durableCacheAt === this.durableChanges)
+      return this.durableCache;
     const out = new Map<string, Uint8Array>();
     walkFiles(this.root, true, (file, path) => out.set(path, durableContent(file)));
+    this.durableCache = out;
+    this.durableCacheAt = this.durableChanges;
     return out;
   }
 
@@ -214,10 +227,11 @@ export class SimFs implements FileSystem {
     return this.run('open', p.path, () => {
       const node = this.lookup(p);
       if (node?.kind === 'dir') throw fsError('EISDIR', 'open', p.path);
+      const dsync = isDsync(mode);
       if (node !== undefined)
-        return new SimHandle(this.run, this.rng, p.path, node, mode !== 'read');
-      if (mode !== 'create') throw fsError('ENOENT', 'open', p.path);
-      return new SimHandle(this.run, this.rng, p.path, this.createFile(p, 'open'), true);
+        return new SimHandle(this.run, this.rng, p.path, node, mode !== 'read', dsync);
+      if (!createsFile(mode)) throw fsError('ENOENT', 'open', p.path);
+      return new SimHandle(this.run, this.rng, p.path, this.createFile(p, 'open'), true, dsync);
     });
   }
 
@@ -446,8 +460,8 @@ export class SimFs implements FileSystem {
     try {
       const fault = this.injector?.take(op, index);
       if (fault !== undefined) this.fired++;
-      // write and datasync interpret their faults themselves (short writes, fsyncgate)
-      if (fault !== undefined && op !== 'write' && op !== 'datasync')
+      // write, datasync and dsync interpret their faults themselves (short writes, fsyncgate)
+      if (fault !== undefined && op !== 'write' && op !== 'datasync' && op !== 'dsync')
         throw fsError(fault.fault, op, path);
       const value = body(fault);
       if (entry !== undefined && typeof value === 'number') entry.result = value;
@@ -456,6 +470,7 @@ export class SimFs implements FileSystem {
       if (entry !== undefined) entry.result = errorCode(err);
       throw err;
     } finally {
+      if (op === 'datasync' || op === 'dsync' || op === 'syncDir') this.durableChanges++;
       if (crashHere) this.frozen = true;
     }
   };

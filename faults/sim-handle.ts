@@ -1,6 +1,15 @@
 // An open file of the simulated filesystem (sim-fs.ts): reads and writes the volatile view,
 // datasync makes it durable, and every call goes through the filesystem's `run`, so handle
 // operations are traced, can carry injected faults, and die with the process at a crash.
+//
+// A write on a handle opened O_DSYNC ('write-dsync', 'create-dsync') is two operations, as
+// the kernel runs it: 'write' puts the bytes in the page cache (its faults: EIO/ENOSPC write
+// nothing, short writes a prefix), then 'dsync' makes the bytes written durable before the
+// call returns (its faults, EIO/ENOSPC, are a failed datasync's: fsyncgate, the bytes stay
+// readable but are marked clean, and the write rejects). A crash point between the two
+// leaves the bytes in the page cache, so every crash outcome (lost, torn, kept) applies to a
+// write that never returned. Linux syncs only the written range; the model syncs the file,
+// which is the same only when nothing else of it is unsynced, so it refuses any other case.
 
 import type { FileHandle } from '../src/fs/types.ts';
 import type { FaultRule } from './fault-plan.ts';
@@ -25,14 +34,16 @@ export class SimHandle implements FileHandle {
   private readonly path: string;
   private readonly file: FileNode;
   private readonly writable: boolean;
+  private readonly dsync: boolean;
   private closed = false;
 
-  constructor(run: Run, rng: Rng, path: string, file: FileNode, writable: boolean) {
+  constructor(run: Run, rng: Rng, path: string, file: FileNode, writable: boolean, dsync = false) {
     this.run = run;
     this.rng = rng;
     this.path = path;
     this.file = file;
     this.writable = writable;
+    this.dsync = dsync;
   }
 
   async read(
@@ -62,6 +73,13 @@ export class SimHandle implements FileHandle {
   }
 
   async write(data: Uint8Array, position: number): Promise<number> {
+    const n = this.writeToCache(data, position);
+    if (this.dsync && n > 0) this.syncWritten(position, n);
+    return n;
+  }
+
+  /** The page-cache half of a write: the bytes written (a short write's prefix). */
+  private writeToCache(data: Uint8Array, position: number): number {
     return this.run(
       'write',
       this.path,
@@ -89,6 +107,27 @@ export class SimHandle implements FileHandle {
       },
       position,
       data.length,
+    );
+  }
+
+  /** The O_DSYNC half of a write: the `n` bytes just written become durable, or fsyncgate. */
+  private syncWritten(position: number, n: number): void {
+    this.run(
+      'dsync',
+      this.path,
+      (fault) => {
+        if (fault !== undefined) {
+          this.file.pending = []; // fsyncgate, as a failed datasync
+          throw fsError(fault.fault, 'write', this.path);
+        }
+        if (this.file.pending.length !== 1)
+          throw new Error(
+            `walcheck invariant violated: an O_DSYNC write to ${this.path} with other unsynced data (not modelled)`,
+          );
+        syncData(this.file);
+      },
+      position,
+      n,
     );
   }
 

@@ -21,6 +21,9 @@ interface AckCache {
   readonly decoder: LogDecoder;
   /** Batch ids whose records (the first matched.length records) were already compared equal. */
   readonly matched: number[];
+  /** The durable files of the last check and their decoded log (acks of one group share them). */
+  files: ReadonlyMap<string, Uint8Array> | null;
+  log: DecodedLog | null;
 }
 
 const caches = new WeakMap<History, Map<string, AckCache>>();
@@ -33,12 +36,17 @@ function cacheFor(history: History, dbDir: string): AckCache {
   }
   let cache = byDir.get(dbDir);
   if (cache === undefined) {
-    cache = { decoder: new LogDecoder(), matched: [] };
+    cache = { decoder: new LogDecoder(), matched: [], files: null, log: null };
     byDir.set(dbDir, cache);
   }
   return cache;
 }
 
+/**
+ * Rule 1 at the acknowledgement of batch `id`. `durableFiles` is read as an immutable
+ * snapshot: passing the same map object again means the same bytes (SimFs.durableView keeps
+ * one map until the durable state changes), so the acks of one group decode the log once.
+ */
 export function checkAckDurable(
   history: History,
   id: BatchId,
@@ -60,9 +68,14 @@ export function checkAckDurable(
     });
   }
   const cache = cacheFor(history, dbDir);
-  const log = cache.decoder.decode(segmentFiles(durableFiles, dbDir));
   const matched = cache.matched;
-  matched.length = Math.min(matched.length, cache.decoder.reusedRecords);
+  let log = cache.log;
+  if (log === null || cache.files !== durableFiles) {
+    log = cache.decoder.decode(segmentFiles(durableFiles, dbDir));
+    cache.files = durableFiles;
+    cache.log = log;
+    matched.length = Math.min(matched.length, cache.decoder.reusedRecords);
+  } // else: the same map, so the same bytes (the caller's contract): nothing to decode again
   // Expected records: b_1..b_position without this epoch's failed batches; i counts them.
   let i = 0;
   let seqStart = 1;

@@ -199,8 +199,14 @@ export class History {
     );
     for (const batch of this.chain) if (!keptIds.has(batch.id)) batch.fate = 'lost';
     this.chain = this.chain.filter((b) => keptIds.has(b.id));
-    this.main.truncate(0);
-    for (const batch of this.chain) this.main.append(batch);
+    // The model is a function of its batch sequence: keep the prefix it shares with the new
+    // chain (usually all of it, cut at k) and append only the rest, not rebuild from empty.
+    let shared = 0;
+    const sharedMax = Math.min(this.chain.length, this.main.length);
+    while (shared < sharedMax && this.main.batch(shared + 1).id === this.chain[shared]!.id)
+      shared++;
+    this.main.truncate(shared);
+    for (let i = shared; i < this.chain.length; i++) this.main.append(this.chain[i]!);
     this.currentEpoch += 1;
     // Kept batches read from a crash image are durable, so a later crash must keep them. A
     // reopen in the same process may have read unsynced data (after a failed fsync, say).

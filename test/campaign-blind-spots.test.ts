@@ -114,7 +114,7 @@ describe('rule 5: a refused write is excused only by a fault that fired since th
     expect(
       await runScenario(
         { Database: shipped.Database },
-        oneBatch({ op: 'datasync', nth: 0, fault: 'EIO' }),
+        oneBatch({ op: 'dsync', nth: 0, fault: 'EIO' }), // the log's first O_DSYNC write fails
         stats,
       ),
     ).toBeNull();

@@ -16,41 +16,52 @@ import type { OpenOptions } from '../src/index.ts';
 import { noSyncEngine } from './support/seam-engines.ts';
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 20240611);
-const RUNS = Number(process.env.WALCHECK_CAMPAIGN_RUNS ?? 10000);
+// 3,000 keeps `npm test` short; CI's `walcheck crash` and WALCHECK_CAMPAIGN_RUNS run more.
+const RUNS = Number(process.env.WALCHECK_CAMPAIGN_RUNS ?? 3000);
+// A guard, not a speed claim: under coverage on a busy 2-core machine these take minutes.
+const CAMPAIGN_TIMEOUT_MS = 600_000;
 const ALL_OUTCOMES = {
   ...DEFAULT_SHAPE,
   outcomes: [...DEFAULT_SHAPE.outcomes, 'bit-rot' as const],
 };
 
 describe('crash campaign', () => {
-  it(`finds no violation on the engine (seed ${SEED}, ${RUNS} runs; WALCHECK_SEED, WALCHECK_CAMPAIGN_RUNS)`, async () => {
-    console.log(
-      `crash campaign: seed ${SEED}, ${RUNS} runs (WALCHECK_SEED, WALCHECK_CAMPAIGN_RUNS)`,
-    );
-    const summary = await runCampaign({ seed: SEED, runs: RUNS, stopOnViolation: true });
-    expect(summary.violations.map((v) => v.report)).toEqual([]);
-    expect(summary.runs).toBe(RUNS);
-    for (const kind of DEFAULT_SHAPE.outcomes)
-      expect(summary.stats.outcomes[kind]).toBeGreaterThan(RUNS / 10);
-    expect(summary.stats.crashesMidCycle).toBeGreaterThan(summary.stats.crashes * 0.6);
-    expect(summary.stats.faultsInjected).toBeGreaterThan(RUNS / 10);
-    // Planned faults past the crash or the cycle's end never fire; some do, some opens are retried.
-    expect(summary.stats.faultsFired).toBeGreaterThan(summary.stats.faultsInjected / 4);
-    expect(summary.stats.faultsFired).toBeLessThan(summary.stats.faultsInjected);
-    expect(summary.stats.openRetries).toBeGreaterThan(RUNS / 100);
-    expect(summary.stats.readOnlyOpens).toBeGreaterThan(RUNS / 10);
-    expect(summary.stats.openRefusals).toBeGreaterThan(0); // strict opens refusing torn tails
-  }, 600_000); // a minute alone, several on a loaded machine: the campaign size, not a speed
+  it(
+    `finds no violation on the engine (seed ${SEED}, ${RUNS} runs; WALCHECK_SEED, WALCHECK_CAMPAIGN_RUNS)`,
+    async () => {
+      console.log(
+        `crash campaign: seed ${SEED}, ${RUNS} runs (WALCHECK_SEED, WALCHECK_CAMPAIGN_RUNS)`,
+      );
+      const summary = await runCampaign({ seed: SEED, runs: RUNS, stopOnViolation: true });
+      expect(summary.violations.map((v) => v.report)).toEqual([]);
+      expect(summary.runs).toBe(RUNS);
+      for (const kind of DEFAULT_SHAPE.outcomes)
+        expect(summary.stats.outcomes[kind]).toBeGreaterThan(RUNS / 10);
+      expect(summary.stats.crashesMidCycle).toBeGreaterThan(summary.stats.crashes * 0.6);
+      expect(summary.stats.faultsInjected).toBeGreaterThan(RUNS / 10);
+      // Planned faults past the crash or the cycle's end never fire; some do, some opens are retried.
+      expect(summary.stats.faultsFired).toBeGreaterThan(summary.stats.faultsInjected / 4);
+      expect(summary.stats.faultsFired).toBeLessThan(summary.stats.faultsInjected);
+      expect(summary.stats.openRetries).toBeGreaterThan(RUNS / 100);
+      expect(summary.stats.readOnlyOpens).toBeGreaterThan(RUNS / 10);
+      expect(summary.stats.openRefusals).toBeGreaterThan(0); // strict opens refusing torn tails
+    },
+    CAMPAIGN_TIMEOUT_MS,
+  );
 
-  it(`finds no violation with bit rot allowed (seed ${SEED}, ${Math.ceil(RUNS / 3)} runs)`, async () => {
-    const summary = await runCampaign({
-      seed: SEED,
-      runs: Math.ceil(RUNS / 3),
-      shape: ALL_OUTCOMES,
-    });
-    expect(summary.violations.map((v) => v.report)).toEqual([]);
-    expect(summary.stats.outcomes['bit-rot']).toBeGreaterThan(0);
-  });
+  it(
+    `finds no violation with bit rot allowed (seed ${SEED}, ${Math.ceil(RUNS / 3)} runs)`,
+    async () => {
+      const summary = await runCampaign({
+        seed: SEED,
+        runs: Math.ceil(RUNS / 3),
+        shape: ALL_OUTCOMES,
+      });
+      expect(summary.violations.map((v) => v.report)).toEqual([]);
+      expect(summary.stats.outcomes['bit-rot']).toBeGreaterThan(0);
+    },
+    CAMPAIGN_TIMEOUT_MS,
+  );
 
   it('gives the same summary for the same seed, whatever the worker count', async () => {
     const once = await runCampaign({ seed: 99, runs: 150 });

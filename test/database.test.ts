@@ -55,9 +55,9 @@ describe('group commit', () => {
     const batches: Batch[] = Array.from({ length: writers }, (_, w) =>
       Array.from({ length: 1 + (w % 4) }, (_, j) => put(`w${w}-${j}`, `value ${w}.${j}`)),
     );
-    const syncsBefore = instrumented.datasyncs;
+    const syncsBefore = instrumented.syncs;
     const results = await Promise.all(batches.map((batch) => db.write(batch)));
-    const syncs = instrumented.datasyncs - syncsBefore;
+    const syncs = instrumented.syncs - syncsBefore;
 
     let expectedStart = 1;
     results.forEach((result, w) => {
@@ -66,7 +66,7 @@ describe('group commit', () => {
     });
     expect(db.lastSeq).toBe(expectedStart - 1);
     expect(syncs).toBeGreaterThanOrEqual(1);
-    expect(syncs).toBeLessThan(writers); // batches shared a write + datasync
+    expect(syncs).toBeLessThan(writers); // batches shared an O_DSYNC write
     await db.close();
 
     const reopened = await Database.open(dir, { recovery: 'strict' });
@@ -91,15 +91,15 @@ describe('group commit', () => {
     expect(scan).toMatchObject({ status: 'clean', records: writers, lastSeq: expectedStart - 1 });
   });
 
-  it('a failed datasync rejects the group and every later write, applies nothing, and recovery reopens', async () => {
+  it('a failed sync rejects the group and every later write, applies nothing, and recovery reopens', async () => {
     const dir = await makeTempDir('fail-closed');
     const instrumented = new InstrumentedFs();
     const db = await Database.open(dir, { fs: instrumented });
     await db.write([put('before', '1')]);
-    instrumented.failDatasync = true;
+    instrumented.failSyncs = true;
     const failed = await Promise.allSettled([db.write([put('a', '1')]), db.write([put('b', '2')])]);
     expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    instrumented.failDatasync = false;
+    instrumented.failSyncs = false;
     const later = await rejection(db.write([put('c', '3')]));
     expect(later.code).toBe('IO');
     expect(later.message).toContain('EIO');

@@ -25,7 +25,7 @@ const bytes = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
 const filled = (n: number, v: number): Uint8Array => new Uint8Array(n).fill(v);
 
 /** path -> array of numbers, for readable equality. */
-function view(map: Map<string, Uint8Array>): Record<string, number[]> {
+function view(map: ReadonlyMap<string, Uint8Array>): Record<string, number[]> {
   return Object.fromEntries([...map].map(([p, b]) => [p, [...b]]));
 }
 

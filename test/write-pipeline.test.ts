@@ -44,14 +44,15 @@ describe('a leader that never goes idle', () => {
     );
     expect(db.lastSeq).toBe(1500);
 
-    // One write + one datasync a group: the first submit finds the writer idle and goes alone,
+    // One O_DSYNC write a group (its write and dsync halves): the first submit finds the writer idle and goes alone,
     // the other 1,499 wait and are taken two at a time (the last one alone).
     const writes = fs.trace.slice(opsBefore).filter((e) => e.op === 'write');
     const groups = writes.map((e) => (e.length ?? 0) / bytes);
     expect(groups.length).toBe(1 + Math.ceil(1499 / 2));
     expect(groups[0]).toBe(1);
     expect(groups.slice(1, -1).every((n) => n === 2)).toBe(true);
-    expect(fs.trace.slice(opsBefore).filter((e) => e.op === 'datasync').length).toBe(groups.length);
+    expect(fs.trace.slice(opsBefore).filter((e) => e.op === 'dsync').length).toBe(groups.length);
+    expect(fs.trace.slice(opsBefore).filter((e) => e.op === 'datasync').length).toBe(0);
 
     for (const i of [0, 1023, 1024, 1025, 1499]) expect(db.get(keyOf(i))).toEqual(valueOf(i));
     await db.close();
@@ -146,18 +147,21 @@ describe('a batch changed by its caller after write() accepted it', () => {
       message: expect.stringContaining('changed size after write() accepted it'),
     });
     expect(await db.write(putBatch(3))).toEqual({ seqStart: 2, count: 1 }); // the refused batch took no seq
-    const writes = fs.trace.slice(opsBefore).filter((e) => e.op === 'write' || e.op === 'datasync');
-    expect(writes.map((e) => e.op)).toEqual(['write', 'datasync', 'write', 'datasync']); // none for the empty group
+    const writes = fs.trace.slice(opsBefore).filter((e) => e.op === 'write' || e.op === 'dsync');
+    expect(writes.map((e) => e.op)).toEqual(['write', 'dsync', 'write', 'dsync']); // none for the empty group
     expect(db.get(text('shrinks'))).toBeUndefined();
     await db.close();
     expect(await scanLog(fs, DIR)).toMatchObject({ status: 'clean', records: 2, lastSeq: 2 });
   });
 });
 
+/** A handle's write replaced: it may call the real one (`inner`) first. */
+type BrokenWrite = (data: Uint8Array, position: number, inner: FileHandle) => Promise<number>;
+
 /** `fs` with every handle's write or datasync replaced (a broken device or driver). */
 function withBrokenHandle(
   fs: FileSystem,
-  broken: Partial<Pick<FileHandle, 'write' | 'datasync'>>,
+  broken: { write?: BrokenWrite; datasync?: FileHandle['datasync'] },
 ): FileSystem {
   return new Proxy(fs, {
     get(target, property) {
@@ -169,7 +173,10 @@ function withBrokenHandle(
           const handle = await target.open(path, mode);
           return {
             read: (...args) => handle.read(...args),
-            write: broken.write ?? ((...args) => handle.write(...args)),
+            write: (data, position) =>
+              broken.write !== undefined
+                ? broken.write(data, position, handle)
+                : handle.write(data, position),
             datasync: broken.datasync ?? (() => handle.datasync()),
             truncate: (size) => handle.truncate(size),
             size: () => handle.size(),
@@ -185,10 +192,19 @@ function withBrokenHandle(
   });
 }
 
+/** A write whose bytes reach the page cache and whose sync half then fails with `thrown`. */
+function failAfterWriting(thrown: unknown): BrokenWrite {
+  return async (data, position, inner) => {
+    await inner.write(data, position);
+    throw thrown;
+  };
+}
+
 describe('a failed group reports what the filesystem threw', () => {
-  // `survives`: batches a reopen finds. A failed datasync leaves the written group readable from the
-  // page cache (as on Linux); recovery replays it and makes it durable, which is allowed: an
-  // unacknowledged batch may or may not survive. The queued batch was never written.
+  // `survives`: batches a reopen finds. A failed O_DSYNC write (its sync half failed) leaves the
+  // written group readable from the page cache (as on Linux); recovery replays it and makes it
+  // durable, which is allowed: an unacknowledged batch may or may not survive. The queued batch
+  // was never written.
   const cases: {
     name: string;
     broken: Parameters<typeof withBrokenHandle>[1];
@@ -205,14 +221,14 @@ describe('a failed group reports what the filesystem threw', () => {
     },
     {
       name: 'an Error without a code: its message',
-      broken: { datasync: async () => Promise.reject(new Error('controller reset')) },
+      broken: { write: failAfterWriting(new Error('controller reset')) },
       message: 'write to the log failed: controller reset',
       cause: (cause) => expect(cause).toMatchObject({ message: 'controller reset' }),
       survives: 1,
     },
     {
       name: 'something that is not an Error: its string form',
-      broken: { datasync: async () => Promise.reject('device on fire') }, // eslint-disable-line prefer-promise-reject-errors
+      broken: { write: failAfterWriting('device on fire') },
       message: 'write to the log failed: device on fire',
       cause: (cause) => expect(cause).toBe('device on fire'),
       survives: 1,
@@ -246,5 +262,42 @@ describe('a failed group reports what the filesystem threw', () => {
       await reopened.close();
     }
     expect((await scanLog(sim, DIR)).segments.map((s) => s.name)).toEqual([segmentName(1)]);
+  });
+});
+
+describe('memtable inserts overlap the durable write', () => {
+  async function pipelineOver(memtable: Memtable) {
+    const fs = new SimFs({ trace: false });
+    await fs.mkdir(DIR);
+    const log = await LogWriter.open(fs, DIR, null, 1 << 20);
+    const boundaries = new BatchBoundaries();
+    const limits = { groupBytesMax: 1 << 20, queueBatchesMax: 100 };
+    return { fs, boundaries, pipeline: new WritePipeline(log, memtable, boundaries, limits, 0) };
+  }
+
+  it('a group is inserted while its write is in flight but visible only once it is durable', async () => {
+    const memtable = new Memtable();
+    const { boundaries, pipeline } = await pipelineOver(memtable);
+    const acked = pipeline.submit(putBatch(1), recordBytes(putBatch(1)));
+    expect(memtable.lastSeq).toBe(1); // inserted...
+    expect(boundaries.lastSeq).toBe(0); // ...but no read reaches seq 1 yet
+    expect(await acked).toEqual({ seqStart: 1, count: 1 });
+    expect(boundaries.lastSeq).toBe(1);
+    expect(memtable.get(keyOf(1), boundaries.lastSeq)).toEqual(valueOf(1));
+  });
+
+  it('an insert that throws (an engine fault) fails closed after the write returned, nothing made visible', async () => {
+    class BrokenMemtable extends Memtable {
+      override insert(): void {
+        throw new Error('memtable fault');
+      }
+    }
+    const { fs, boundaries, pipeline } = await pipelineOver(new BrokenMemtable());
+    const first = await outcome(pipeline.submit(putBatch(1), recordBytes(putBatch(1))));
+    expect(first).toBeInstanceOf(WalError);
+    expect(first).toMatchObject({ message: expect.stringContaining('memtable fault') });
+    expect(boundaries.lastSeq).toBe(0);
+    expect(fs.crashState().files).toEqual([]); // the write had completed, durable, before the failure
+    expect(await outcome(pipeline.submit(putBatch(2), recordBytes(putBatch(2))))).toBe(first);
   });
 });

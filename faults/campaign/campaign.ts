@@ -201,6 +201,18 @@ export function summaryContext(
 
 type Found = Omit<CampaignViolation, 'scenariosUntilCaught' | 'secondsUntilCaught'>;
 
+/** Arbitraries are immutable: one per shape serves every run (building one costs as much as a small run's checks). */
+const arbitraries = new WeakMap<ScenarioShape, fc.Arbitrary<Scenario>>();
+
+function arbitraryFor(shape: ScenarioShape): fc.Arbitrary<Scenario> {
+  let arbitrary = arbitraries.get(shape);
+  if (arbitrary === undefined) {
+    arbitrary = scenarioArb(shape);
+    arbitraries.set(shape, arbitrary);
+  }
+  return arbitrary;
+}
+
 /** One run: its scenario, and on a violation fast-check's shrinking and a traced report. */
 export async function runOne(
   engine: EngineModule,
@@ -214,7 +226,7 @@ export async function runOne(
   let first = true;
   let original: Scenario | null = null;
   let failedAt: number | null = null;
-  const property = fc.asyncProperty(scenarioArb(shape), async (scenario) => {
+  const property = fc.asyncProperty(arbitraryFor(shape), async (scenario) => {
     if (failedAt !== null && performance.now() - failedAt > shrinkMs) return true; // shrink budget spent
     const runStats = first ? stats : emptyStats();
     if (first) {

@@ -9,17 +9,17 @@
 // the patch fail loudly instead of silently testing the correct engine.
 //
 //   name                        rules  needs     what is broken
-//   ack-before-fsync              1    campaign  the group's datasync runs before its write
-//   group-commit-leader-sync      1    campaign  followers' records written after the leader's sync
+//   ack-before-fsync              1    campaign  the log is opened without O_DSYNC: acks from the page cache
+//   group-commit-leader-sync      1    campaign  followers acked on the leader's write, theirs written after
 //   segment-dir-entry-unsynced    1    campaign  a new segment's directory entry is never fsynced
-//   rotate-before-durable         1    campaign  rotation mid-append: the sync covers the new segment
+//   rotate-before-durable         1    campaign  a rotated-to segment is opened without O_DSYNC
 //   replay-partial-batch         2,3   campaign  the decodable entries of a torn record are replayed
 //   crc-unchecked                3,2   campaign  the record checksum is not compared
 //   seq-start-unchecked           6    explore   seqStart is not compared with the expected sequence
 //   count-unchecked               6    explore   the header's count is trusted, not checked
 //   replay-skips-invalid         6,2   explore   replay steps over an invalid record and goes on
 //   append-after-torn-tail        1    campaign  a torn tail stays in place; new records go after it
-//   fsync-retry                   1    campaign  fsyncgate: a failed datasync is retried and trusted
+//   fsync-retry                   1    campaign  fsyncgate: a failed O_DSYNC write is retried as a datasync
 //   seq-reuse-after-recovery      5    explore   after recovery numbering restarts at the record count
 //   memtable-seq-ascending       2,3   campaign  versions of a key ordered oldest first: stale reads
 //   get-ignores-tombstones        2    campaign  a point read steps over a tombstone to an older value
@@ -67,14 +67,13 @@ const SCAN = 'src/wal/log-scan.ts';
 const MEMTABLE = 'src/memtable/memtable.ts';
 const COLUMNS = 'src/memtable/version-columns.ts';
 
-const APPEND_WRITE_THEN_SYNC = `    await writeFully(this.active.handle, records, this.active.bytes);
-    await this.active.handle.datasync();
+const APPEND_DURABLE_WRITE = `    await writeFully(this.active.handle, records, this.active.bytes);
 `;
 
 export const MUTANTS: readonly Mutant[] = [
   {
     name: 'ack-before-fsync',
-    bug: "the datasync runs before the group's write, so an ack rests on the previous group's sync",
+    bug: 'segments are opened without O_DSYNC, so a group is acknowledged once its write reaches the page cache',
     shipped:
       'acking from the page cache: commits acknowledged once write(2) returns, synced later (lost on power failure)',
     rules: [1],
@@ -82,16 +81,19 @@ export const MUTANTS: readonly Mutant[] = [
     edits: [
       {
         file: LOG_WRITER,
-        find: APPEND_WRITE_THEN_SYNC,
-        replace: `    await this.active.handle.datasync(); // make the log durable, then add the group
-    await writeFully(this.active.handle, records, this.active.bytes);
-`,
+        find: `'write-dsync');`,
+        replace: `'write'); // O_DSYNC dropped`,
+      },
+      {
+        file: LOG_WRITER,
+        find: `const SEGMENT_MODE = 'create-dsync';`,
+        replace: `const SEGMENT_MODE = 'create'; // O_DSYNC dropped`,
       },
     ],
   },
   {
     name: 'group-commit-leader-sync',
-    bug: "group commit syncs the leader's record; the followers' records are written after that sync",
+    bug: "group commit acknowledges the followers once the leader's record is durable, and writes theirs after",
     shipped:
       "group commit that acks followers on the leader's fsync although their records were appended after it",
     rules: [1],
@@ -99,22 +101,14 @@ export const MUTANTS: readonly Mutant[] = [
     edits: [
       {
         file: PIPELINE,
-        find: '    await this.log.append(offset === records.length ? records : records.subarray(0, offset));\n',
-        replace: `    const leaderEnd = encoded[0]!.record.end;
-    await this.log.append(records.subarray(0, leaderEnd)); // the leader's record, synced
-    if (leaderEnd < offset) await this.log.appendFollowers(records.subarray(leaderEnd, offset)); // covered by that sync
+        find: `    const durable = this.log.append(
+      offset === records.length ? records : records.subarray(0, offset),
+    );
 `,
-      },
-      {
-        file: LOG_WRITER,
-        find: '  async close(): Promise<void> {\n',
-        replace: `  /** Followers' records of a group: the leader's datasync already ran for the group. */
-  async appendFollowers(records: Uint8Array): Promise<void> {
-    await writeFully(this.active.handle, records, this.active.bytes);
-    this.active.bytes += records.length;
-  }
-
-  async close(): Promise<void> {
+        replace: `    const leaderEnd = encoded[0]!.record.end;
+    await this.log.append(records.subarray(0, leaderEnd)); // the leader's record, durable
+    for (const { pending, record } of encoded.slice(1)) pending.resolve({ seqStart: record.seqStart, count: record.count }); // they ride on it
+    const durable = this.log.append(records.subarray(leaderEnd, offset));
 `,
       },
     ],
@@ -139,21 +133,18 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: 'rotate-before-durable',
-    bug: 'a full segment is rotated right after the write, and the datasync then covers only the new segment',
-    shipped: 'a log switch that closes the old log file without syncing its last writes',
+    bug: 'a log switch opens the next segment without O_DSYNC, so groups after the first rotation are acked unsynced',
+    shipped:
+      'a log switch that opens the new log file with weaker options than the first (its writes never synced)',
     rules: [1],
     needs: 'campaign',
     edits: [
       {
         file: LOG_WRITER,
-        find: `    if (this.active.bytes > 0 && this.active.bytes + records.length > this.segmentBytesMax)
-      await this.rotate();
-${APPEND_WRITE_THEN_SYNC}    this.active.bytes += records.length;
-`,
-        replace: `    await writeFully(this.active.handle, records, this.active.bytes);
-    this.active.bytes += records.length;
-    if (this.active.bytes >= this.segmentBytesMax) await this.rotate(); // full: the next group goes to a new segment
-    await this.active.handle.datasync();
+        find: '    const next = await createSegment(this.fs, this.dir, this.active.number + 1);\n',
+        replace: `    const nextPath = joinPath(this.dir, segmentName(this.active.number + 1));
+    const next = { number: this.active.number + 1, handle: await this.fs.open(nextPath, 'create'), bytes: 0 };
+    await this.fs.syncDir(this.dir);
 `,
       },
     ],
@@ -301,7 +292,7 @@ function statusOf(`,
   },
   {
     name: 'fsync-retry',
-    bug: 'a datasync that fails is retried once, and the group is acknowledged when the retry succeeds',
+    bug: 'an O_DSYNC write that fails is retried as a datasync, and the group is acknowledged when that succeeds',
     shipped:
       'fsyncgate (PostgreSQL, 2018): retrying fsync after EIO, though Linux had already dropped the dirty pages',
     rules: [1],
@@ -309,12 +300,11 @@ function statusOf(`,
     edits: [
       {
         file: LOG_WRITER,
-        find: APPEND_WRITE_THEN_SYNC,
-        replace: `    await writeFully(this.active.handle, records, this.active.bytes);
-    try {
-      await this.active.handle.datasync();
+        find: APPEND_DURABLE_WRITE,
+        replace: `    try {
+      await writeFully(this.active.handle, records, this.active.bytes);
     } catch {
-      await this.active.handle.datasync(); // transient I/O error: try again
+      await this.active.handle.datasync(); // transient I/O error: sync again
     }
 `,
       },

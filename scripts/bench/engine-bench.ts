@@ -1,6 +1,10 @@
 // `walcheck bench`: the write path against the disk's physical limit and against LevelDB,
-// and replay speed and memtable memory, all in one run on a temporary directory of the
-// real filesystem.
+// replay speed and memtable memory, and the cost of a writable open of a large log, all in
+// one run on a temporary directory of the real filesystem.
+//
+// The machine is shared and noisy, so only ratios within one run mean anything, and the
+// phases compared in a ratio alternate: each runs in `rounds` slices, the order reversed
+// every round, so that drift in the machine's load falls on both sides alike.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -9,8 +13,10 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { constants } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { Database } from '../../src/index.ts';
+import { recordBytes } from '../../src/wal/record-encoder.ts';
 import { benchKey, measureLoops, seededBytes, type Throughput } from './measure.ts';
 
 export interface BenchOptions {
@@ -24,11 +30,25 @@ export interface BenchOptions {
   replayBatch: number;
   /** Writer counts measured besides 1 and `writers`, engine and LevelDB, for the chart. */
   sweepWriters?: number[];
+  /** Size of the last segment for the large-open measure (default 64 MiB, the segment limit). */
+  largeOpenBytes?: number;
+  /** Slices each compared phase runs in, alternating (default 3). */
+  rounds?: number;
   progress: (line: string) => void;
 }
 
+/** Writable against read-only open of a log whose last segment holds `segmentBytes`. */
+export interface LargeOpen {
+  segmentBytes: number;
+  readOnlySeconds: number;
+  writableSeconds: number;
+}
+
 export interface BenchResult {
+  /** write + datasync loop, 130 bytes. */
   rawSyncsPerSec: number;
+  /** O_DSYNC write loop, 130 bytes: the shape of the engine's log writes. */
+  rawDsyncWritesPerSec: number;
   serialWritesPerSec: number;
   concurrentWritesPerSec: number;
   levelSerialWritesPerSec: number;
@@ -38,6 +58,7 @@ export interface BenchResult {
   replaySeconds: number;
   replayLogBytes: number;
   memtableBytesPerRecord: number;
+  largeOpen: LargeOpen;
   writers: number;
   replayRecords: number;
   phaseSeconds: number;
@@ -48,36 +69,33 @@ export interface BenchResult {
 const execFileAsync = promisify(execFile);
 const VALUE_BYTES = 100;
 const RAW_BYTES = 130;
+const LARGE_OPEN_BYTES = 64 * 1024 * 1024;
+/** Batches of the large log, each `LARGE_OPEN_BATCH` puts. */
+const LARGE_OPEN_BATCH = 100;
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const root = mkdtempSync(join(tmpdir(), 'walcheck-bench-'));
+  const rounds = options.rounds ?? 3;
+  const slice = options.phaseSeconds / rounds;
+  let dirs = 0;
+  const fresh = (label: string): string => join(root, `${label}-${dirs++}`);
   try {
     const value = seededBytes(1, VALUE_BYTES);
-    options.progress(`raw write + datasync of ${RAW_BYTES} bytes (${options.phaseSeconds}s)`);
-    const raw = await rawSyncs(join(root, 'raw'), options.phaseSeconds);
-    options.progress('engine, 1 writer');
-    const serial = await engineWrites(join(root, 'serial'), 1, options.phaseSeconds, value);
-    options.progress(`engine, ${options.writers} writers`);
-    const concurrent = await engineWrites(
-      join(root, 'concurrent'),
-      options.writers,
-      options.phaseSeconds,
-      value,
+    options.progress(
+      `1 writer: raw O_DSYNC write, raw write + datasync (${RAW_BYTES} B), engine, LevelDB sync: ` +
+        `${rounds} alternating rounds of ${slice.toFixed(1)}s`,
     );
-    options.progress('LevelDB (classic-level, sync: true), 1 writer');
-    const levelSerial = await levelWrites(
-      join(root, 'level-serial'),
-      1,
-      options.phaseSeconds,
-      value,
-    );
-    options.progress(`LevelDB (classic-level, sync: true), ${options.writers} writers`);
-    const levelConcurrent = await levelWrites(
-      join(root, 'level-concurrent'),
-      options.writers,
-      options.phaseSeconds,
-      value,
-    );
+    const [rawDsync, raw, serial, levelSerial] = await alternate(rounds, [
+      () => rawLoop(fresh('raw-dsync'), slice, true),
+      () => rawLoop(fresh('raw'), slice, false),
+      () => engineWrites(fresh('serial'), 1, slice, value),
+      () => levelWrites(fresh('level-serial'), 1, slice, value),
+    ]);
+    options.progress(`${options.writers} writers: engine, LevelDB sync, alternating`);
+    const [concurrent, levelConcurrent] = await alternate(rounds, [
+      () => engineWrites(fresh('concurrent'), options.writers, slice, value),
+      () => levelWrites(fresh('level-concurrent'), options.writers, slice, value),
+    ]);
     const sweep = [
       { writers: 1, engine: serial.perSec, level: levelSerial.perSec },
       { writers: options.writers, engine: concurrent.perSec, level: levelConcurrent.perSec },
@@ -85,18 +103,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     for (const writers of options.sweepWriters ?? []) {
       if (sweep.some((point) => point.writers === writers)) continue;
       options.progress(`engine and LevelDB, ${writers} writers`);
-      const engine = await engineWrites(
-        join(root, `sweep-${writers}`),
-        writers,
-        options.phaseSeconds,
-        value,
-      );
-      const level = await levelWrites(
-        join(root, `sweep-level-${writers}`),
-        writers,
-        options.phaseSeconds,
-        value,
-      );
+      const [engine, level] = await alternate(rounds, [
+        () => engineWrites(fresh('sweep'), writers, slice, value),
+        () => levelWrites(fresh('sweep-level'), writers, slice, value),
+      ]);
       sweep.push({ writers, engine: engine.perSec, level: level.perSec });
     }
     sweep.sort((a, b) => a.writers - b.writers);
@@ -107,8 +117,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await writeReplayLog(replayDir, options.replayRecords, options.replayBatch, value);
     options.progress('replay: reopening');
     const replay = await measureReplay(replayDir, options.replayRecords);
+    rmSync(replayDir, { recursive: true, force: true });
+    const largeOpen = await measureLargeOpen(
+      join(root, 'large'),
+      options.largeOpenBytes ?? LARGE_OPEN_BYTES,
+      rounds,
+      value,
+      options.progress,
+    );
     return {
       rawSyncsPerSec: raw.perSec,
+      rawDsyncWritesPerSec: rawDsync.perSec,
       serialWritesPerSec: serial.perSec,
       concurrentWritesPerSec: concurrent.perSec,
       levelSerialWritesPerSec: levelSerial.perSec,
@@ -118,6 +137,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       replaySeconds: replay.seconds,
       replayLogBytes: replay.logBytes,
       memtableBytesPerRecord: replay.memoryBytes / options.replayRecords,
+      largeOpen,
       writers: options.writers,
       replayRecords: options.replayRecords,
       phaseSeconds: options.phaseSeconds,
@@ -128,14 +148,37 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
 }
 
-async function rawSyncs(path: string, seconds: number): Promise<Throughput> {
-  const handle = await open(path, 'w+');
+/**
+ * Runs each phase `rounds` times, in order on even rounds and reversed on odd ones, and
+ * sums each phase's slices into one throughput.
+ */
+async function alternate<T extends (() => Promise<Throughput>)[]>(
+  rounds: number,
+  phases: [...T],
+): Promise<{ [K in keyof T]: Throughput }> {
+  const totals = phases.map(() => ({ ops: 0, seconds: 0 }));
+  for (let round = 0; round < rounds; round++) {
+    const order = phases.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const slice = await phases[i]!();
+      totals[i]!.ops += slice.ops;
+      totals[i]!.seconds += slice.seconds;
+    }
+  }
+  return totals.map((t) => ({ ...t, perSec: t.ops / t.seconds })) as { [K in keyof T]: Throughput };
+}
+
+/** The raw loop: an O_DSYNC write, or a write then a datasync, of RAW_BYTES at the end of a file. */
+async function rawLoop(path: string, seconds: number, dsync: boolean): Promise<Throughput> {
+  const flags = constants.O_RDWR | constants.O_CREAT | (dsync ? constants.O_DSYNC : 0);
+  const handle = await open(path, flags, 0o644);
   const buffer = seededBytes(2, RAW_BYTES);
   let position = 0;
   try {
     return await measureLoops(1, seconds, async () => {
       await handle.write(buffer, 0, buffer.length, position);
-      await handle.datasync();
+      if (!dsync) await handle.datasync();
       position += buffer.length;
     });
   } finally {
@@ -185,8 +228,9 @@ async function writeReplayLog(
   records: number,
   batchSize: number,
   value: Buffer,
+  segmentBytesMax?: number,
 ): Promise<void> {
-  const db = await Database.open(dir);
+  const db = await Database.open(dir, segmentBytesMax === undefined ? {} : { segmentBytesMax });
   const inFlightMax = 256;
   try {
     const batches = Math.ceil(records / batchSize);
@@ -225,4 +269,50 @@ async function measureReplay(
   if (result.lastSeq !== records)
     throw new Error(`replay recovered lastSeq ${result.lastSeq}, expected ${records}`);
   return result;
+}
+
+/**
+ * Builds a log of one segment of about `segmentBytes` (the segment limit set to it, so it is
+ * the last and only one), then opens it read-only and writable in fresh processes, alternating.
+ */
+async function measureLargeOpen(
+  dir: string,
+  segmentBytes: number,
+  rounds: number,
+  value: Buffer,
+  progress: (line: string) => void,
+): Promise<LargeOpen> {
+  const batch = Array.from({ length: LARGE_OPEN_BATCH }, (_, i) => ({
+    type: 'put' as const,
+    key: benchKey(0, i),
+    value,
+  }));
+  const batches = Math.floor(segmentBytes / recordBytes(batch));
+  progress(`large open: writing a ${(segmentBytes / 2 ** 20).toFixed(0)} MiB segment`);
+  await writeReplayLog(dir, batches * LARGE_OPEN_BATCH, LARGE_OPEN_BATCH, value, segmentBytes);
+  const db = await Database.open(dir, { readOnly: true });
+  const segments = db.recovery.segments;
+  await db.close();
+  if (segments.length !== 1)
+    throw new Error(`large open: expected one segment, found ${segments.length}`);
+  progress(`large open: read-only and writable opens, ${rounds} alternating rounds`);
+  const seconds = { readOnly: 0, writable: 0 };
+  for (let round = 0; round < rounds; round++) {
+    const order: ('readOnly' | 'writable')[] =
+      round % 2 === 0 ? ['readOnly', 'writable'] : ['writable', 'readOnly'];
+    for (const mode of order) seconds[mode] += await openInChild(dir, mode);
+  }
+  return {
+    segmentBytes: segments[0]!.bytes,
+    readOnlySeconds: seconds.readOnly / rounds,
+    writableSeconds: seconds.writable / rounds,
+  };
+}
+
+async function openInChild(dir: string, mode: 'readOnly' | 'writable'): Promise<number> {
+  const child = fileURLToPath(new URL('./open-child.ts', import.meta.url));
+  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', child, dir, mode], {
+    maxBuffer: 1 << 20,
+  });
+  return (JSON.parse(stdout) as { seconds: number }).seconds;
 }

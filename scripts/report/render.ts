@@ -5,7 +5,7 @@ import type { CampaignSummary } from '../../faults/campaign/campaign.ts';
 import { CORRECT_ENGINE, type MutantRow, tally } from '../../faults/mutants/run-mutants.ts';
 import { EXPLORE_KINDS } from '../../faults/explore.ts';
 import { campaignTable } from '../cli/campaign-summary.ts';
-import { benchTable, writersChart } from '../commands/bench.ts';
+import { benchTable, benchTargets, targetsTable, writersChart } from '../commands/bench.ts';
 import { exploreTable } from '../commands/explore.ts';
 import { mutantsTable } from '../commands/mutants.ts';
 import { auditSection } from './audit-render.ts';
@@ -58,7 +58,7 @@ function verdicts(data: ReportData): string[] {
     `- Bug zoo: ${t.caught} of ${t.mutants} broken engines caught; the correct engine ${t.correctOk === true ? 'passed the same budgets' : 'FAILED'}.`,
     `- LevelDB audit: ${n(data.level.reduce((sum, run) => sum + run.result.kills, 0))} kills of LevelDB with sync: true, ` +
       `${data.level.reduce((sum, run) => sum + run.result.violations, 0)} violation(s) (see its section).`,
-    `- Throughput: 1 writer at ${(bench.serialWritesPerSec / bench.rawSyncsPerSec).toFixed(2)}x the raw fsync loop; ` +
+    `- Throughput: 1 writer at ${(bench.serialWritesPerSec / bench.levelSerialWritesPerSec).toFixed(2)}x LevelDB and ${(bench.serialWritesPerSec / bench.rawDsyncWritesPerSec).toFixed(2)}x the raw O_DSYNC loop; ` +
       `${bench.writers} writers at ${(bench.concurrentWritesPerSec / bench.levelConcurrentWritesPerSec).toFixed(1)}x LevelDB; ` +
       `replay ${n(bench.replayRecordsPerSec)} records/s.`,
     '',
@@ -274,7 +274,9 @@ function performance(data: ReportData): string[] {
     '',
     ...benchTable(r),
     '',
-    'Writes per second by number of concurrent writers (group commit shares one fsync among all queued batches; LevelDB with `sync: true` for comparison):',
+    ...targetsTable(benchTargets(r)),
+    '',
+    'Writes per second by number of concurrent writers (group commit shares one O_DSYNC write among all queued batches; LevelDB with `sync: true` for comparison):',
     '',
     ...codeBlock(writersChart(r)),
     `Reproduce: \`${data.bench.command}\``,

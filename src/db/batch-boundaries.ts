@@ -4,7 +4,7 @@
 
 import { assert } from '../errors.ts';
 
-const INITIAL_CAPACITY = 1024;
+const INITIAL_CAPACITY = 64; // doubles as needed; most logs opened (the campaign opens thousands) are small
 
 export class BatchBoundaries {
   private ends = new Float64Array(INITIAL_CAPACITY);

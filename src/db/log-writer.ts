@@ -1,7 +1,17 @@
 // Appends encoded records to the active segment and makes them durable. Rotation happens
-// only between groups, when every record of the old segment is already durable (each
-// append ends with a datasync), and the new segment's directory entry is synced before
-// anything is written to it, so nothing in it can be acknowledged without its name.
+// only between groups, when every record of the old segment is already durable, and the new
+// segment's directory entry is synced before anything is written to it, so nothing in it can
+// be acknowledged without its name.
+//
+// Segments are opened O_DSYNC (as PostgreSQL's wal_sync_method = open_datasync): a group's
+// one pwrite is also its fdatasync, done by the kernel before the call returns. That is one
+// thread-pool round trip per durable group where write + datasync took two (plus a promise
+// hop between them), which is what LevelDB saves by doing both in one task. A synchronous
+// write + fdatasync on the main thread would save the hops too, but would stall every
+// writer's JavaScript (queueing the next group) for the whole device flush. The guarantee is
+// fdatasync's: the bytes written and the size that reads them are durable when it returns; a
+// short write's prefix is durable, and writeFully's next write continues after it. A failed
+// O_DSYNC write is treated as a failed datasync (fail closed, write-pipeline.ts).
 
 import { assert } from '../errors.ts';
 import type { FileHandle, FileSystem } from '../fs/types.ts';
@@ -35,7 +45,7 @@ export class LogWriter {
       const active = await createSegment(fs, dir, 1);
       return new LogWriter(fs, dir, active, segmentBytesMax);
     }
-    const handle = await fs.open(joinPath(dir, segmentName(lastSegment.number)), 'write');
+    const handle = await fs.open(joinPath(dir, segmentName(lastSegment.number)), 'write-dsync');
     try {
       await makeDurable(fs, dir, handle, lastSegment.bytes);
     } catch (error) {
@@ -50,12 +60,11 @@ export class LogWriter {
     );
   }
 
-  /** Writes `records` (whole encoded records) after the durable end, then datasyncs. */
+  /** Writes `records` (whole encoded records) after the durable end; durable on return (O_DSYNC). */
   async append(records: Uint8Array): Promise<void> {
     if (this.active.bytes > 0 && this.active.bytes + records.length > this.segmentBytesMax)
       await this.rotate();
     await writeFully(this.active.handle, records, this.active.bytes);
-    await this.active.handle.datasync();
     this.active.bytes += records.length;
   }
 
@@ -74,7 +83,7 @@ export class LogWriter {
 
 async function createSegment(fs: FileSystem, dir: string, number: number): Promise<ActiveSegment> {
   const path = joinPath(dir, segmentName(number));
-  const handle = await fs.open(path, 'create');
+  const handle = await fs.open(path, SEGMENT_MODE);
   const bytes = await handle.size();
   assert(bytes === 0, `new segment ${path} is empty`);
   await fs.syncDir(dir);
@@ -85,9 +94,11 @@ async function createSegment(fs: FileSystem, dir: string, number: number): Promi
  * Before appending to a segment recovery replayed, make its bytes durable: what was read
  * may be page cache that never reached the disk (after a failed fsync, Linux marks the
  * pages clean, and a later fsync succeeds without writing them: fsyncgate). Writing the
- * bytes again dirties them, so the datasync really persists them; truncating again at
- * the recovered size redoes a cut whose fsync failed; the directory sync covers a segment
- * whose name never became durable. Earlier segments need neither: the
+ * bytes again dirties them, so the sync really persists them (each rewrite is an O_DSYNC
+ * write, durable when it returns); truncating again at the recovered size redoes a cut
+ * whose fsync failed, and the datasync makes that cut durable (a truncate is not a write:
+ * O_DSYNC does not cover it); the directory sync covers a segment whose name never became
+ * durable. Earlier segments need neither: the
  * writer rotates only after a segment is durable.
  */
 async function makeDurable(
@@ -110,3 +121,5 @@ async function makeDurable(
 }
 
 const REWRITE_CHUNK_BYTES = 1024 * 1024;
+/** How a new segment is opened: every write durable when it returns. */
+const SEGMENT_MODE = 'create-dsync';

@@ -10,7 +10,11 @@ export interface FileStat {
 export interface FileHandle {
   /** Reads up to `length` bytes at `position` into `buffer` from `offset`; returns bytes read. */
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
-  /** Writes `data` at `position`; returns bytes written, which may be fewer (a short write). */
+  /**
+   * Writes `data` at `position`; returns bytes written, which may be fewer (a short write).
+   * On a handle opened with a `-dsync` mode (O_DSYNC) the bytes written are durable, with the
+   * size that reads them, when it resolves; a rejection leaves them as a failed datasync does.
+   */
   write(data: Uint8Array, position: number): Promise<number>;
   /** Makes the file's data and size durable (fdatasync). */
   datasync(): Promise<void>;
@@ -26,7 +30,19 @@ export interface Lock {
 export type OpenMode =
   | 'read' // existing file, read only
   | 'write' // existing file, read and write
-  | 'create'; // create if missing (not truncated), read and write
+  | 'create' // create if missing (not truncated), read and write
+  | 'write-dsync' // as 'write', every write durable when it returns (O_DSYNC)
+  | 'create-dsync'; // as 'create', every write durable when it returns (O_DSYNC)
+
+/** Whether `mode` creates a missing file. */
+export function createsFile(mode: OpenMode): boolean {
+  return mode === 'create' || mode === 'create-dsync';
+}
+
+/** Whether writes through a handle opened with `mode` are durable when they return (O_DSYNC). */
+export function isDsync(mode: OpenMode): boolean {
+  return mode === 'write-dsync' || mode === 'create-dsync';
+}
 
 export interface FileSystem {
   open(path: string, mode: OpenMode): Promise<FileHandle>;

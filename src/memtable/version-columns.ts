@@ -23,7 +23,7 @@ export const KIND_DELETE = 0;
 export const KIND_PUT = 1;
 export type EntryKind = 0 | 1;
 
-const CAPACITY_MIN = 1024;
+const CAPACITY_MIN = 64; // grows by 1.5x; small, as many memtables (every open of a small log) stay small
 const CAPACITY_MAX = 0xffffffff;
 const OFFSET_END_MAX = 0xffffffff;
 

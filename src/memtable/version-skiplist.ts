@@ -20,7 +20,7 @@ export const NIL = 0;
 export const SEQ_BELOW_ALL = -1;
 export const SEQ_ABOVE_ALL = Infinity;
 
-const CAPACITY_MIN = 1024;
+const CAPACITY_MIN = 64; // grows by 1.5x; small, as many memtables (every open of a small log) stay small
 
 export class VersionSkipList {
   private next0 = new Uint32Array(CAPACITY_MIN);

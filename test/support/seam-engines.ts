@@ -6,7 +6,10 @@ import * as shipped from '../../src/index.ts';
 import type { FileHandle, FileSystem, OpenOptions } from '../../src/index.ts';
 import type { EngineModule } from '../../faults/campaign/engine-under-test.ts';
 
-/** The engine over a filesystem whose datasync does nothing: it acknowledges before durability. */
+/**
+ * The engine over a filesystem whose datasync does nothing and whose O_DSYNC opens are plain
+ * opens: it acknowledges before durability.
+ */
 export const noSyncEngine: EngineModule = {
   Database: {
     open: (dir: string, options?: OpenOptions) =>
@@ -25,7 +28,9 @@ function withoutDatasync(fs: FileSystem): FileSystem {
           path: string,
           mode: Parameters<FileSystem['open']>[1],
         ): Promise<FileHandle> => {
-          const handle = await target.open(path, mode);
+          const plain =
+            mode === 'write-dsync' ? 'write' : mode === 'create-dsync' ? 'create' : mode;
+          const handle = await target.open(path, plain);
           return new Proxy(handle, {
             get(h, p) {
               if (p === 'datasync') return async () => undefined;
