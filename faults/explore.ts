@@ -7,13 +7,14 @@
 // count, seqStart and payload parsing, are what must catch it; flips that leave a valid
 // record are skipped). Each state is recovered and
 // judged by the oracle, and recovery must go on: one more batch, acknowledged from lastSeq + 1.
+// Bit and field flips aim at walcheck's WAL records: only an engine writing that format gets
+// them; any other engine is explored over every crash point and outcome.
 
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../src/batch.ts';
+import { judgeFirstAck, judgeRecovery } from '../model/judge.ts';
+import { errorCode, openFailureOf } from '../model/open-failure.ts';
 import {
-  checkAckDurable,
-  checkContinuation,
-  checkRecovery,
   decodeLog,
   firstDamagedRecord,
   History,
@@ -24,11 +25,14 @@ import {
 } from '../model/oracle.ts';
 import { formatVerdict, violation } from '../model/verdict.ts';
 import {
-  type EngineDatabase,
-  type EngineModule,
+  asCrashTestEngine,
+  type EngineUnderTest,
   shippedEngine,
+  writesWalcheckWal,
 } from './campaign/engine-under-test.ts';
-import { checkSetAside, DB_DIR, filesNow, observe } from './campaign/observe.ts';
+import { checkSetAside, DB_DIR, filesNow, observe, seenOf } from './campaign/observe.ts';
+import type { CrashTestDatabase, CrashTestEngine, CrashTestFeatures } from './engine-interface.ts';
+import { type AckRule, ackRuleFor, judgedSeqStart } from './judge.ts';
 import {
   type CrashOutcome,
   describeOutcome,
@@ -73,7 +77,8 @@ const CRASH_KINDS: readonly Exclude<OutcomeKind, 'bit-rot'>[] = [
 ];
 
 export interface ExploreOptions {
-  engine?: EngineModule;
+  /** The engine under test (default: walcheck's own). */
+  engine?: EngineUnderTest;
   /** 'full': 5 batches, a group commit of two writers, one rotation; 'small': 3 batches. */
   workload?: 'full' | 'small';
   /** Variants per crash point and kind at most (torn-sector subsets, metadata subsets). */
@@ -113,7 +118,9 @@ export interface ExploreSummary {
 /** One issued batch of a workload run, and what became of it. */
 interface Issued {
   batch: Batch;
-  seqStart: number | null;
+  acked: boolean;
+  /** The seqStart the engine reported, when it reports one. */
+  seqStart: number | undefined;
   failed: string | null;
 }
 
@@ -165,7 +172,7 @@ const YIELD_EVERY_STATES = 32;
 const AFTER_RECOVERY: Batch = [{ type: 'put', key: b('z'), value: b('after') }];
 
 export async function runExplore(options: ExploreOptions = {}): Promise<ExploreSummary> {
-  const engine = options.engine ?? (await shippedEngine());
+  const engine = asCrashTestEngine(options.engine ?? (await shippedEngine()));
   const workload = options.workload ?? 'full';
   const variantsMax = options.variantsMax ?? 4096;
   const start = performance.now();
@@ -200,6 +207,8 @@ export async function runExplore(options: ExploreOptions = {}): Promise<ExploreS
 }
 
 class Explorer {
+  private readonly ackRule: AckRule;
+  private readonly decodable: boolean;
   readonly states = Object.fromEntries(EXPLORE_KINDS.map((k) => [k, 0])) as Record<
     ExploreKind,
     number
@@ -213,12 +222,19 @@ class Explorer {
   private recoveries = 0;
 
   constructor(
-    private readonly engine: EngineModule,
+    private readonly engine: CrashTestEngine,
     private readonly workload: 'full' | 'small',
     private readonly variantsMax: number,
     private readonly stopOnViolation: boolean,
     private readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.ackRule = ackRuleFor(engine, DB_DIR, { segmentBytesMax: this.segmentBytesMax });
+    this.decodable = writesWalcheckWal(engine);
+  }
+
+  private get segmentBytesMax(): number {
+    return WORKLOADS[this.workload].segmentBytesMax;
+  }
 
   get stopped(): boolean {
     return (this.stopOnViolation && this.violations.length > 0) || this.signal?.aborted === true;
@@ -262,6 +278,7 @@ class Explorer {
   }
 
   async bitFlips(): Promise<void> {
+    if (!this.decodable) return;
     const fs = new SimFs({ trace: false });
     const issued = await this.run(fs, 'complete run');
     fs.crashNow();
@@ -290,6 +307,7 @@ class Explorer {
   }
 
   async fieldFlips(): Promise<void> {
+    if (!this.decodable) return;
     const fs = new SimFs({ trace: false });
     const issued = await this.run(fs, 'complete run');
     fs.crashNow();
@@ -333,9 +351,9 @@ class Explorer {
   private async run(fs: SimFs, where: string): Promise<Issued[]> {
     const { segmentBytesMax, waves } = WORKLOADS[this.workload];
     const issued: Issued[] = [];
-    let db: EngineDatabase;
+    let db: CrashTestDatabase;
     try {
-      db = await this.engine.Database.open(DB_DIR, { fs, segmentBytesMax });
+      db = await this.engine.open(DB_DIR, { fs, segmentBytesMax });
     } catch (error) {
       if (fs.crashed) return issued;
       throw error;
@@ -351,26 +369,29 @@ class Explorer {
   }
 
   private async write(
-    db: EngineDatabase,
+    db: CrashTestDatabase,
     fs: SimFs,
     batch: Batch,
     issued: Issued[],
     where: string,
   ): Promise<void> {
-    const entry: Issued = { batch, seqStart: null, failed: null };
+    const entry: Issued = { batch, acked: false, seqStart: undefined, failed: null };
     issued.push(entry);
     try {
-      entry.seqStart = (await db.write(batch)).seqStart;
+      entry.seqStart = judgedSeqStart(db, await db.write(batch));
+      entry.acked = true;
     } catch (error) {
-      if (!fs.crashed) entry.failed = String((error as { code?: unknown }).code);
+      if (!fs.crashed) entry.failed = errorCode(error);
       return;
     }
     this.acksChecked++;
     const history = historyOf(issued);
     const id = issued.indexOf(entry) + 1;
-    this.judge(checkAckDurable(history, id, fs.durableView(), DB_DIR), where, 'ack (no crash yet)');
+    const durable = this.ackRule(history, id, fs);
+    this.judge(durable instanceof Promise ? await durable : durable, where, 'ack (no crash yet)');
   }
 
+  /** Recovers one crash state, judges it, and goes on: one more batch, acknowledged durably from lastSeq + 1. */
   private async recover(
     image: SimFs,
     issued: Issued[],
@@ -383,46 +404,36 @@ class Explorer {
     // now and then, a signal's handler would not run until the whole exploration ended.
     if (++this.recoveries % YIELD_EVERY_STATES === 0) await new Promise(setImmediate);
     const history = historyOf(issued);
-    const before = filesNow(image);
+    const before = this.decodable ? filesNow(image) : null;
     const what = described ?? describeOutcome(outcome);
-    let db: EngineDatabase;
+    const context = bitRot === undefined ? { outcome: what } : { bitRot, outcome: what };
+    let db: CrashTestDatabase;
     try {
-      db = await this.engine.Database.open(DB_DIR, {
-        fs: image,
-        segmentBytesMax: WORKLOADS[this.workload].segmentBytesMax,
-      });
+      db = await this.engine.open(DB_DIR, { fs: image, segmentBytesMax: this.segmentBytesMax });
     } catch (error) {
-      const e = error as { code?: unknown; segment?: unknown; offset?: unknown; reason?: unknown };
-      const opened = {
-        code: String(e.code),
-        segment: e.segment as string,
-        offset: e.offset as number,
-        reason: e.reason as string,
-      };
-      this.judge(
-        checkRecovery(
-          history,
-          { opened: false, error: opened },
-          bitRot === undefined ? {} : { bitRot },
-        ),
-        where,
-        what,
-      );
+      const observed = { opened: false as const, error: openFailureOf(error) };
+      this.judge(judgeRecovery(history, { box: 'white', observed, context }), where, what);
       return;
     }
-    const verdict = checkRecovery(
-      history,
-      observe(db),
-      bitRot === undefined ? { outcome: what } : { bitRot, outcome: what },
-    );
+    const verdict = judgeRecovery(history, seenOf(observe(db, this.features), context));
     this.judge(verdict, where, what);
     if (!verdict.ok || verdict.k === null) return;
-    this.judge(checkSetAside(before, filesNow(image), db), where, what);
-    history.truncateTo(verdict.k, verdict.line);
+    if (before !== null) this.judge(checkSetAside(before, filesNow(image), db), where, what);
+    await this.oneMore(db, image, history, where, `${what}; then one more batch`);
+  }
+
+  /** Rule 5 after a recovery: one more batch is acknowledged from lastSeq + 1, durably. */
+  private async oneMore(
+    db: CrashTestDatabase,
+    image: SimFs,
+    history: History,
+    where: string,
+    what: string,
+  ): Promise<void> {
     const id = history.issue(AFTER_RECOVERY);
-    let seqStart: number;
+    let seqStart: number | undefined;
     try {
-      seqStart = (await db.write(AFTER_RECOVERY)).seqStart;
+      seqStart = judgedSeqStart(db, await db.write(AFTER_RECOVERY));
     } catch (error) {
       // Nothing failed on the filesystem: an engine that cannot go on breaks rule 5.
       this.judge(
@@ -431,22 +442,19 @@ class Explorer {
           `after recovery the engine refused a write with no injected failure: ${String(error)}`,
         ),
         where,
-        `${what}; then one more batch`,
+        what,
       );
       return;
     }
     history.ack(id, seqStart);
-    this.judge(
-      checkContinuation(history, history.lastSeqAtRecovery, seqStart),
-      where,
-      `${what}; then one more batch`,
-    );
-    this.judge(
-      checkAckDurable(history, id, image.durableView(), DB_DIR),
-      where,
-      `${what}; then one more batch`,
-    );
+    if (seqStart !== undefined) this.judge(judgeFirstAck(history, seqStart), where, what);
+    const durable = this.ackRule(history, id, image);
+    this.judge(durable instanceof Promise ? await durable : durable, where, what);
     await db.close();
+  }
+
+  private get features(): CrashTestFeatures {
+    return this.engine.features ?? {};
   }
 
   private judge(verdict: Verdict | RecoveryVerdict, crashPoint: string, outcome: string): void {
@@ -472,7 +480,7 @@ function historyOf(issued: readonly Issued[]): History {
   const history = new History();
   for (const entry of issued) {
     const id = history.issue(entry.batch);
-    if (entry.seqStart !== null) history.ack(id, entry.seqStart);
+    if (entry.acked) history.ack(id, entry.seqStart);
     else if (entry.failed !== null) history.fail(id, entry.failed);
   }
   return history;

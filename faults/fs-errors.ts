@@ -37,8 +37,3 @@ export class SimCrashError extends Error {
     this.name = 'SimCrashError';
   }
 }
-
-export function errorCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'ERROR';
-}

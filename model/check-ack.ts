@@ -53,20 +53,9 @@ export function checkAckDurable(
   durableFiles: ReadonlyMap<string, Uint8Array>,
   dbDir: string,
 ): Verdict {
-  const acked = history.batch(id);
-  if (acked.status === 'failed') {
-    return violation(
-      7,
-      `batch id ${id} is acknowledged although its write failed (${acked.errorCode})`,
-      { found: 'an acknowledgement' },
-    );
-  }
   const position = history.position(id);
-  if (position === 0) {
-    return violation(1, `acknowledged batch id ${id} is no longer in the history (${acked.fate})`, {
-      found: 'an acknowledgement',
-    });
-  }
+  const standing = checkAckStanding(history, id, position);
+  if (standing !== null) return standing;
   const cache = cacheFor(history, dbDir);
   const matched = cache.matched;
   let log = cache.log;
@@ -92,6 +81,31 @@ export function checkAckDurable(
     seqStart += batch.ops.length;
   }
   return PASS;
+}
+
+/**
+ * What rule 1 and rule 7 say of an acknowledgement whatever the format: a failed batch is
+ * never acknowledged, and an acknowledged one is still in the chain.
+ */
+export function checkAckStanding(
+  history: History,
+  id: BatchId,
+  position = history.position(id),
+): Violation | null {
+  const acked = history.batch(id);
+  if (acked.status === 'failed') {
+    return violation(
+      7,
+      `batch id ${id} is acknowledged although its write failed (${acked.errorCode})`,
+      { found: 'an acknowledgement' },
+    );
+  }
+  if (position === 0) {
+    return violation(1, `acknowledged batch id ${id} is no longer in the history (${acked.fate})`, {
+      found: 'an acknowledgement',
+    });
+  }
+  return null;
 }
 
 function compareRecord(

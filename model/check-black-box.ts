@@ -20,6 +20,7 @@
 import { type BitRot, checkRecovery, type RecoveryReportView } from './check-recovery.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { History } from './history.ts';
+import type { OpenFailure } from './open-failure.ts';
 import type { Entry } from './prefix-model.ts';
 import {
   closestK,
@@ -37,15 +38,7 @@ export type BlackBoxDamage =
 
 export type BlackBoxObserved =
   | { readonly opened: true; readonly entries: readonly Entry[] }
-  | {
-      readonly opened: false;
-      readonly error: {
-        readonly code: string;
-        readonly segment?: string;
-        readonly offset?: number;
-        readonly reason?: string;
-      };
-    };
+  | { readonly opened: false; readonly error: OpenFailure };
 
 /** The lastSeq shown in a verdict when no whole prefix matches: a black box reports none. */
 export const UNREPORTED_LAST_SEQ = -1;

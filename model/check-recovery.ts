@@ -18,6 +18,7 @@ import { showBytes } from './bytes.ts';
 import type { SnapshotRead } from './check-snapshots.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { BatchId, History, Line } from './history.ts';
+import { describeOpenFailure, type OpenFailure } from './open-failure.ts';
 import type { Entry, PrefixModel } from './prefix-model.ts';
 import {
   closestK,
@@ -61,15 +62,7 @@ export type Observed =
       readonly snapshots?: readonly SnapshotRead[];
       readonly report?: RecoveryReportView;
     }
-  | {
-      readonly opened: false;
-      readonly error: {
-        readonly code: string;
-        readonly segment?: string;
-        readonly offset?: number;
-        readonly reason?: string;
-      };
-    };
+  | { readonly opened: false; readonly error: OpenFailure };
 
 export interface BitRot {
   /** The lowest damaged batch j, by history id ... */
@@ -174,11 +167,11 @@ function inRange(ranges: readonly Range[], match: WholeMatch): boolean {
 }
 
 function checkFailedOpen(
-  error: { code: string; segment?: string; offset?: number; reason?: string },
+  error: OpenFailure,
   context: RecoveryContext,
   expectedK: readonly [number, number],
 ): RecoveryVerdict {
-  const found = `open failed: ${error.code} ${error.segment ?? '(no segment)'} offset ${error.offset ?? '?'} ${error.reason ?? '(no reason)'}`;
+  const found = describeOpenFailure(error);
   const bitRot = context.bitRot;
   if (bitRot === undefined && context.recovery !== 'strict') {
     return violation(2, 'a default open failed after a crash without bit rot', {

@@ -1,12 +1,16 @@
+#!/usr/bin/env node
 // walcheck: the command-line entry point (cli.md). Dispatches to the command registry in
 // scripts/commands/index.ts and turns every failure into a message on stderr and an exit
-// status: a usage or I/O error is 3, a bug in walcheck 4; 1 and 2 are each command's own.
+// status: a usage or I/O error is 3, an internal error (a bug in walcheck) 4; 1 and 2 are each
+// command's own. `walcheck --version` prints the version of package.json.
 //
 //   npx tsx scripts/walcheck.ts <command> [arguments]     npm run -s walcheck -- <command> ...
+//   npx walcheck <command> [arguments]                    (installed: the build in dist/)
 
 import { UsageError } from './cli/args.ts';
 import { EXIT_OK, EXIT_USAGE } from './cli/command.ts';
 import { describeFailure } from './cli/failure.ts';
+import { packageVersion } from './cli/version.ts';
 import { COMMANDS } from './commands/index.ts';
 
 const SUMMARY_COLUMN = 10;
@@ -15,7 +19,12 @@ function overview(): string {
   const lines = ['Usage: walcheck <command> [arguments]', '', 'Commands:'];
   for (const [name, entry] of Object.entries(COMMANDS))
     lines.push(`  ${name.padEnd(SUMMARY_COLUMN)}${entry.summary}`);
-  lines.push('', "Run 'walcheck <command> --help' for a command's arguments and options.", '');
+  lines.push(
+    '',
+    "Run 'walcheck <command> --help' for a command's arguments and options,",
+    "'walcheck --version' for the version.",
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -24,6 +33,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (name === undefined) {
     process.stderr.write(overview());
     return EXIT_USAGE;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    if (rest.length > 0) throw new UsageError(`${name} takes no arguments, got ${rest.length}`);
+    process.stdout.write(`${await packageVersion()}\n`);
+    return EXIT_OK;
   }
   if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
     process.stdout.write(overview());

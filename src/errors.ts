@@ -10,7 +10,8 @@ export type WalErrorCode =
   | 'NOT_FOUND' // read-only open of a missing directory
   | 'READ_ONLY' // write on a read-only open
   | 'CORRUPT' // recovery found damage the mode does not allow
-  | 'IO'; // a filesystem operation failed
+  | 'IO' // a filesystem operation failed
+  | 'INVARIANT'; // a walcheck invariant failed: a bug (src/assert.ts), never input or I/O
 
 export class WalError extends Error {
   readonly code: WalErrorCode;
@@ -22,11 +23,6 @@ export class WalError extends Error {
     this.code = code;
     if (cause !== undefined) this.cause = cause;
   }
-}
-
-/** Invariant check: a failure here is a bug in walcheck, never bad input. */
-export function assert(condition: unknown, what: string): asserts condition {
-  if (!condition) throw new Error(`walcheck invariant violated: ${what}`);
 }
 
 /** Open refused: the log is damaged in a way the recovery mode does not repair. */
@@ -46,7 +42,10 @@ export class LogCorruptError extends WalError {
   }
 }
 
-/** A WalError as it is; anything else (an errno error from the filesystem) as IO, keeping it as the cause. */
+/**
+ * A WalError as it is (an InvariantError stays one); anything else (an errno error from the
+ * filesystem) as IO, keeping it as the cause.
+ */
 export function asWalError(error: unknown, doing: string): WalError {
   if (error instanceof WalError) return error;
   const code = (error as { code?: unknown } | null)?.code;

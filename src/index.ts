@@ -6,6 +6,7 @@ export { Database, type ReadOptions } from './db/database.ts';
 export type { OpenOptions, RecoveryMode } from './db/options.ts';
 export { RECOVERY_MODES } from './db/options.ts';
 export type { RecoveryAction, RecoveryReport } from './db/recovery.ts';
+export { InvariantError } from './assert.ts';
 export { LogCorruptError, WalError, type WalErrorCode } from './errors.ts';
 export { NodeFileSystem } from './fs/node-fs.ts';
 export type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from './fs/types.ts';

@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../scripts/bench/engine-bench.ts';
-import { benchTable, benchTargets, targetsTable } from '../scripts/commands/bench.ts';
+import { benchTargets } from '../scripts/bench/targets.ts';
+import { benchTable, targetsTable } from '../scripts/cli/tables.ts';
 
 const result: BenchResult = {
   rawSyncsPerSec: 1000,

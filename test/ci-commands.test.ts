@@ -28,9 +28,10 @@ import { checkBlackBoxRecovery } from '../model/check-black-box.ts';
 import { History } from '../model/history.ts';
 import { diffStates, formatVerdict } from '../model/verdict.ts';
 import { UsageError } from '../scripts/cli/args.ts';
-import { campaignJunit } from '../scripts/cli/campaign-summary.ts';
+import { campaignJunit } from '../scripts/cli/junit.ts';
 import { describeFailure } from '../scripts/cli/failure.ts';
-import { benchTargets, targetsTable, targetVerdicts } from '../scripts/commands/bench.ts';
+import { benchTargets, targetVerdicts } from '../scripts/bench/targets.ts';
+import { targetsTable } from '../scripts/cli/tables.ts';
 import { isOneRecordTail } from '../scripts/commands/load.ts';
 import { fakeEngine } from './support/fake-engine.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
@@ -280,7 +281,7 @@ describe('merge: shards of one campaign give the summary of the whole', () => {
       { name: 'b', json: bad },
     ]);
     expect(merged.violationList).toEqual([violation]);
-    expect(merged.firstViolation).toEqual({ rule: 1, token: violation.token });
+    expect(merged.firstViolation).toMatchObject({ rule: 1, token: violation.token });
     const names = (xml: string) => [...xml.matchAll(/ name="([^"]*)"/g)].map((m) => m[1]);
     const clean = mergeCampaignJson([
       { name: 'a', json: part({}, [0, 2]) },

@@ -3,11 +3,11 @@
 // contract: exit statuses, the JSON of verify/dump/scan/load, read-only inspection,
 // load's in-order durable acks and its refusal of a malformed line, --help, usage errors.
 
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgv, UsageError } from '../scripts/cli/args.ts';
-import { walcheck } from './support/walcheck-cli.ts';
+import { ROOT, walcheck } from './support/walcheck-cli.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
 import {
   copyVector,
@@ -337,6 +337,24 @@ describe.concurrent('usage', () => {
     expect(run.code).toBe(0);
     for (const command of ['verify', 'dump', 'scan', 'load'])
       expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+  });
+
+  it('--version, -v and version print the version of package.json; an argument after it is a usage error', async ({
+    expect,
+  }) => {
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const runs = await Promise.all(
+      [['--version'], ['-v'], ['version'], ['--version', 'crash']].map((args) => walcheck(args)),
+    );
+    expect(runs.map((run) => [run.code, run.stdout])).toEqual([
+      [0, `${version}\n`],
+      [0, `${version}\n`],
+      [0, `${version}\n`],
+      [3, ''],
+    ]);
+    expect(runs[3]!.stderr).toContain('--version takes no arguments');
   });
 
   it('an unknown option, an unknown command or a bad value: exit 3 with a message naming it', async ({

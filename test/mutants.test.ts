@@ -15,8 +15,9 @@ import {
   PROJECT_ROOT,
   readEngineSources,
 } from '../faults/mutants/mutant-engine.ts';
-import { runMutants, selectVariants } from '../faults/mutants/run-mutants.ts';
-import { mutantsJson, mutantsJunit, mutantsTable } from '../scripts/commands/mutants.ts';
+import { mutantsSummary, runMutants, selectVariants } from '../faults/mutants/run-mutants.ts';
+import { mutantsJunit } from '../scripts/commands/mutants.ts';
+import { mutantsTable } from '../scripts/cli/tables.ts';
 import { reproduce } from '../faults/campaign/repro.ts';
 import { type Mutant, MUTANTS, mutantNamed } from '../faults/mutants/zoo.ts';
 
@@ -135,7 +136,7 @@ describe('runMutants', () => {
       expect(row.shrunkBatches).toBeGreaterThanOrEqual(1);
       expect(row.report).toContain(`VIOLATION rule ${row.rule}`);
     }
-    const json = mutantsJson(rows);
+    const json = mutantsSummary(rows);
     expect(json).toMatchObject({
       mutants: 2,
       caught: 2,

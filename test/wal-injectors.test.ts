@@ -4,8 +4,12 @@
 // that wal-format.md section 6 names for it. A small validator here follows section 6 by hand.
 
 import { crc32c } from '@node-rs/crc32';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SimFs } from '../faults/sim-fs.ts';
+import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import {
   applyInjection,
   describeInjection,
@@ -332,6 +336,27 @@ describe('injectFile through a FileSystem', () => {
     expect(fs.crashImage({ kind: 'lose-unsynced' }).volatileView().get(path)!.length).toBe(
       REC0.length + 5,
     );
+  });
+
+  // node:fs reads a Buffer, whose slice() is a view: every injector copies its input first,
+  // so the bytes injectFile compares against stay the ones before the change.
+  it.each<Injection>([
+    { kind: 'flip', bits: [3, 80] },
+    { kind: 'tear', start: 2, end: 20, fill: 'zero' },
+    { kind: 'tear', start: 2, end: 20, fill: 'random', seed: 5 },
+    { kind: 'truncate', offset: 7 },
+  ])('changes a real file read as a Buffer: $kind', async (inj) => {
+    const dir = await mkdtemp(join(tmpdir(), 'walcheck-inject-'));
+    try {
+      const path = join(dir, 'seg');
+      await writeFile(path, SEGMENT);
+      const out = await injectFile(new NodeFileSystem(), path, inj);
+      expect(new Uint8Array(out)).toEqual(applyInjection(new Uint8Array(SEGMENT), inj));
+      expect(new Uint8Array(out)).not.toEqual(new Uint8Array(SEGMENT));
+      expect(new Uint8Array(await readFile(path))).toEqual(new Uint8Array(out));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('retries short writes', async () => {

@@ -5,7 +5,13 @@
 
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
-import { type EngineModule, shippedEngine } from './engine-under-test.ts';
+import { HarnessInputError } from '../harness-error.ts';
+import {
+  asCrashTestEngine,
+  type EngineUnderTest,
+  shippedEngine,
+  writesWalcheckWal,
+} from './engine-under-test.ts';
 import { CUSTOM_VARIANT, encodeToken, scenarioCheck, SHIPPED_VARIANT } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
 import {
@@ -19,7 +25,7 @@ import { emptyStats, type ScenarioStats } from './stats.ts';
 import { formatViolation } from './violation-report.ts';
 
 export interface CampaignOptions {
-  engine?: EngineModule;
+  engine?: EngineUnderTest;
   /**
    * The engine variant the tokens name ('engine' for the shipped engine, a bug-zoo mutant's
    * name): `walcheck repro` refuses to replay a token on another variant. Default 'engine'
@@ -127,9 +133,15 @@ export function variantOf(options: Pick<CampaignOptions, 'engine' | 'variant'>):
 }
 
 export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
-  const engine = options.engine ?? (await shippedEngine());
+  const engine = asCrashTestEngine(options.engine ?? (await shippedEngine()));
   const shape = options.shape ?? DEFAULT_SHAPE;
   const variant = variantOf(options);
+  // Bit rot is aimed at records (rule 6's damaged batch j): only a format the oracle decodes.
+  if (shape.outcomes.includes('bit-rot') && !writesWalcheckWal(engine))
+    throw new HarnessInputError(
+      'BAD_OPTION',
+      `the bit-rot outcome needs an engine writing walcheck's WAL; ${engine.name} writes another format`,
+    );
   const planned = shardRunCount(options.runs, options.shard);
   const stats = emptyStats();
   const violations: CampaignViolation[] = [];
@@ -215,7 +227,7 @@ function arbitraryFor(shape: ScenarioShape): fc.Arbitrary<Scenario> {
 
 /** One run: its scenario, and on a violation fast-check's shrinking and a traced report. */
 export async function runOne(
-  engine: EngineModule,
+  engine: EngineUnderTest,
   shape: ScenarioShape,
   seed: number,
   runIndex: number,
@@ -265,7 +277,10 @@ export async function runOne(
 }
 
 /** Re-runs a failing scenario with traces on, for the report (runs are deterministic). */
-export async function traced(engine: EngineModule, scenario: Scenario): Promise<ScenarioViolation> {
+export async function traced(
+  engine: EngineUnderTest,
+  scenario: Scenario,
+): Promise<ScenarioViolation> {
   const violation = await runScenario(engine, scenario, emptyStats(), { trace: true });
   if (violation === null)
     throw new Error(

@@ -9,13 +9,17 @@ import {
   type Entry,
   type Observed,
   quarantineFiles,
+  type RecoveryContext,
   segmentFiles,
   type SnapshotRead,
   type Verdict,
 } from '../../model/oracle.ts';
+import { describeOpenFailure, type OpenFailure } from '../../model/open-failure.ts';
 import { PASS, violation } from '../../model/verdict.ts';
 import type { SimFs } from '../sim-fs.ts';
-import type { EngineDatabase } from './engine-under-test.ts';
+import type { BlackBoxObserved } from '../../model/check-black-box.ts';
+import type { RecoverySeen } from '../../model/judge.ts';
+import type { CrashTestDatabase, CrashTestFeatures } from '../engine-interface.ts';
 import { KEY_SPACE, keyOf } from './scenario.ts';
 
 export const DB_DIR = '/db';
@@ -23,51 +27,72 @@ export const DB_DIR = '/db';
 /** Snapshot reads per recovery at most (all of them when lastSeq is small). */
 const SNAPSHOTS_MAX = 24;
 
+/** What the oracle reads of a recovered engine: white box when it reports lastSeq. */
+export type RecoveryRead =
+  | {
+      readonly box: 'white';
+      readonly observed: Extract<Observed, { opened: true }>;
+      readonly snapshots: readonly SnapshotRead[];
+    }
+  | { readonly box: 'black'; readonly observed: Extract<BlackBoxObserved, { opened: true }> };
+
 /** Everything a recovered engine shows: full scan, a get per key, snapshot reads, report. */
-export function observe(
-  db: EngineDatabase,
-): Extract<Observed, { opened: true }> & { snapshots: SnapshotRead[] } {
+export function observe(db: CrashTestDatabase, features: CrashTestFeatures): RecoveryRead {
   const lastSeq = db.lastSeq;
+  const entries = scanAll(db, undefined);
+  if (lastSeq === undefined) return { box: 'black', observed: { opened: true, entries } };
   const gets: [Uint8Array, Uint8Array | undefined][] = [];
   for (const key of KEYS) gets.push([key, db.get(key)]);
-  const quarantinedBytes = reportedBytes(db);
-  return {
-    opened: true,
-    lastSeq,
-    entries: scanAll(db, undefined),
-    gets,
-    snapshots: snapshotSeqs(lastSeq).map((seq): SnapshotRead => ({
-      seq,
-      entries: scanAll(db, seq),
-    })),
-    report: {
-      status: db.recovery.status,
-      quarantinedBytes,
-      firstInvalid: db.recovery.firstInvalid,
-    },
-  };
+  const snapshots =
+    features.snapshots === true
+      ? snapshotSeqs(lastSeq).map((seq): SnapshotRead => ({ seq, entries: scanAll(db, seq) }))
+      : [];
+  const report = db.recovery;
+  const observed: Extract<Observed, { opened: true }> =
+    report === undefined
+      ? { opened: true, lastSeq, entries, gets, snapshots }
+      : {
+          opened: true,
+          lastSeq,
+          entries,
+          gets,
+          snapshots,
+          report: {
+            status: report.status,
+            quarantinedBytes: reportedBytes(db),
+            firstInvalid: report.firstInvalid ?? null,
+          },
+        };
+  return { box: 'white', observed, snapshots };
+}
+
+/** The read as the judge takes it, with the context of the recovery. */
+export function seenOf(read: RecoveryRead, context: RecoveryContext): RecoverySeen {
+  return read.box === 'white'
+    ? { box: 'white', observed: read.observed, context }
+    : { box: 'black', observed: read.observed };
+}
+
+/**
+ * Rule 4 (white box, at the snapshots observe() scanned) or rule 2 (black box, at the
+ * latest state): get of every key of the key space agrees with the scan the oracle judged.
+ */
+export function checkReadsAgree(db: CrashTestDatabase, read: RecoveryRead): Verdict {
+  if (read.box === 'white') return checkSnapshotGets(db, read.snapshots);
+  return checkGetsAgree(db, read.observed.entries, undefined);
 }
 
 /**
  * Rule 4 through get: at every snapshot observe() scanned, get(key, {at}) of every key of the
  * key space agrees with that scan (which the oracle held to the model).
  */
-export function checkSnapshotGets(db: EngineDatabase, snapshots: readonly SnapshotRead[]): Verdict {
+export function checkSnapshotGets(
+  db: CrashTestDatabase,
+  snapshots: readonly SnapshotRead[],
+): Verdict {
   for (const { seq, entries } of snapshots) {
-    for (let k = 0; k < KEY_SPACE; k++) {
-      const key = KEYS[k]!;
-      const got = db.get(key, { at: seq });
-      const want = scannedValue(entries, key);
-      if (got === undefined ? want === undefined : want !== undefined && bytesEqual(got, want))
-        continue;
-      return violation(
-        4,
-        `get(${showBytes(key)}, { at: ${seq} }) disagrees with the scan at snapshot ${seq}`,
-        {
-          found: `get returned ${showBytes(got)}, the scan at ${seq} shows ${showBytes(want)}`,
-        },
-      );
-    }
+    const verdict = checkGetsAgree(db, entries, seq);
+    if (!verdict.ok) return verdict;
   }
   return PASS;
 }
@@ -82,7 +107,30 @@ function scannedValue(entries: readonly Entry[], key: Uint8Array): Uint8Array | 
   return undefined;
 }
 
-export function scanAll(db: EngineDatabase, at: number | undefined): Entry[] {
+function checkGetsAgree(
+  db: CrashTestDatabase,
+  entries: readonly Entry[],
+  seq: number | undefined,
+): Verdict {
+  for (const key of KEYS) {
+    const got = seq === undefined ? db.get(key) : db.get(key, { at: seq });
+    const want = scannedValue(entries, key);
+    if (got === undefined ? want === undefined : want !== undefined && bytesEqual(got, want))
+      continue;
+    if (seq === undefined)
+      return violation(2, `get(${showBytes(key)}) disagrees with the full scan`, {
+        found: `get returned ${showBytes(got)}, the scan shows ${showBytes(want)}`,
+      });
+    return violation(
+      4,
+      `get(${showBytes(key)}, { at: ${seq} }) disagrees with the scan at snapshot ${seq}`,
+      { found: `get returned ${showBytes(got)}, the scan at ${seq} shows ${showBytes(want)}` },
+    );
+  }
+  return PASS;
+}
+
+export function scanAll(db: CrashTestDatabase, at: number | undefined): Entry[] {
   const entries: Entry[] = [];
   for (const entry of db.scan(at === undefined ? {} : { at }))
     entries.push([entry.key, entry.value]);
@@ -136,7 +184,7 @@ function sameMap(a: ReadonlyMap<string, Uint8Array>, b: ReadonlyMap<string, Uint
 }
 
 /** Rule 8 over one recovery: nothing left quarantine/, and what left the segments is now in it. */
-export function checkSetAside(before: FilesNow, after: FilesNow, db: EngineDatabase): Verdict {
+export function checkSetAside(before: FilesNow, after: FilesNow, db: CrashTestDatabase): Verdict {
   return checkSetAsideSince(before, after, reportedBytes(db));
 }
 
@@ -182,11 +230,11 @@ export function checkQuarantineKept(
  * one naming another place, is a default-mode-like failure (rule 2).
  */
 export function checkRefusalNamesInvalid(
-  error: { code: string; segment?: string; offset?: number; reason?: string },
+  error: OpenFailure,
   segments: ReadonlyMap<string, Uint8Array>,
 ): Verdict {
   const invalid = decodeLog(segments).firstInvalid;
-  const found = `open failed: ${error.code} ${error.segment ?? '(no segment)'} offset ${error.offset ?? '?'} ${error.reason ?? '(no reason)'}`;
+  const found = describeOpenFailure(error);
   if (invalid === null)
     return violation(2, 'the open refused a log in which every record is valid', { found });
   if (
@@ -202,6 +250,6 @@ export function checkRefusalNamesInvalid(
   );
 }
 
-export function reportedBytes(db: EngineDatabase): number {
-  return db.recovery.actions.reduce((sum, a) => sum + a.bytes, 0);
+export function reportedBytes(db: CrashTestDatabase): number {
+  return db.recovery?.actions?.reduce((sum, a) => sum + a.bytes, 0) ?? 0;
 }

@@ -4,7 +4,8 @@
 // count.
 
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../runtime.ts';
 import {
   type CampaignOptions,
   type CampaignSummary,
@@ -17,11 +18,6 @@ import {
 import type { WorkerInput } from './campaign-worker.ts';
 import { DEFAULT_SHAPE } from './scenario.ts';
 import { addStats, emptyStats, type ScenarioStats } from './stats.ts';
-
-// Loader hooks are per thread, and Node 20 resolves a worker's entry before --import runs:
-// so the worker registers tsx itself, then imports its TypeScript entry.
-const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./campaign-worker.ts', import.meta.url).href)}); })`;
 
 type Found = Omit<CampaignViolation, 'scenariosUntilCaught' | 'secondsUntilCaught'>;
 type Message = { runIndex: number; stats: ScenarioStats; found: Found | null } | { finished: true };
@@ -59,7 +55,7 @@ export async function runCampaignParallel(
       split: { worker: w, workers: options.workers },
       shrinkMs: options.shrinkMs ?? 10_000,
     };
-    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: input });
+    const worker = startModuleWorker(new URL('./campaign-worker', import.meta.url), input);
     workers.push(worker);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (message: Message) => {

@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import { HarnessInputError } from '../harness-error.ts';
-import { type EngineModule, shippedEngine } from './engine-under-test.ts';
+import { type EngineUnderTest, shippedEngine } from './engine-under-test.ts';
 import { CUSTOM_VARIANT, decodeToken, scenarioCheck, SHIPPED_VARIANT } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
 import { type Scenario, scenarioArb } from './scenario.ts';
@@ -22,7 +22,7 @@ export interface ReproResult {
 
 export interface ReproTarget {
   /** Default: the shipped engine. */
-  engine?: EngineModule;
+  engine?: EngineUnderTest;
   /** The variant `engine` is: 'engine' (shipped), a mutant's name; default 'engine' or 'custom'. */
   variant?: string;
 }

@@ -14,60 +14,27 @@
 //   end:      a last recovery of the last crash, with no crash point and no fault; rule 7 over
 //             the whole history.
 //
-// Rule 8 is judged over each recovery that succeeds, against the log as it stood at that
-// open and, when earlier attempts died (a crash or an injected failure part-way through a
-// recovery), against the log as the first of those attempts found it: bytes a dying
-// recovery dropped are missing from later "befores". When that first state was wholly
-// durable, the durable view after the open is judged too (what a crash right then would
-// leave), like rule 1 judges each ack. Quarantined files once durable must stay, byte for
-// byte, to the end of the scenario.
+//
+// Each cycle runs in cycle-run.ts (opens judged in open-judged.ts); rule 8 across cycles is
+// quarantine-judge.ts. A check returns a verdict; the first violation ends the scenario, here.
 
-import type { Batch } from '../../src/batch.ts';
-import type { OpenOptions } from '../../src/index.ts';
-import { bytesEqual } from '../../model/bytes.ts';
-import {
-  checkAckDurable,
-  checkContinuation,
-  checkFailClosed,
-  checkRecovery,
-  checkUnchanged,
-  History,
-  quarantineFiles,
-  type RecoveryContext,
-  type RecoveryVerdict,
-  segmentFiles,
-  type Verdict,
-  type Violation,
-} from '../../model/oracle.ts';
-import { diffStates, keysText, violation } from '../../model/verdict.ts';
+import type { Violation } from '../../model/verdict.ts';
 import {
   type CrashOutcome,
   describeOutcome,
   type OutcomeKind,
   randomOutcome,
 } from '../crash-outcome.ts';
+import type { TraceEntry } from '../op-trace.ts';
 import { Rng } from '../rng.ts';
 import { SimFs } from '../sim-fs.ts';
-import type { TraceEntry } from '../op-trace.ts';
-import type { EngineDatabase, EngineModule } from './engine-under-test.ts';
-import type { Cycle, RecoveryMode, Scenario, Wave } from './scenario.ts';
-import { type ScenarioStats } from './stats.ts';
-import { type Damage, damagedBatch, damageNow } from './bit-rot-damage.ts';
-import {
-  checkQuarantineKept,
-  checkRefusalNamesInvalid,
-  checkSetAside,
-  checkSetAsideSince,
-  checkSnapshotGets,
-  DB_DIR,
-  dirFiles,
-  durableFiles,
-  type FilesNow,
-  filesNow,
-  observe,
-  sameFiles,
-  scanAll,
-} from './observe.ts';
+import { damagedBatch } from './bit-rot-damage.ts';
+import { CycleRun } from './cycle-run.ts';
+import { asCrashTestEngine, type EngineUnderTest } from './engine-under-test.ts';
+import type { Finding } from './finding.ts';
+import type { Cycle, Scenario } from './scenario.ts';
+import { type ScenarioState, scenarioState } from './scenario-state.ts';
+import type { ScenarioStats } from './stats.ts';
 
 export interface ScenarioViolation {
   readonly verdict: Violation;
@@ -90,408 +57,73 @@ export interface RunOptions {
 }
 
 export async function runScenario(
-  engine: EngineModule,
+  engine: EngineUnderTest,
   scenario: Scenario,
   stats: ScenarioStats,
   options: RunOptions = {},
 ): Promise<ScenarioViolation | null> {
-  const run = new ScenarioRun(engine, scenario, stats, options.trace === true);
-  await run.all();
-  return run.found;
-}
-
-/** Returned by an open attempt that an injected failure ended (not a crash). */
-const INJECTED = Symbol('injected failure');
-
-/** The log as the first open attempt since the last successful open found it. */
-interface SetAsideBase {
-  readonly files: FilesNow;
-  /** Every byte of it was durable: a crash cannot undo it, so it outlives a recovery that dies. */
-  readonly durable: boolean;
-  attempts: number;
-}
-
-class ScenarioRun {
-  readonly history = new History();
-  found: ScenarioViolation | null = null;
-  private cycleIndex = 0;
-  private crashText = 'none yet';
-  private crashOpIndex: number | null = null;
-  private bitRot: Damage | undefined;
-  private fs: SimFs = new SimFs({ trace: false });
-  private crashTrace: readonly TraceEntry[] = [];
-  private firstAckOfEpoch = true;
-  /** The recovery mode of the current cycle's opens. */
-  private mode: RecoveryMode = 'tolerate-tail';
-  /** Faults fired on this filesystem before the open database was opened: only one fired since excuses a refused write. */
-  private faultsAtOpen = 0;
-  private base: SetAsideBase | null = null;
-  /** Quarantined files seen durable (name -> bytes): nothing may delete or change them. */
-  private readonly quarantineLedger = new Map<string, Uint8Array>();
-
-  constructor(
-    private readonly engine: EngineModule,
-    private readonly scenario: Scenario,
-    private readonly stats: ScenarioStats,
-    private readonly traced: boolean,
-  ) {}
-
-  async all(): Promise<void> {
-    let previous: { fs: SimFs; outcome: CrashOutcome } | null = null;
-    for (let c = 0; c < this.scenario.cycles.length && this.found === null; c++) {
-      const cycle = this.scenario.cycles[c]!;
-      this.cycleIndex = c;
-      this.mode = cycle.recovery;
-      const options = {
-        crashAt: { opIndex: cycle.crash.opIndex, when: cycle.crash.when },
-        faults: cycle.fault === null ? [] : [cycle.fault],
-        trace: this.traced,
-        seed: cycle.crash.outcomeSeed,
-      };
-      this.fs =
-        previous === null ? new SimFs(options) : previous.fs.crashImage(previous.outcome, options);
-      if (cycle.fault !== null) this.stats.faultsInjected++;
-      const reopenable = await this.runCycle(cycle);
-      this.stats.faultsFired += this.fs.faultsFired;
-      if (this.found !== null || !reopenable) return;
-      previous = { fs: this.fs, outcome: this.crash(cycle) };
-    }
-    if (previous === null || this.found !== null) return;
-    this.cycleIndex = this.scenario.cycles.length;
-    this.mode = 'tolerate-tail';
-    this.fs = previous.fs.crashImage(previous.outcome, { trace: this.traced });
-    const db = await this.open('final recovery');
-    await db?.close();
-    if (this.found === null) this.judge(checkFailClosed(this.history.events), 'fail-closed');
-  }
-
-  /** Runs a cycle up to its crash; false when the log cannot be opened any more (allowed under bit rot). */
-  private async runCycle(cycle: Cycle): Promise<boolean> {
-    if (cycle.readOnlyFirst) {
-      await this.readOnlyOpen();
-      if (this.found !== null || this.fs.crashed) return true;
-    }
-    let db = await this.open('recovery');
-    if (db === null) return this.fs.crashed || this.bitRot === undefined;
-    this.bitRot = undefined;
-    const inFlight: Promise<void>[] = [];
-    for (const step of cycle.steps) {
-      if (this.found !== null || this.fs.crashed) break;
-      if ('wave' in step) {
-        await this.wave(db, step.wave, inFlight);
-      } else if ('reopen' in step) {
-        await Promise.all(inFlight.splice(0));
-        if (!(await closeQuietly(db)) || this.fs.crashed) break;
-        db = await this.open('reopen');
-        if (db === null) return this.fs.crashed || this.bitRot === undefined;
-      } else {
-        await Promise.all(inFlight.splice(0));
-        if (!this.fs.crashed) this.liveRead(db);
-      }
-    }
-    await Promise.all(inFlight);
-    if (this.found === null) this.judge(checkFailClosed(this.history.events), 'fail-closed');
-    return true;
-  }
-
-  private async wave(db: EngineDatabase, wave: Wave, inFlight: Promise<void>[]): Promise<void> {
-    for (const batch of wave.batches) inFlight.push(this.submit(db, batch));
-    if (wave.settle) await Promise.all(inFlight.splice(0));
-  }
-
-  /** Issues one batch; the promise settles after the ack or rejection was recorded and judged. */
-  private submit(db: EngineDatabase, batch: Batch): Promise<void> {
-    const id = this.history.issue(batch);
-    this.stats.batches++;
-    return db.write(batch).then(
-      (result) => {
-        this.history.ack(id, result.seqStart);
-        this.stats.acks++;
-        if (this.found !== null) return;
-        if (this.firstAckOfEpoch) {
-          this.firstAckOfEpoch = false;
-          this.judge(
-            checkContinuation(this.history, this.history.lastSeqAtRecovery, result.seqStart),
-            'first ack after recovery',
-          );
-        }
-        if (this.found === null)
-          this.judge(checkAckDurable(this.history, id, this.fs.durableView(), DB_DIR), 'ack');
-      },
-      (error: unknown) => {
-        if (this.fs.crashed) return; // the process died: the batch is simply unacknowledged
-        this.history.fail(id, errorCode(error));
-        if (this.fs.faultsFired === this.faultsAtOpen) {
-          // Nothing failed underneath this database: an engine that refuses to go on breaks rule 5.
-          this.judge(
-            violation(
-              5,
-              `the engine refused a write with no injected failure and no crash: ${errorCode(error)}: ${(error as Error).message}`,
-            ),
-            'write',
-          );
-        }
-      },
-    );
-  }
-
-  /** Opens (recovering) and judges what it finds; null when the open did not succeed. */
-  private async open(phase: string): Promise<EngineDatabase | null> {
-    const first = await this.openOnce(phase, phase);
-    if (first !== INJECTED) return first;
-    // A real caller retries a failed open in the same process, over whatever it left.
-    this.stats.openRetries++;
-    const again = await this.openOnce(phase, `${phase} retried after an injected failure`);
-    return again === INJECTED ? null : again;
-  }
-
-  /** One open attempt; `label` names it in reports ('recovery', 'reopen retried after ...'). */
-  private async openOnce(
-    phase: string,
-    label: string,
-  ): Promise<EngineDatabase | null | typeof INJECTED> {
-    if (this.fs.crashed) return null;
-    const before = filesNow(this.fs);
-    this.judge(
-      checkQuarantineKept(this.quarantineLedger, before.quarantined),
-      `${label}: quarantine kept`,
-    );
-    if (this.found !== null) return null;
-    this.base ??= { files: before, durable: sameFiles(before, durableFiles(this.fs)), attempts: 0 };
-    this.base.attempts++;
-    if (this.bitRot !== undefined) this.bitRot = damageNow(this.bitRot, before.segments);
-    const faultsBefore = this.fs.faultsFired;
-    let db: EngineDatabase;
-    try {
-      db = await this.engine.Database.open(DB_DIR, this.openOptions(false));
-    } catch (error) {
-      if (this.fs.crashed) return null; // died mid-recovery: the next recovery is judged (crash() keeps or drops the base)
-      if (isInjected(error) && this.fs.faultsFired > faultsBefore) return INJECTED;
-      this.judgeRefusal(error, label, before);
-      return null;
-    }
-    this.stats.recoveries++;
-    const observed = observe(db);
-    const verdict = checkRecovery(this.history, observed, this.context());
-    this.judge(verdict, label);
-    if (this.found !== null || !verdict.ok) return db;
-    this.judge(checkSnapshotGets(db, observed.snapshots), `${label}: gets at snapshots`);
-    // Only a crash image is durable by construction; a reopen may read unsynced bytes.
-    if (verdict.k !== null) this.history.truncateTo(verdict.k, verdict.line, phase !== 'reopen');
-    this.firstAckOfEpoch = true;
-    this.faultsAtOpen = faultsBefore;
-    this.judgeSetAside(before, db, label);
-    return db;
-  }
-
-  /** Rule 8 over a successful open: against this attempt's start, and the first attempt's if earlier ones died. */
-  private judgeSetAside(before: FilesNow, db: EngineDatabase, phase: string): void {
-    const base = this.base!;
-    this.base = null;
-    const after = filesNow(this.fs);
-    this.judge(checkSetAside(before, after, db), `${phase}: quarantine`);
-    if (base.files !== before)
-      this.judge(
-        checkSetAsideSince(base.files, after),
-        `${phase}: quarantine, over ${base.attempts} open attempts since the log was as the first found it`,
-      );
-    const durable = durableFiles(this.fs);
-    // As a crash right now would leave it: what was cut from a segment durably is durable in quarantine/.
-    if (base.durable)
-      this.judge(
-        checkSetAsideSince(base.files, durable),
-        `${phase}: quarantine, as a crash right after this open would leave it`,
-      );
-    // Files wholly durable now (a failed fsync can leave reads showing bytes a crash would lose).
-    for (const [name, bytes] of durable.quarantined) {
-      const now = after.quarantined.get(name);
-      if (now !== undefined && bytesEqual(now, bytes)) this.quarantineLedger.set(name, bytes);
-    }
-  }
-
-  /** An open that failed, neither crashed nor injected: allowed only as the oracle says, and it changes nothing. */
-  private judgeRefusal(error: unknown, phase: string, before: FilesNow): void {
-    const context = this.context();
-    const failure = openError(error);
-    this.judge(checkRecovery(this.history, { opened: false, error: failure }, context), phase);
-    if (this.found === null) this.stats.openRefusals++;
-    if (this.found === null && context.bitRot === undefined)
-      this.judge(checkRefusalNamesInvalid(failure, before.segments), phase);
-    if (this.found === null)
-      this.judge(
-        checkUnchanged(logFiles(before), logFiles(filesNow(this.fs))),
-        `${phase}: a refused open changes nothing`,
-      );
-  }
-
-  /** A read-only open of the state the writable open will find: judged like a recovery, and nothing may change. */
-  private async readOnlyOpen(): Promise<void> {
-    const phase = 'read-only open';
-    const existed = this.fs.hasDir(DB_DIR);
-    const before = dirFiles(this.fs);
-    const segments = segmentFiles(before, DB_DIR);
-    this.judge(
-      checkQuarantineKept(this.quarantineLedger, quarantineFiles(before, DB_DIR)),
-      `${phase}: quarantine kept`,
-    );
-    if (this.bitRot !== undefined) this.bitRot = damageNow(this.bitRot, segments);
-    const faultsBefore = this.fs.faultsFired;
-    try {
-      const db = await this.engine.Database.open(DB_DIR, this.openOptions(true));
-      this.stats.readOnlyOpens++;
-      const observed = observe(db);
-      this.judge(checkRecovery(this.history, observed, this.context()), phase);
-      if (this.found === null)
-        this.judge(checkSnapshotGets(db, observed.snapshots), `${phase}: gets at snapshots`);
-      await closeQuietly(db);
-    } catch (error) {
-      const excused =
-        this.fs.crashed ||
-        (isInjected(error) && this.fs.faultsFired > faultsBefore) ||
-        (!existed && errorCode(error) === 'NOT_FOUND');
-      if (!excused) {
-        const context = this.context();
-        const failure = openError(error);
-        this.judge(checkRecovery(this.history, { opened: false, error: failure }, context), phase);
-        if (context.bitRot === undefined)
-          this.judge(checkRefusalNamesInvalid(failure, segments), phase);
-      }
-    }
-    // Even an open the crash cut short must not have written anything.
-    if (!existed && this.fs.hasDir(DB_DIR))
-      this.judge(
-        violation(
-          8,
-          `the read-only open created ${DB_DIR}, although it must change nothing on disk`,
-        ),
-        phase,
-      );
-    this.judge(checkUnchanged(before, dirFiles(this.fs)), `${phase}: nothing on disk may change`);
-  }
-
-  private openOptions(readOnly: boolean): OpenOptions {
-    const options: OpenOptions = {
-      fs: this.fs,
-      segmentBytesMax: this.scenario.segmentBytesMax,
-      groupBytesMax: this.scenario.groupBytesMax,
-      recovery: this.mode,
+  const state = scenarioState(asCrashTestEngine(engine), scenario, stats, options.trace === true);
+  let previous: { fs: SimFs; outcome: CrashOutcome } | null = null;
+  for (const [index, cycle] of scenario.cycles.entries()) {
+    const options = {
+      crashAt: { opIndex: cycle.crash.opIndex, when: cycle.crash.when },
+      faults: cycle.fault === null ? [] : [cycle.fault],
+      trace: state.traced,
+      seed: cycle.crash.outcomeSeed,
     };
-    return readOnly ? { ...options, readOnly } : options;
+    const fs: SimFs =
+      previous === null ? new SimFs(options) : previous.fs.crashImage(previous.outcome, options);
+    if (cycle.fault !== null) stats.faultsInjected++;
+    const run = new CycleRun(state, index, fs, cycle.recovery);
+    const end = await run.run(cycle);
+    stats.faultsFired += fs.faultsFired;
+    if (end.finding !== null) return violationOf(state, run, end.finding);
+    if (!end.reopenable) return null;
+    previous = { fs, outcome: crash(state, index, cycle, fs) };
   }
-
-  private liveRead(db: EngineDatabase): void {
-    if (this.history.undecidedFailures().length > 0) return; // which line the engine follows is open
-    const entries = scanAll(db, undefined);
-    const k = this.history.length;
-    if (this.history.model.equalsAt(entries, k)) return;
-    const diff = diffStates(
-      `model after all k=${k} batches → read at the latest state`,
-      this.history.stateAt(k),
-      entries,
-    );
-    this.judge(
-      violation(4, `a read at the latest state does not show the model after all ${k} batches`, {
-        expectedK: [k, k],
-        found: keysText(entries),
-        diff,
-      }),
-      'read',
-    );
-  }
-
-  /** Crashes the cycle (if its crash point was not reached, after everything) and picks the outcome. */
-  private crash(cycle: Cycle): CrashOutcome {
-    this.crashOpIndex = this.fs.crashed ? cycle.crash.opIndex : null;
-    this.fs.crashNow();
-    this.crashTrace = this.fs.trace;
-    const outcome = randomOutcome(this.fs, cycle.crash.outcome, new Rng(cycle.crash.outcomeSeed));
-    this.stats.crashes++;
-    if (this.crashOpIndex !== null) this.stats.crashesMidCycle++;
-    this.stats.outcomes[cycle.crash.outcome as OutcomeKind]++;
-    const where =
-      this.crashOpIndex === null
-        ? 'after the last operation'
-        : `${cycle.crash.when} op #${cycle.crash.opIndex}`;
-    this.crashText = `cycle ${this.cycleIndex} crashed ${where}; outcome ${describeOutcome(outcome)}`;
-    // Damage stays until a recovery sets it aside (an open that died may or may not have).
-    const damage = outcome.kind === 'bit-rot' ? damagedBatch(this.fs, outcome) : undefined;
-    if (
-      damage !== undefined &&
-      (this.bitRot === undefined || damage.context.seqStart! < this.bitRot.context.seqStart!)
-    )
-      this.bitRot = damage;
-    // A base survives a crash only when the crash cannot have changed it: all of it was durable, and no bits flipped.
-    if (this.base !== null && (!this.base.durable || outcome.kind === 'bit-rot')) this.base = null;
-    if (outcome.kind === 'bit-rot') {
-      for (const flip of outcome.flips)
-        if (flip.path.startsWith(QUARANTINE_PREFIX))
-          this.quarantineLedger.delete(flip.path.slice(QUARANTINE_PREFIX.length));
-    }
-    return outcome;
-  }
-
-  private context(): RecoveryContext {
-    const base = { outcome: this.crashText, recovery: this.mode };
-    return this.bitRot === undefined ? base : { ...base, bitRot: this.bitRot.context };
-  }
-
-  private judge(verdict: Verdict | RecoveryVerdict, phase: string): void {
-    if (verdict.ok || this.found !== null) return;
-    this.found = {
-      verdict,
-      cycle: this.cycleIndex,
-      phase,
-      crash: this.crashText,
-      crashOpIndex: this.crashOpIndex,
-      trace: this.fs.trace,
-      crashTrace: this.crashTrace,
-    };
-  }
+  if (previous === null) return null;
+  const image = previous.fs.crashImage(previous.outcome, { trace: state.traced });
+  const last = new CycleRun(state, scenario.cycles.length, image, 'tolerate-tail');
+  const found = await last.finalRecovery();
+  return found === null ? null : violationOf(state, last, found);
 }
 
-const QUARANTINE_PREFIX = `${DB_DIR}/quarantine/`;
-
-/** Segments and quarantined files as one map (path relative to the database directory -> bytes). */
-function logFiles(files: FilesNow): Map<string, Uint8Array> {
-  const out = new Map(files.segments);
-  for (const [name, bytes] of files.quarantined) out.set(`quarantine/${name}`, bytes);
-  return out;
-}
-
-async function closeQuietly(db: EngineDatabase): Promise<boolean> {
-  try {
-    await db.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'UNKNOWN';
-}
-
-/** An operation failure the fault plan injected (not corruption the engine found). */
-function isInjected(error: unknown): boolean {
-  const code = errorCode(error);
-  if (code === 'EIO' || code === 'ENOSPC') return true;
-  const cause = (error as { cause?: unknown } | null)?.cause;
-  return code === 'IO' && cause !== undefined && isInjected(cause);
-}
-
-function openError(error: unknown): {
-  code: string;
-  segment?: string;
-  offset?: number;
-  reason?: string;
-} {
-  const e = error as { segment?: unknown; offset?: unknown; reason?: unknown };
-  const out: { code: string; segment?: string; offset?: number; reason?: string } = {
-    code: errorCode(error),
+/** Crashes the cycle (if its crash point was not reached, after everything) and picks the outcome. */
+function crash(state: ScenarioState, index: number, cycle: Cycle, fs: SimFs): CrashOutcome {
+  const { stats } = state;
+  const opIndex = fs.crashed ? cycle.crash.opIndex : null;
+  fs.crashNow();
+  const outcome = randomOutcome(fs, cycle.crash.outcome, new Rng(cycle.crash.outcomeSeed));
+  stats.crashes++;
+  if (opIndex !== null) stats.crashesMidCycle++;
+  stats.outcomes[cycle.crash.outcome as OutcomeKind]++;
+  const where =
+    opIndex === null ? 'after the last operation' : `${cycle.crash.when} op #${opIndex}`;
+  state.lastCrash = {
+    text: `cycle ${index} crashed ${where}; outcome ${describeOutcome(outcome)}`,
+    opIndex,
+    trace: fs.trace,
   };
-  if (typeof e.segment === 'string') out.segment = e.segment;
-  if (typeof e.offset === 'number') out.offset = e.offset;
-  if (typeof e.reason === 'string') out.reason = e.reason;
-  return out;
+  // Damage stays until a recovery sets it aside (an open that died may or may not have).
+  const damage =
+    outcome.kind === 'bit-rot' && state.quarantine !== null ? damagedBatch(fs, outcome) : undefined;
+  if (
+    damage !== undefined &&
+    (state.bitRot === undefined || damage.context.seqStart! < state.bitRot.context.seqStart!)
+  )
+    state.bitRot = damage;
+  state.quarantine?.crashed(outcome);
+  return outcome;
+}
+
+function violationOf(state: ScenarioState, run: CycleRun, found: Finding): ScenarioViolation {
+  return {
+    verdict: found.verdict,
+    cycle: run.index,
+    phase: found.phase,
+    crash: state.lastCrash.text,
+    crashOpIndex: state.lastCrash.opIndex,
+    trace: run.fs.trace,
+    crashTrace: state.lastCrash.trace,
+  };
 }

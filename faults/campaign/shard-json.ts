@@ -4,19 +4,15 @@
 // stats are sums, so the merge of shards 0/N .. N-1/N of a seed and run count has the
 // counts of the unsharded campaign. Plain data in, plain data out; the CLI reads the files.
 
-import { readFileSync } from 'node:fs';
 import { OUTCOME_KINDS } from '../crash-outcome.ts';
 import { HarnessInputError } from '../harness-error.ts';
+import { PACKAGE_VERSION } from '../runtime.ts';
 import type { CampaignSummary } from './campaign.ts';
 import type { ScenarioShape } from './scenario.ts';
 import { addStats, emptyStats, type ScenarioStats } from './stats.ts';
 
 /** The version of walcheck (package.json): summaries of different versions do not merge. */
-export const WALCHECK_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
+export const WALCHECK_VERSION: string = PACKAGE_VERSION;
 /** Version of this JSON layout. */
 const FORMAT = 1;
 /** Shard summaries merged at most. */
@@ -57,7 +53,8 @@ export type CampaignJson = {
   interrupted: boolean;
   violations: number;
   violationList: ViolationEntry[];
-  firstViolation: { rule: number; token: string } | null;
+  /** The first violation: its rule, its token for `walcheck repro`, and the full report. */
+  firstViolation: { rule: number; token: string; report: string } | null;
   seconds: number;
   scenariosPerSec: number;
 } & ScenarioStats;
@@ -98,7 +95,11 @@ export function campaignJson(summary: CampaignSummary): CampaignJson {
     firstViolation:
       violationList[0] === undefined
         ? null
-        : { rule: violationList[0].rule, token: violationList[0].token },
+        : {
+            rule: violationList[0].rule,
+            token: violationList[0].token,
+            report: violationList[0].report,
+          },
     seconds: summary.seconds,
     scenariosPerSec: summary.scenariosPerSec,
     ...summary.stats,
@@ -226,7 +227,11 @@ function combine(parts: readonly CampaignJson[]): CampaignJson {
     firstViolation:
       violationList[0] === undefined
         ? null
-        : { rule: violationList[0].rule, token: violationList[0].token },
+        : {
+            rule: violationList[0].rule,
+            token: violationList[0].token,
+            report: violationList[0].report,
+          },
     seconds,
     scenariosPerSec: runs / Math.max(seconds, 1e-9),
   };

@@ -271,3 +271,44 @@ export function tally(rows: readonly MutantRow[]): {
     correctOk: correct === undefined ? null : correct.ok,
   };
 }
+
+/**
+ * The summary `walcheck mutants --json` prints: counts first, then a row per variant
+ * (without the long reports).
+ */
+export function mutantsSummary(rows: readonly MutantRow[]): {
+  mutants: number;
+  caught: number;
+  escaped: string[];
+  correctEngine: {
+    ok: boolean;
+    scenarios: number;
+    seconds: number;
+    rule: number | null;
+    report: string | null;
+    error: string | null;
+  } | null;
+  ok: boolean;
+  rows: object[];
+} {
+  const t = tally(rows);
+  const correct = rows.find((r) => r.variant === CORRECT_ENGINE);
+  return {
+    mutants: t.mutants,
+    caught: t.caught,
+    escaped: t.escaped,
+    correctEngine:
+      correct === undefined
+        ? null
+        : {
+            ok: correct.ok,
+            scenarios: correct.scenarios,
+            seconds: correct.seconds,
+            rule: correct.rule,
+            report: correct.report,
+            error: correct.error,
+          },
+    ok: t.escaped.length === 0 && t.correctOk !== false,
+    rows: rows.map(({ report: _report, ...row }) => row),
+  };
+}

@@ -69,7 +69,7 @@ export async function damageLastSegment(
   }
   if (file === undefined) return null;
   const path = join(dir, file);
-  const before = new Uint8Array(await readFile(path)); // a plain copy: see PlainReadFileSystem
+  const before = await readFile(path);
   if (before.length === 0) return null;
   const injection = drawInjection(kind, before.length, rng);
   const after = applyInjection(before, injection);
@@ -79,19 +79,8 @@ export async function damageLastSegment(
     options.walFormat && WAL_SEGMENT.test(file)
       ? await damagedBatch(dir, file, changedAt)
       : ({ kind: 'unknown' } as const);
-  await injectFile(new PlainReadFileSystem(), path, injection);
+  await injectFile(new NodeFileSystem(), path, injection);
   return { file, injection, description: `${describeInjection(injection)} of ${file}`, damage };
-}
-
-/**
- * node:fs with readFile returning a plain Uint8Array copy: the injectors copy their input
- * with .slice(), which on a Buffer is a view, so a flip or tear would also change the
- * "before" bytes that injectFile compares against, and nothing would be written.
- */
-class PlainReadFileSystem extends NodeFileSystem {
-  override async readFile(path: string): Promise<Uint8Array> {
-    return new Uint8Array(await super.readFile(path));
-  }
 }
 
 function drawInjection(kind: DamageKind, size: number, rng: Rng): Injection {

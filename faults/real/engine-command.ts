@@ -1,18 +1,18 @@
 // Which program `walcheck real` audits, as the command prefix of the engine protocol: the
 // harness runs `<prefix> load <dir>` and `<prefix> scan <dir>`.
 //
-//   own          node --import tsx scripts/walcheck.ts            (the default)
-//   power-loss   node --import tsx scripts/engine-child.ts [--tear-seed N]
+//   own          node scripts/walcheck                  (the default)
+//   power-loss   node scripts/power-loss-engine [--tear-seed N]
 //                (our engine on faults/power-loss-fs.ts; the seed changes per cycle)
 //   black box    --engine CMD, run from the caller's working directory
 //
-// Our own engines write our WAL format, so damage can be mapped to the batch it hits.
+// Our own engines run as walcheck itself runs (faults/runtime.ts): the .ts sources under tsx
+// in a checkout, the built .js under plain node in the package. They write our WAL format,
+// so damage can be mapped to the batch it hits.
 
-import { fileURLToPath } from 'node:url';
 import { HarnessInputError } from '../harness-error.ts';
+import { nodeScript, RUN_ROOT } from '../runtime.ts';
 import { splitCommand } from './engine-process.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface EngineCommand {
   readonly prefix: readonly string[];
@@ -23,8 +23,8 @@ export interface EngineCommand {
 
 export function ownEngine(): EngineCommand {
   return {
-    prefix: [process.execPath, '--import', 'tsx', `${ROOT}scripts/walcheck.ts`],
-    cwd: ROOT,
+    prefix: nodeScript('scripts/walcheck'),
+    cwd: RUN_ROOT,
     walFormat: true,
   };
 }
@@ -32,8 +32,8 @@ export function ownEngine(): EngineCommand {
 export function powerLossEngine(tearSeed: number | null): EngineCommand {
   const tear = tearSeed === null ? [] : ['--tear-seed', String(tearSeed)];
   return {
-    prefix: [process.execPath, '--import', 'tsx', `${ROOT}scripts/engine-child.ts`, ...tear],
-    cwd: ROOT,
+    prefix: [...nodeScript('scripts/power-loss-engine'), ...tear],
+    cwd: RUN_ROOT,
     walFormat: true,
   };
 }

@@ -9,7 +9,8 @@
 //   3. damage  with --damage, one injection into the last segment (damage.ts)
 //   4. scan    `<engine> scan <dir>`: the recovered state must be the model after a whole
 //              prefix k with every acked batch, or under damage k before the damaged batch
-//              (model/check-black-box.ts); then History.truncateTo(k) and the next cycle
+//              (judgeRecovery, the judge every runner shares, which then moves the history
+//              on to k); then the next cycle
 //
 // An engine may refuse to open a damaged directory (rule 6 allows it); the run then goes on
 // in a fresh directory with a fresh history. The first violation, or engine failure (exit
@@ -18,10 +19,10 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkBlackBoxRecovery, type BlackBoxObserved } from '../../model/check-black-box.ts';
-import { checkContinuation } from '../../model/check-continuation.ts';
+import type { BlackBoxObserved } from '../../model/check-black-box.ts';
 import { checkFailClosed } from '../../model/check-fail-closed.ts';
 import { History } from '../../model/history.ts';
+import { judgeFirstAck, judgeRecovery } from '../../model/judge.ts';
 import { formatVerdict, type Violation } from '../../model/verdict.ts';
 import { Rng } from '../rng.ts';
 import { HarnessInputError } from '../harness-error.ts';
@@ -222,7 +223,12 @@ async function recoverAndCheck(
     scan.kind === 'entries'
       ? { opened: true, entries: scan.entries }
       : { opened: false, error: scan.error };
-  const verdict = checkBlackBoxRecovery(run.history, observed, damage?.damage ?? { kind: 'none' });
+  const lostBefore = ackedLost(run.history);
+  const verdict = judgeRecovery(run.history, {
+    box: 'black',
+    observed,
+    damage: damage?.damage ?? { kind: 'none' },
+  });
   if (!verdict.ok) return fail(run, row, formatVerdict(verdict), damage, verdict.rule);
   if (verdict.k === null) {
     row.recovered = 'refused (allowed)';
@@ -230,11 +236,10 @@ async function recoverAndCheck(
     await freshDatabase(run);
     return;
   }
-  row.lostAcked = ackedBeyond(run.history, verdict.line, verdict.k);
+  row.lostAcked = ackedLost(run.history) - lostBefore;
   row.recovered = `k=${verdict.k}`;
   run.summary.lostAcked += row.lostAcked;
   run.summary.recovered += 1;
-  run.history.truncateTo(verdict.k, verdict.line);
 }
 
 /**
@@ -247,23 +252,16 @@ function checkAckNumbers(
   eventsBefore: number,
 ): Violation | null {
   if (history.epoch > 0 && session.firstSeqStart !== null) {
-    const continuation = checkContinuation(
-      history,
-      history.lastSeqAtRecovery,
-      session.firstSeqStart,
-    );
+    const continuation = judgeFirstAck(history, session.firstSeqStart);
     if (!continuation.ok) return continuation;
   }
   const numbering = checkFailClosed(history.events.slice(eventsBefore));
   return numbering.ok ? null : numbering;
 }
 
-function ackedBeyond(history: History, lineName: string, k: number): number {
-  const line = history.lines().find((l) => l.name === lineName)!;
-  let lost = 0;
-  for (let p = k + 1; p <= line.model.length; p++)
-    if (history.batch(line.model.batch(p).id).status === 'acked') lost += 1;
-  return lost;
+/** Acknowledged batches recoveries dropped so far (allowed only after damage). */
+function ackedLost(history: History): number {
+  return history.allBatches().filter((b) => b.status === 'acked' && b.fate === 'lost').length;
 }
 
 function engineFor(options: RealOptions, tearSeed: number | null): EngineCommand {

@@ -3,6 +3,7 @@
 // to open (exit 2; stderr may name the damage as "<file> at offset <N>: <reason>", as
 // walcheck's own errors do), or a failure.
 
+import type { OpenFailure } from '../../model/open-failure.ts';
 import type { Entry } from '../../model/prefix-model.ts';
 import { hexCodec } from '../protocol/codec.ts';
 import { startEngine } from './engine-process.ts';
@@ -15,7 +16,7 @@ export type ScanSession =
   | { readonly kind: 'entries'; readonly entries: Entry[] }
   | {
       readonly kind: 'refused';
-      readonly error: { code: string; segment?: string; offset?: number; reason?: string };
+      readonly error: OpenFailure;
       readonly stderr: string;
     }
   | { readonly kind: 'failed'; readonly problem: string; readonly stderr: string };
@@ -54,12 +55,7 @@ function parseEntry(line: string): Entry | string {
   }
 }
 
-function namedDamage(stderr: string): {
-  code: string;
-  segment?: string;
-  offset?: number;
-  reason?: string;
-} {
+function namedDamage(stderr: string): OpenFailure {
   const match = NAMED_DAMAGE.exec(stderr);
   if (match === null) return { code: 'CORRUPT' };
   return { code: 'CORRUPT', segment: match[1]!, offset: Number(match[2]), reason: match[3]! };

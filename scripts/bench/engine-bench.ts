@@ -11,12 +11,12 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { constants } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { Database } from '../../src/index.ts';
 import { recordBytes } from '../../src/wal/record-encoder.ts';
+import { nodeScript } from '../../faults/runtime.ts';
 import { benchKey, measureLoops, seededBytes, type Throughput } from './measure.ts';
 
 export interface BenchOptions {
@@ -254,12 +254,10 @@ async function measureReplay(
   dir: string,
   records: number,
 ): Promise<{ seconds: number; logBytes: number; memoryBytes: number }> {
-  const child = fileURLToPath(new URL('./replay-child.ts', import.meta.url));
-  const { stdout } = await execFileAsync(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', child, dir],
-    { maxBuffer: 1 << 20 },
-  );
+  const [node, ...script] = nodeScript('scripts/bench/replay-child');
+  const { stdout } = await execFileAsync(node!, ['--expose-gc', ...script, dir], {
+    maxBuffer: 1 << 20,
+  });
   const result = JSON.parse(stdout) as {
     seconds: number;
     logBytes: number;
@@ -310,8 +308,8 @@ async function measureLargeOpen(
 }
 
 async function openInChild(dir: string, mode: 'readOnly' | 'writable'): Promise<number> {
-  const child = fileURLToPath(new URL('./open-child.ts', import.meta.url));
-  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', child, dir, mode], {
+  const [node, ...script] = nodeScript('scripts/bench/open-child');
+  const { stdout } = await execFileAsync(node!, [...script, dir, mode], {
     maxBuffer: 1 << 20,
   });
   return (JSON.parse(stdout) as { seconds: number }).seconds;

@@ -18,7 +18,10 @@ export function describeFailure(error: unknown, command: string): [string, numbe
   if (error instanceof CliFailure) return [`${prefix}: ${error.message}`, error.exitCode];
   if (error instanceof CodecError) return [`${prefix}: ${error.message}`, EXIT_USAGE];
   if (error instanceof HarnessInputError) return [`${prefix}: ${error.message}`, EXIT_USAGE];
-  if (error instanceof WalError) return [`${prefix}: ${error.code}: ${error.message}`, EXIT_USAGE];
+  // A broken invariant of the engine is a bug, never an I/O error (src/assert.ts).
+  const invariant = error instanceof WalError && error.code === 'INVARIANT';
+  if (error instanceof WalError && !invariant)
+    return [`${prefix}: ${error.code}: ${error.message}`, EXIT_USAGE];
   const errno = error as NodeJS.ErrnoException;
   if (typeof errno?.code === 'string' && typeof errno.syscall === 'string')
     return [`${prefix}: ${errno.message}`, EXIT_USAGE];

@@ -5,6 +5,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { RULE_NAMES, type RuleNumber } from '../../model/verdict.ts';
 import { CliFailure, EXIT_USAGE } from './command.ts';
+import type { CampaignJson } from '../../faults/campaign/shard-json.ts';
 
 export interface TestCase {
   classname: string;
@@ -95,4 +96,33 @@ function xml(text: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
+}
+
+/**
+ * Per shard: one case that the shard ran its scenarios (fails when interrupted, skipped when
+ * it held none), and one case per oracle rule failing with that rule's violations.
+ */
+export function campaignJunit(json: CampaignJson, suite: string): string {
+  const cases: TestCase[] = [];
+  for (const shard of json.shards) {
+    const classname = `walcheck.crash.seed-${json.seed}`;
+    const prefix = `${suite} seed ${json.seed} runs ${json.runsRequested} shard ${shard.index}/${shard.count}`;
+    const run: TestCase = { classname, name: `${prefix}: scenarios run`, seconds: shard.seconds };
+    if (shard.stoppedBy === 'interrupted')
+      run.failure = {
+        message: `interrupted after ${shard.runs} of ${shard.runsPlanned} scenarios`,
+        body: 'SIGINT or SIGTERM stopped the run before it was complete',
+      };
+    else if (shard.runs === 0) run.skipped = 'no scenario ran in this shard';
+    cases.push(run);
+    const violations = json.violationList
+      .filter((v) => v.runIndex % shard.count === shard.index)
+      .map((v) => ({
+        rule: v.rule,
+        message: `rule ${v.rule} (${v.ruleName}) in run ${v.runIndex}: walcheck repro ${v.token}`,
+        body: v.report,
+      }));
+    cases.push(...ruleCases(classname, prefix, 0, violations));
+  }
+  return junitXml(suite, cases);
 }

@@ -1,17 +1,17 @@
 // walcheck bench: throughput and replay of the engine on the real filesystem, beside the
 // disk's raw write + datasync limit and LevelDB (classic-level) with sync: true.
 
-import { type BenchResult, runBench } from '../bench/engine-bench.ts';
+import { targetVerdicts, benchTargets } from '../bench/targets.ts';
 import {
   HARNESS_AREAS,
   type HarnessProfile,
   profileHarness,
 } from '../../faults/campaign/harness-profile.ts';
-import { defineCommand, EXIT_OK } from '../cli/command.ts';
+import { CliFailure, defineCommand, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
 import { UsageError } from '../cli/args.ts';
-import { barChart } from '../cli/bar-chart.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
+import { benchTable, targetsTable, writersChart } from '../cli/tables.ts';
 
 export const command = defineCommand(
   {
@@ -37,7 +37,9 @@ depends on the machine, not only the code.
 With --harness, measures the crash campaign instead: --harness-runs scenarios of seed
 9001 in this thread under the V8 profiler, printing scenarios/s and the share of busy
 time spent in the engine, the oracle, the simulated filesystem, the campaign driver,
-fast-check's generation and garbage collection.`,
+fast-check's generation and garbage collection.
+Needs classic-level, a dev dependency of walcheck: where walcheck is installed, it exits 3
+saying so unless classic-level is installed beside it (--harness does not need it).`,
     positionals: [],
     options: {
       seconds: {
@@ -89,6 +91,7 @@ fast-check's generation and garbage collection.`,
     },
   },
   async (args) => {
+    const sweepWriters = parseSweep(args.string('sweep')!);
     const progress = new Progress();
     if (args.flag('harness')) {
       const runs = args.integer('harness-runs')!;
@@ -103,12 +106,13 @@ fast-check's generation and garbage collection.`,
       out.flush();
       return EXIT_OK;
     }
+    const { runBench } = await loadBench();
     const result = await runBench({
       phaseSeconds: args.integer('seconds')!,
       writers: args.integer('writers')!,
       replayRecords: args.integer('replay-records')!,
       replayBatch: 100,
-      sweepWriters: parseSweep(args.string('sweep')!),
+      sweepWriters,
       largeOpenBytes: args.integer('large-open-mib')! * 2 ** 20,
       progress: (line) => progress.step(line),
     });
@@ -161,107 +165,16 @@ function parseSweep(text: string): number[] {
   return counts;
 }
 
-/** Writes/s by number of writers, engine against LevelDB. */
-export function writersChart(r: BenchResult): string[] {
-  return barChart(
-    'writers',
-    r.sweep.map((point) => String(point.writers)),
-    [
-      {
-        label: 'walcheck engine, writes/s',
-        values: r.sweep.map((point) => point.engine),
-        glyph: '█',
-      },
-      { label: 'LevelDB sync, writes/s', values: r.sweep.map((point) => point.level), glyph: '░' },
-    ],
-  );
-}
-
-/** One target: the measured ratio and whether it is met. */
-export interface BenchTarget {
-  target: string;
-  ratio: number;
-  /** Met when ratio >= bound ('>=') or ratio <= bound ('<='). */
-  bound: number;
-  direction: '>=' | '<=';
-  met: boolean;
-}
-
-/** The targets of issue 12 and the earlier ones, each a ratio measured within this run. */
-export function benchTargets(r: BenchResult): BenchTarget[] {
-  const target = (
-    name: string,
-    ratio: number,
-    direction: '>=' | '<=',
-    bound: number,
-  ): BenchTarget => ({
-    target: `${name} ${direction} ${bound}x`,
-    ratio,
-    bound,
-    direction,
-    met: direction === '>=' ? ratio >= bound : ratio <= bound,
-  });
-  const mib = (r.largeOpen.segmentBytes / 2 ** 20).toFixed(0);
-  return [
-    target(
-      'engine 1 writer / LevelDB 1 writer',
-      r.serialWritesPerSec / r.levelSerialWritesPerSec,
-      '>=',
-      1,
-    ),
-    target(
-      `engine ${r.writers} writers / LevelDB ${r.writers} writers`,
-      r.concurrentWritesPerSec / r.levelConcurrentWritesPerSec,
-      '>=',
-      8,
-    ),
-    target(
-      'engine 1 writer / raw O_DSYNC loop',
-      r.serialWritesPerSec / r.rawDsyncWritesPerSec,
-      '>=',
-      0.9,
-    ),
-    target(
-      `writable open / read-only open, ${mib} MiB last segment`,
-      r.largeOpen.writableSeconds / r.largeOpen.readOnlySeconds,
-      '<=',
-      2,
-    ),
-    target('replay / 1,000,000 records/s', r.replayRecordsPerSec / 1e6, '>=', 1),
-    target('memtable bytes per record / 290', r.memtableBytesPerRecord / 290, '<=', 1),
-  ];
-}
-
-/** target | ratio | met/missed. */
-export function targetsTable(targets: readonly BenchTarget[]): string[] {
-  return [
-    '| target | ratio | met/missed |',
-    '|---|---|---|',
-    ...targets.map((t) => `| ${t.target} | ${t.ratio.toFixed(2)}x | ${t.met ? 'met' : 'missed'} |`),
-  ];
-}
-
-/** The human table of measures, also used by REPORT.md. */
-export function benchTable(r: BenchResult): string[] {
-  const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
-  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
-  const mib = (r.largeOpen.segmentBytes / 2 ** 20).toFixed(0);
-  return [
-    '| measure | result | vs |',
-    '|---|---|---|',
-    `| raw O_DSYNC write (130 B) | ${rate(r.rawDsyncWritesPerSec)} writes/s | ${ratio(r.rawDsyncWritesPerSec, r.rawSyncsPerSec)} raw write + datasync |`,
-    `| raw write + datasync (130 B) | ${rate(r.rawSyncsPerSec)} syncs/s | |`,
-    `| engine, 1 writer | ${rate(r.serialWritesPerSec)} writes/s | ${ratio(r.serialWritesPerSec, r.levelSerialWritesPerSec)} LevelDB, ${ratio(r.serialWritesPerSec, r.rawDsyncWritesPerSec)} raw O_DSYNC |`,
-    `| engine, ${r.writers} writers | ${rate(r.concurrentWritesPerSec)} writes/s | ${ratio(r.concurrentWritesPerSec, r.levelConcurrentWritesPerSec)} LevelDB |`,
-    `| LevelDB sync, 1 writer | ${rate(r.levelSerialWritesPerSec)} writes/s | |`,
-    `| LevelDB sync, ${r.writers} writers | ${rate(r.levelConcurrentWritesPerSec)} writes/s | |`,
-    `| replay of ${rate(r.replayRecords)} puts | ${rate(r.replayRecordsPerSec)} records/s, ${r.replayMBPerSec.toFixed(0)} MB/s | ${r.replaySeconds.toFixed(2)} s |`,
-    `| memtable after replay | ${r.memtableBytesPerRecord.toFixed(0)} bytes/record | |`,
-    `| open, ${mib} MiB last segment | writable ${r.largeOpen.writableSeconds.toFixed(2)} s, read-only ${r.largeOpen.readOnlySeconds.toFixed(2)} s | ${ratio(r.largeOpen.writableSeconds, r.largeOpen.readOnlySeconds)} |`,
-  ];
-}
-
-/** Each target: met (true) or missed, by its name. */
-export function targetVerdicts(r: BenchResult): Record<string, boolean> {
-  return Object.fromEntries(benchTargets(r).map((t) => [t.target, t.met]));
+/** The bench module, which needs classic-level: a dev dependency, absent from an install. */
+async function loadBench(): Promise<typeof import('../bench/engine-bench.ts')> {
+  try {
+    await import('classic-level');
+  } catch {
+    throw new CliFailure(
+      EXIT_USAGE,
+      'needs classic-level (LevelDB, the baseline it measures against), a dev dependency of ' +
+        'walcheck: run it from a checkout (npm ci), or install classic-level beside walcheck',
+    );
+  }
+  return import('../bench/engine-bench.ts');
 }

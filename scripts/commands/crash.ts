@@ -10,10 +10,10 @@ import { parseOutcomes, parseShard } from '../cli/campaign-options.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
-import { campaignJunit, campaignTable } from '../cli/campaign-summary.ts';
 import { UsageError } from '../cli/args.ts';
 import { catchInterrupts } from '../cli/interrupt.ts';
-import { checkOutputPath } from '../cli/junit.ts';
+import { campaignJunit, checkOutputPath } from '../cli/junit.ts';
+import { campaignTable } from '../cli/tables.ts';
 
 const RUNS_DEFAULT = 2000;
 const RUNS_MAX = 100_000_000;

@@ -8,6 +8,7 @@ import { catchInterrupts } from '../cli/interrupt.ts';
 import { checkOutputPath, junitXml, ruleCases, type TestCase } from '../cli/junit.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
+import { exploreTable } from '../cli/tables.ts';
 
 export const command = defineCommand(
   {
@@ -105,24 +106,4 @@ export function exploreJunit(summary: ExploreSummary): string {
     body: v.report,
   }));
   return junitXml('walcheck explore', [run, ...ruleCases(classname, prefix, 0, violations)]);
-}
-
-export function exploreTable(summary: ExploreSummary): string[] {
-  const n = (value: number): string => value.toLocaleString('en-US');
-  const rows: [string, string][] = [
-    ['workload', `${summary.workload}: ${summary.operations} filesystem operations`],
-    ['crash points', `${n(summary.crashPoints)} (before and after each operation)`],
-    ...EXPLORE_KINDS.map((kind): [string, string] => [
-      `  states ${kind}`,
-      `${n(summary.states[kind])}${summary.bounded[kind] > 0 ? ` (bounded at ${n(summary.bounded[kind])} crash points)` : ''}`,
-    ]),
-    ['states total', n(EXPLORE_KINDS.reduce((sum, kind) => sum + summary.states[kind], 0))],
-    ['acks checked durable', n(summary.acksChecked)],
-    ['violations', n(summary.violations.length)],
-    ['time', `${summary.seconds.toFixed(1)} s`],
-  ];
-  if (summary.interrupted === true)
-    rows.push(['INTERRUPTED', 'SIGINT/SIGTERM stopped it: not a complete exploration']);
-  const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
 }

@@ -5,8 +5,6 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { Database } from '../../src/db/database.ts';
 import type { RecoveryReport } from '../../src/db/recovery.ts';
 import {
   OFFSET_LENGTH,
@@ -15,18 +13,9 @@ import {
   RECORD_HEADER_BYTES,
   RECORD_TYPE_BATCH,
 } from '../../src/wal/format.ts';
-import { validateBatch } from '../../src/db/batch-validation.ts';
-import { WalError } from '../../src/errors.ts';
-import { LineError, parseBatchLine } from '../../faults/protocol/batch-line.ts';
-import { CodecError, codecFor } from '../../faults/protocol/codec.ts';
-import { CliFailure, defineCommand, EXIT_CORRUPT, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
-import { OrderedAcks } from '../cli/ordered-acks.ts';
-import { LineWriter } from '../cli/output.ts';
-
-const MIB = 1024 * 1024;
-/** Given to the open and checked before submitting, so an oversized line fails alone. */
-const BATCH_BYTES_MAX = 16 * MIB;
-const IN_FLIGHT = { batchesMax: 4096, bytesMax: 64 * MIB };
+import { codecFor } from '../../faults/protocol/codec.ts';
+import { defineCommand, EXIT_OK } from '../cli/command.ts';
+import { loadLines, openForLoad } from '../cli/load-loop.ts';
 
 export const command = defineCommand(
   {
@@ -56,57 +45,14 @@ Exit status: 0 stdin ended and the database closed; 2 recovery refused the log
     },
   },
   async (args) => {
-    const dir = args.positional('dir')!;
     const codec = codecFor(args.flag('utf8'));
-    const db = await openForWriting(dir);
+    const dir = args.positional('dir')!;
+    const db = await openForLoad(dir);
     for (const line of await setAsideNotes(dir, db.recovery)) process.stderr.write(`${line}\n`);
-    const acks = new OrderedAcks(new LineWriter(), IN_FLIGHT);
-    let badLine: CliFailure | null = null;
-    const input = createInterface({ input: process.stdin, crlfDelay: Infinity });
-    try {
-      let lineNumber = 0;
-      for await (const text of input) {
-        lineNumber++;
-        if (text.trim() === '') continue;
-        let batch;
-        let bytes;
-        try {
-          batch = parseBatchLine(text, codec);
-          bytes = validateBatch(batch, BATCH_BYTES_MAX);
-        } catch (error) {
-          badLine = lineFailure(lineNumber, error);
-          break;
-        }
-        await acks.waitForRoom(bytes);
-        if (acks.failure !== null) break;
-        acks.add(db.write(batch), lineNumber, bytes);
-      }
-    } finally {
-      input.close();
-      await acks.allSettled();
-      await db.close();
-    }
-    if (acks.failure !== null) {
-      const { line, error } = acks.failure;
-      throw new CliFailure(
-        EXIT_USAGE,
-        `line ${line}: the write failed: ${(error as Error).message ?? String(error)}`,
-      );
-    }
-    if (badLine !== null) throw badLine;
+    await loadLines(db, codec);
     return EXIT_OK;
   },
 );
-
-async function openForWriting(dir: string): Promise<Database> {
-  try {
-    return await Database.open(dir, { batchBytesMax: BATCH_BYTES_MAX });
-  } catch (error) {
-    if (error instanceof WalError && error.code === 'CORRUPT')
-      throw new CliFailure(EXIT_CORRUPT, error.message);
-    throw error;
-  }
-}
 
 /**
  * What recovery set aside, for stderr: one line per action, and a warning when it is more
@@ -140,11 +86,4 @@ export function isOneRecordTail(tail: Uint8Array): boolean {
   return (
     view.getUint8(OFFSET_TYPE) === RECORD_TYPE_BATCH && tail.length <= RECORD_HEADER_BYTES + length
   );
-}
-
-function lineFailure(lineNumber: number, error: unknown): CliFailure {
-  const known =
-    error instanceof LineError || error instanceof CodecError || error instanceof WalError;
-  if (!known) throw error;
-  return new CliFailure(EXIT_USAGE, `line ${lineNumber}: ${error.message}`);
 }

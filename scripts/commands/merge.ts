@@ -3,7 +3,8 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { mergeCampaignJson, readCampaignJson } from '../../faults/campaign/shard-json.ts';
-import { campaignJunit, campaignTable } from '../cli/campaign-summary.ts';
+import { campaignJunit } from '../cli/junit.ts';
+import { campaignTable } from '../cli/tables.ts';
 import { CliFailure, defineCommand, EXIT_FOUND, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
 import { checkOutputPath } from '../cli/junit.ts';
 import { LineWriter } from '../cli/output.ts';

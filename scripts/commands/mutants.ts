@@ -4,6 +4,7 @@
 import {
   BUDGET_SECONDS_DEFAULT,
   CORRECT_ENGINE,
+  mutantsSummary,
   type MutantRow,
   runMutants,
   SEED_DEFAULT,
@@ -14,11 +15,11 @@ import { MUTANTS } from '../../faults/mutants/zoo.ts';
 import { writeFile } from 'node:fs/promises';
 import { UsageError } from '../cli/args.ts';
 import { checkOutputPath, junitXml } from '../cli/junit.ts';
+import { CHECKOUT_ONLY, requireCheckout } from '../cli/checkout.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
-import { LineWriter, plural } from '../cli/output.ts';
+import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
-
-export { runMutants, type MutantRow } from '../../faults/mutants/run-mutants.ts';
+import { mutantsTable, outcomeText } from '../cli/tables.ts';
 
 export const command = defineCommand(
   {
@@ -38,7 +39,7 @@ repro token (replay: walcheck repro <token> --mutant <variant>, as each report p
 --junit FILE writes a case per variant ("<variant> is caught", "correct engine shows no
 violation").
 --json prints {"mutants", "caught", "escaped", "correctEngine", "ok", "rows"} as the
-last line of stdout.
+last line of stdout. ${CHECKOUT_ONLY}
 
 Variants:
 ${wrap([...MUTANTS.map((m) => m.name), CORRECT_ENGINE].join(', ') + '.', 88)}
@@ -73,6 +74,7 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
     },
   },
   async (args) => {
+    requireCheckout('mutants', 'it patches and imports copies of the TypeScript sources of src/');
     const only = parseOnly(args.string('only'));
     const junit = args.string('junit');
     if (junit !== undefined) await checkOutputPath('--junit', junit);
@@ -89,7 +91,7 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
     const out = new LineWriter();
     for (const line of details(rows)) out.line(line);
     for (const line of mutantsTable(rows)) out.line(line);
-    const summary = mutantsJson(rows);
+    const summary = mutantsSummary(rows);
     out.line('');
     out.line(summaryLine(rows));
     if (args.flag('json')) out.json(summary);
@@ -134,20 +136,6 @@ function parseOnly(text: string | undefined): string[] | undefined {
   return names;
 }
 
-function outcomeText(row: MutantRow): string {
-  const error = row.error === null ? '' : ` (harness error: ${row.error})`;
-  if (!row.caught) {
-    const verdict = row.variant === CORRECT_ENGINE ? 'no violation' : 'NOT CAUGHT';
-    return `${verdict} in ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s (${row.harnesses.join(' + ')})${error}`;
-  }
-  const verdict = row.variant === CORRECT_ENGINE ? 'VIOLATION' : 'caught';
-  const shrunk =
-    row.shrunkBatches === null
-      ? ''
-      : `, shrunk to ${row.shrunkBatches} batch${row.shrunkBatches === 1 ? '' : 'es'}`;
-  return `${verdict} by rule ${row.rule} (${row.ruleName}) in ${row.harness} after ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s${shrunk}${error}`;
-}
-
 /** Reports worth reading in full: a violation of the correct engine, and what escaped. */
 function details(rows: readonly MutantRow[]): string[] {
   const lines: string[] = [];
@@ -162,40 +150,6 @@ function details(rows: readonly MutantRow[]): string[] {
   return lines;
 }
 
-/** The human table (markdown), also used by REPORT.md. */
-export function mutantsTable(rows: readonly MutantRow[]): string[] {
-  const lines = [
-    '| variant | caught | rule | harness | scenarios | seconds | shrunk batches | bug | repro token |',
-    '|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const row of rows) {
-    const caught =
-      row.variant === CORRECT_ENGINE
-        ? row.ok
-          ? 'no (correct)'
-          : 'VIOLATION'
-        : row.caught
-          ? 'yes'
-          : 'NO';
-    const rule = row.rule === null ? '-' : `${row.rule} ${row.ruleName}`;
-    const shrunk =
-      row.shrunkBatches === null ? '-' : `${row.shrunkBatches} (of ${row.originalBatches})`;
-    const cells = [
-      row.variant,
-      caught,
-      rule,
-      row.harness ?? row.harnesses.join('+'),
-      row.scenarios.toLocaleString('en-US'),
-      row.seconds.toFixed(1),
-      shrunk,
-      row.bug,
-      row.token === null ? '-' : `\`${row.token}\``,
-    ];
-    lines.push(`| ${cells.join(' | ')} |`);
-  }
-  return lines;
-}
-
 function summaryLine(rows: readonly MutantRow[]): string {
   const t = tally(rows);
   const correct =
@@ -206,44 +160,6 @@ function summaryLine(rows: readonly MutantRow[]): string {
         : 'CORRECT ENGINE FAILED';
   const escaped = t.escaped.length === 0 ? '' : ` (escaped: ${t.escaped.join(', ')})`;
   return `${t.caught}/${t.mutants} mutants caught${escaped}; ${correct}`;
-}
-
-/** The --json object: counts first, then a row per variant (without the long reports). */
-export function mutantsJson(rows: readonly MutantRow[]): {
-  mutants: number;
-  caught: number;
-  escaped: string[];
-  correctEngine: {
-    ok: boolean;
-    scenarios: number;
-    seconds: number;
-    rule: number | null;
-    report: string | null;
-    error: string | null;
-  } | null;
-  ok: boolean;
-  rows: object[];
-} {
-  const t = tally(rows);
-  const correct = rows.find((r) => r.variant === CORRECT_ENGINE);
-  return {
-    mutants: t.mutants,
-    caught: t.caught,
-    escaped: t.escaped,
-    correctEngine:
-      correct === undefined
-        ? null
-        : {
-            ok: correct.ok,
-            scenarios: correct.scenarios,
-            seconds: correct.seconds,
-            rule: correct.rule,
-            report: correct.report,
-            error: correct.error,
-          },
-    ok: t.escaped.length === 0 && t.correctOk !== false,
-    rows: rows.map(({ report: _report, ...row }) => row),
-  };
 }
 
 /** A case per variant: a mutant must be caught, the correct engine must show no violation. */

@@ -2,6 +2,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { tally } from '../../faults/mutants/run-mutants.ts';
+import { CHECKOUT_ONLY, requireCheckout } from '../cli/checkout.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
@@ -16,9 +17,10 @@ export const command = defineCommand(
 Runs everything REPORT.md states and writes it: the golden vectors, a crash campaign of
 ${FULL_BUDGETS.campaignRuns.toLocaleString('en-US')} scenarios and one of ${FULL_BUDGETS.bitRotRuns.toLocaleString('en-US')} with bit rot, explore, process kills on the
 real filesystem (plain, power-loss, damage), the bug zoo, the benchmarks, and the LevelDB
-black-box audit, the power-loss audits (our engine, SQLite FULL/OFF, LevelDB); with the environment, the date and the command behind each number.
-Takes about 9 minutes on 2 cores (4 of them the audits); --quick uses small budgets (for trying it out; do not
-commit a quick report).
+black-box audit, the power-loss audits (our engine, SQLite FULL/OFF, LevelDB); with the
+environment, the date and the command behind each number. Takes about 9 minutes on 2 cores
+(4 of them the audits); --quick uses small budgets (for trying it out; do not commit a quick
+report). ${CHECKOUT_ONLY}
 
 Exit status: 0 everything held, 1 a violation on the engine or a mutant not caught, 3 usage error.`,
     positionals: [],
@@ -34,6 +36,7 @@ Exit status: 0 everything held, 1 a violation on the engine or a mutant not caug
     },
   },
   async (args) => {
+    requireCheckout('report', 'it runs the bug zoo and reads the golden vectors of test/');
     const progress = new Progress();
     const data = await collect(args.flag('quick') ? QUICK_BUDGETS : FULL_BUDGETS, (line) =>
       progress.step(line),

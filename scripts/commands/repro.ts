@@ -4,6 +4,7 @@ import { reproduce } from '../../faults/campaign/repro.ts';
 import { loadMutantEngine } from '../../faults/mutants/mutant-engine.ts';
 import { mutantNamed } from '../../faults/mutants/zoo.ts';
 import { UsageError } from '../cli/args.ts';
+import { requireCheckout } from '../cli/checkout.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 
@@ -27,7 +28,7 @@ Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token 
         type: 'string',
         valueName: 'NAME',
         description:
-          'replay on a bug-zoo variant (as printed by walcheck mutants) instead of the engine',
+          'replay on a bug-zoo variant (as printed by walcheck mutants) instead of the engine; needs a checkout',
       },
       json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
     },
@@ -37,6 +38,10 @@ Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token 
     const mutantName = args.string('mutant');
     let target = {};
     if (mutantName !== undefined) {
+      requireCheckout(
+        'repro --mutant',
+        'the variant is a patched copy of the TypeScript sources of src/',
+      );
       const mutant = mutantNamed(mutantName);
       if (mutant === undefined)
         throw new UsageError(

@@ -4,10 +4,15 @@
 import type { CampaignSummary } from '../../faults/campaign/campaign.ts';
 import { CORRECT_ENGINE, type MutantRow, tally } from '../../faults/mutants/run-mutants.ts';
 import { EXPLORE_KINDS } from '../../faults/explore.ts';
-import { campaignTable } from '../cli/campaign-summary.ts';
-import { benchTable, benchTargets, targetsTable, writersChart } from '../commands/bench.ts';
-import { exploreTable } from '../commands/explore.ts';
-import { mutantsTable } from '../commands/mutants.ts';
+import {
+  benchTable,
+  campaignTable,
+  exploreTable,
+  mutantsTable,
+  targetsTable,
+  writersChart,
+} from '../cli/tables.ts';
+import { benchTargets } from '../bench/targets.ts';
 import { auditSection } from './audit-render.ts';
 import type { RealRun, ReportData } from './collect.ts';
 

@@ -2,7 +2,7 @@
 // must not see part of it (all or nothing), so a snapshot is rounded down to the last
 // batch that ends at or before it.
 
-import { assert } from '../errors.ts';
+import { assert } from '../assert.ts';
 
 const INITIAL_CAPACITY = 64; // doubles as needed; most logs opened (the campaign opens thousands) are small
 

@@ -2,6 +2,7 @@
 // at the latest state or a snapshot, close.
 
 import type { Batch, WriteResult } from '../batch.ts';
+import { assert } from '../assert.ts';
 import { asWalError, WalError } from '../errors.ts';
 import { type FileSystem, joinPath, type Lock, parentPath } from '../fs/types.ts';
 import { type Entry, Memtable, type ScanOptions } from '../memtable/memtable.ts';
@@ -180,6 +181,7 @@ async function openPipeline(
     throw new WalError('IO', `${joinPath(dir, last.name)} disappeared while opening`);
   const lastSegment =
     last === undefined || stat === null ? null : { number: last.number, bytes: stat.size };
+  assert(lastSegment !== null || lastSeq === 0, 'a log with records has a segment to append to');
   const log = await LogWriter.open(options.fs, dir, lastSegment, options.segmentBytesMax);
   return new WritePipeline(log, memtable, boundaries, options, lastSeq);
 }

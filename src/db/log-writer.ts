@@ -13,7 +13,7 @@
 // short write's prefix is durable, and writeFully's next write continues after it. A failed
 // O_DSYNC write is treated as a failed datasync (fail closed, write-pipeline.ts).
 
-import { assert } from '../errors.ts';
+import { assert } from '../assert.ts';
 import type { FileHandle, FileSystem } from '../fs/types.ts';
 import { joinPath } from '../fs/types.ts';
 import { segmentName } from '../wal/format.ts';

@@ -7,6 +7,7 @@
 // whole (highest first, so the log stays contiguous) before a tail is cut, and a tail is
 // durable in quarantine/ before its segment is truncated.
 
+import { assert } from '../assert.ts';
 import { LogCorruptError, WalError } from '../errors.ts';
 import type { FileSystem } from '../fs/types.ts';
 import { joinPath } from '../fs/types.ts';
@@ -78,6 +79,10 @@ export async function recover(
     boundaries.add(record.seqStart + record.count - 1);
   });
   memtable.finishBulk();
+  assert(
+    boundaries.lastSeq === scan.lastSeq && memtable.lastSeq === scan.lastSeq,
+    'replay ends at the same seq in the log, the batch boundaries and the memtable',
+  );
   refuseIfModeForbids(scan, mode, dir);
   const actions = await planActions(fs, dir, scan);
   if (!readOnly) await applyActions(fs, dir, actions);

@@ -20,6 +20,7 @@
 
 import type { Batch, WriteResult } from '../batch.ts';
 import { SEQ_MAX } from '../batch.ts';
+import { assert } from '../assert.ts';
 import { asWalError, WalError } from '../errors.ts';
 import type { Memtable } from '../memtable/memtable.ts';
 import { LOGICAL_KIND_PUT, RECORD_HEADER_BYTES } from '../wal/format.ts';
@@ -59,6 +60,7 @@ export class WritePipeline {
     private readonly limits: PipelineLimits,
     lastSeq: number,
   ) {
+    assert(lastSeq === boundaries.lastSeq, 'the writer starts after the last batch boundary');
     this.nextSeq = lastSeq + 1;
   }
 
@@ -102,6 +104,7 @@ export class WritePipeline {
           this.failClosed(error, group); // any failure, not only I/O: no caller is left waiting
         }
         for (const pending of group) this.pendingRecords -= pending.batch.length;
+        assert(this.pendingRecords >= 0, 'pending logical records never go negative');
       }
     } finally {
       this.leading = false;
@@ -167,8 +170,10 @@ export class WritePipeline {
     }
     await durable;
     if (insertFailure !== null) throw insertFailure;
+    assert(this.nextSeq === this.boundaries.lastSeq + 1, 'the next seq follows the last batch');
     this.nextSeq = seq;
     for (const { record } of encoded) this.boundaries.add(record.seqStart + record.count - 1);
+    assert(this.boundaries.lastSeq === seq - 1, 'the last batch ends before the next seq');
     for (const { pending, record } of encoded)
       pending.resolve({ seqStart: record.seqStart, count: record.count });
   }

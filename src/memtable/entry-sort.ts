@@ -5,7 +5,7 @@
 // the bytes already sorted. Every radix pass is stable and the versions start newest first, so
 // a run of one key's many versions arrives already in order and costs one linear check.
 
-import { assert } from '../errors.ts';
+import { assert } from '../assert.ts';
 import { keyPrefix32 } from './key-compare.ts';
 import type { VersionColumns } from './version-columns.ts';
 

@@ -9,7 +9,7 @@
 //
 // A delete is a tombstone version: it hides every older version of its key.
 
-import { assert } from '../errors.ts';
+import { assert } from '../assert.ts';
 import { SEQ_MAX } from '../batch.ts';
 import { keyPrefix32 } from './key-compare.ts';
 import { sortVersions } from './entry-sort.ts';

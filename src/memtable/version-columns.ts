@@ -16,7 +16,7 @@
 //
 // Index 0 is reserved for the skip list's head, so a version index is never 0.
 
-import { assert } from '../errors.ts';
+import { assert } from '../assert.ts';
 import { compareBytes, keyPrefix32 } from './key-compare.ts';
 
 export const KIND_DELETE = 0;

@@ -9,7 +9,7 @@
 // ends a level, since the head is nobody's successor. Nodes are only ever added, so an index
 // held by a reader stays valid while inserts go on.
 
-import { assert } from '../errors.ts';
+import { assert } from '../assert.ts';
 import { HEIGHT_MAX, SkipListLevels } from './skiplist-levels.ts';
 import type { VersionColumns } from './version-columns.ts';
 

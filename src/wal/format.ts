@@ -13,6 +13,8 @@
 //  +-----------+-----------+---------+-----+-------+
 //  kind 1 = PUT, 0 = DELETE (valLen must be 0).
 
+import { assert } from '../assert.ts';
+
 export const RECORD_HEADER_BYTES = 24;
 export const LOGICAL_HEADER_BYTES = 9;
 
@@ -23,6 +25,21 @@ export const OFFSET_FLAGS = 9;
 export const OFFSET_RESERVED = 10;
 export const OFFSET_SEQ_START = 12;
 export const OFFSET_COUNT = 20;
+
+// The fields above tile the header in order with the widths drawn, and the logical header is
+// keyLen u32 + valLen u32 + kind u8: encoder and readers rely on both.
+assert(
+  OFFSET_CRC === 0 &&
+    OFFSET_LENGTH === OFFSET_CRC + 4 &&
+    OFFSET_TYPE === OFFSET_LENGTH + 4 &&
+    OFFSET_FLAGS === OFFSET_TYPE + 1 &&
+    OFFSET_RESERVED === OFFSET_FLAGS + 1 &&
+    OFFSET_SEQ_START === OFFSET_RESERVED + 2 &&
+    OFFSET_COUNT === OFFSET_SEQ_START + 8 &&
+    RECORD_HEADER_BYTES === OFFSET_COUNT + 4,
+  'the record header fields tile RECORD_HEADER_BYTES',
+);
+assert(LOGICAL_HEADER_BYTES === 4 + 4 + 1, 'the logical header is keyLen, valLen, kind');
 
 export const RECORD_TYPE_BATCH = 1;
 export const LOGICAL_KIND_DELETE = 0;

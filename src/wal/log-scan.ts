@@ -4,7 +4,7 @@
 
 import type { FileSystem } from '../fs/types.ts';
 import { joinPath } from '../fs/types.ts';
-import { assert } from '../errors.ts';
+import { assert } from '../assert.ts';
 import { type InvalidReason, parseSegmentName, RECORD_HEADER_BYTES } from './format.ts';
 import { readRecord, type ValidRecord } from './record-reader.ts';
 

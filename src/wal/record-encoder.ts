@@ -4,7 +4,7 @@
 import { crc32c } from '@node-rs/crc32';
 import type { Batch } from '../batch.ts';
 import { SEQ_MAX } from '../batch.ts';
-import { assert } from '../errors.ts';
+import { assert } from '../assert.ts';
 import {
   LOGICAL_HEADER_BYTES,
   LOGICAL_KIND_DELETE,

@@ -1,0 +1,195 @@
+// Opening the engine in a campaign cycle, every attempt judged:
+//
+//   open           a writable open (recovery): judged like a recovery (rules 2, 3, 4, 6, 8),
+//                  and when it passes the history moves on to the prefix it kept; an open an
+//                  injected failure ended is retried once, as a real caller would, over
+//                  whatever it left; a refusal is allowed only as the oracle says, naming the
+//                  damage, changing nothing
+//   readOnlyOpen   a read-only open of the state the writable open will find: judged like a
+//                  recovery, and nothing on disk may change, even when a crash cut it short
+
+import { checkUnchanged } from '../../model/check-quarantine.ts';
+import { judgeRecovery } from '../../model/judge.ts';
+import { errorCode, openFailureOf } from '../../model/open-failure.ts';
+import { quarantineFiles, segmentFiles } from '../../model/wal-decode.ts';
+import { violation } from '../../model/verdict.ts';
+import type { CrashTestDatabase, CrashTestOpenOptions } from '../engine-interface.ts';
+import type { SimFs } from '../sim-fs.ts';
+import { damageNow } from './bit-rot-damage.ts';
+import { finding, type Finding } from './finding.ts';
+import { checkReadsAgree, DB_DIR, dirFiles, observe, seenOf } from './observe.ts';
+import type { RecoveryMode } from './scenario.ts';
+import { recoveryContext, type ScenarioState, sizeHints } from './scenario-state.ts';
+
+/** Where an open happens: the scenario, the cycle's filesystem and its recovery mode. */
+export interface OpenTarget {
+  readonly state: ScenarioState;
+  readonly fs: SimFs;
+  readonly mode: RecoveryMode;
+}
+
+export interface Opened {
+  /** The open database (also when its recovery was judged a violation), or null. */
+  readonly db: CrashTestDatabase | null;
+  readonly finding: Finding | null;
+  /** Faults fired before the successful attempt began: only one fired since excuses a refused write. */
+  readonly faultsBefore: number;
+}
+
+const NOT_OPENED: Opened = { db: null, finding: null, faultsBefore: 0 };
+
+/** Returned by an open attempt that an injected failure ended (not a crash). */
+const INJECTED = Symbol('injected failure');
+
+/** Opens (recovering) and judges what it finds. */
+export async function open(target: OpenTarget, phase: string): Promise<Opened> {
+  const first = await openOnce(target, phase, phase);
+  if (first !== INJECTED) return first;
+  target.state.stats.openRetries++;
+  const again = await openOnce(target, phase, `${phase} retried after an injected failure`);
+  return again === INJECTED ? NOT_OPENED : again;
+}
+
+/** One open attempt; `label` names it in reports ('recovery', 'reopen retried after ...'). */
+async function openOnce(
+  target: OpenTarget,
+  phase: string,
+  label: string,
+): Promise<Opened | typeof INJECTED> {
+  const { state, fs } = target;
+  if (fs.crashed) return NOT_OPENED;
+  const quarantine = state.quarantine;
+  const kept = quarantine?.startAttempt(fs, label) ?? null;
+  if (kept !== null) return { ...NOT_OPENED, finding: kept };
+  if (state.bitRot !== undefined)
+    state.bitRot = damageNow(state.bitRot, quarantine!.segmentsBefore);
+  const faultsBefore = fs.faultsFired;
+  let db: CrashTestDatabase;
+  try {
+    db = await state.engine.open(DB_DIR, openOptions(target, false));
+  } catch (error) {
+    if (fs.crashed) return NOT_OPENED; // died mid-recovery: the next recovery is judged
+    if (isInjected(error) && fs.faultsFired > faultsBefore) return INJECTED;
+    return { ...NOT_OPENED, finding: judgeRefusal(target, error, label) };
+  }
+  state.stats.recoveries++;
+  const read = observe(db, state.features);
+  // Only a crash image is durable by construction; a reopen may read unsynced bytes.
+  const verdict = judgeRecovery(state.history, seenOf(read, recoveryContext(state, target.mode)), {
+    keptDurable: phase !== 'reopen',
+  });
+  const found =
+    finding(verdict, label) ??
+    finding(
+      checkReadsAgree(db, read),
+      `${label}: gets${read.box === 'white' ? ' at snapshots' : ''}`,
+    );
+  if (!verdict.ok) return { db, finding: found, faultsBefore };
+  const setAside = quarantine?.opened(fs, db, label) ?? null;
+  return { db, finding: found ?? setAside, faultsBefore };
+}
+
+/** An open that failed, neither crashed nor injected: allowed only as the oracle says, and it changes nothing. */
+function judgeRefusal(target: OpenTarget, error: unknown, label: string): Finding | null {
+  const { state } = target;
+  const context = recoveryContext(state, target.mode);
+  const failure = openFailureOf(error);
+  const verdict = judgeRecovery(state.history, {
+    box: 'white',
+    observed: { opened: false, error: failure },
+    context,
+  });
+  if (!verdict.ok) return finding(verdict, label);
+  state.stats.openRefusals++;
+  return state.quarantine?.refused(target.fs, failure, label, context.bitRot !== undefined) ?? null;
+}
+
+/** A read-only open of the state the writable open will find: judged like a recovery, and nothing may change. */
+export async function readOnlyOpen(target: OpenTarget): Promise<Finding | null> {
+  const phase = 'read-only open';
+  const { state, fs } = target;
+  const existed = fs.hasDir(DB_DIR);
+  const before = dirFiles(fs);
+  const segments = segmentFiles(before, DB_DIR);
+  const kept = state.quarantine?.startReadOnly(quarantineFiles(before, DB_DIR), phase) ?? null;
+  if (kept !== null) return kept;
+  if (state.bitRot !== undefined) state.bitRot = damageNow(state.bitRot, segments);
+  const faultsBefore = fs.faultsFired;
+  let found: Finding | null = null;
+  try {
+    const db = await state.engine.open(DB_DIR, openOptions(target, true));
+    state.stats.readOnlyOpens++;
+    const read = observe(db, state.features);
+    const context = recoveryContext(state, target.mode);
+    found =
+      finding(judgeRecovery(state.history, seenOf(read, context), { readOnly: true }), phase) ??
+      finding(
+        checkReadsAgree(db, read),
+        `${phase}: gets${read.box === 'white' ? ' at snapshots' : ''}`,
+      );
+    await closeQuietly(db);
+  } catch (error) {
+    const excused =
+      fs.crashed ||
+      (isInjected(error) && fs.faultsFired > faultsBefore) ||
+      (!existed && MISSING_CODES.includes(errorCode(error)));
+    if (!excused) found = judgeReadOnlyRefusal(target, error, segments, phase);
+  }
+  if (found !== null) return found;
+  // Even an open the crash cut short must not have written anything.
+  if (!existed && fs.hasDir(DB_DIR))
+    return finding(
+      violation(8, `the read-only open created ${DB_DIR}, although it must change nothing on disk`),
+      phase,
+    );
+  return finding(checkUnchanged(before, dirFiles(fs)), `${phase}: nothing on disk may change`);
+}
+
+/** Codes a read-only open of a missing database may fail with. */
+const MISSING_CODES: readonly string[] = ['NOT_FOUND', 'ENOENT'];
+
+function judgeReadOnlyRefusal(
+  target: OpenTarget,
+  error: unknown,
+  segments: ReadonlyMap<string, Uint8Array>,
+  phase: string,
+): Finding | null {
+  const { state } = target;
+  const context = recoveryContext(state, target.mode);
+  const failure = openFailureOf(error);
+  const verdict = judgeRecovery(
+    state.history,
+    { box: 'white', observed: { opened: false, error: failure }, context },
+    { readOnly: true },
+  );
+  if (!verdict.ok) return finding(verdict, phase);
+  if (context.bitRot !== undefined) return null;
+  return state.quarantine?.namesInvalid(failure, segments, phase) ?? null;
+}
+
+function openOptions(target: OpenTarget, readOnly: boolean): CrashTestOpenOptions {
+  const { features, scenario } = target.state;
+  const options: CrashTestOpenOptions = {
+    fs: target.fs,
+    ...sizeHints(scenario),
+    ...(features.recoveryModes === true ? { recovery: target.mode } : {}),
+  };
+  return readOnly ? { ...options, readOnly } : options;
+}
+
+export async function closeQuietly(db: CrashTestDatabase): Promise<boolean> {
+  try {
+    await db.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An operation failure the fault plan injected (not corruption the engine found). */
+export function isInjected(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code === 'EIO' || code === 'ENOSPC') return true;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return code === 'IO' && cause !== undefined && isInjected(cause);
+}

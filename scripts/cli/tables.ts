@@ -1,0 +1,180 @@
+// The tables and charts that both the commands and REPORT.md print, in one place: a command
+// prints them to the terminal, `walcheck report` embeds them.
+
+import type { CampaignSummary } from '../../faults/campaign/campaign.ts';
+import { type CampaignJson, campaignJson, statsOf } from '../../faults/campaign/shard-json.ts';
+import { OUTCOME_KINDS } from '../../faults/crash-outcome.ts';
+import { EXPLORE_KINDS, type ExploreSummary } from '../../faults/explore.ts';
+import { CORRECT_ENGINE, type MutantRow } from '../../faults/mutants/run-mutants.ts';
+import type { BenchResult } from '../bench/engine-bench.ts';
+import type { BenchTarget } from '../bench/targets.ts';
+import { barChart } from './bar-chart.ts';
+import { plural } from './output.ts';
+
+/** The summary of a crash campaign (walcheck crash). */
+export function campaignTable(summary: CampaignSummary | CampaignJson): string[] {
+  const json = 'command' in summary ? summary : campaignJson(summary);
+  const s = statsOf(json);
+  const n = (value: number): string => value.toLocaleString('en-US');
+  const shards =
+    json.shard !== null
+      ? `, shard ${json.shard.index}/${json.shard.count}`
+      : json.shards.length > 1
+        ? `, ${json.shards.length} shards merged`
+        : '';
+  const rows: [string, string][] = [
+    [
+      'scenarios',
+      `${n(json.runs)} of ${n(json.runsPlanned)} (seed ${json.seed}${shards})${stopNote(json)}`,
+    ],
+    [
+      'crash points',
+      `${n(s.crashes)} (${n(s.crashesMidCycle)} at a chosen operation, ${n(s.crashes - s.crashesMidCycle)} after the last)`,
+    ],
+    ...OUTCOME_KINDS.filter((kind) => s.outcomes[kind] > 0).map((kind): [string, string] => [
+      `  outcome ${kind}`,
+      n(s.outcomes[kind]),
+    ]),
+    [
+      'faults planned / fired',
+      `${n(s.faultsInjected)} / ${n(s.faultsFired)} (write, fsync, syncDir, open, rename, truncate)`,
+    ],
+    [
+      'recoveries checked',
+      `${n(s.recoveries)} (${n(s.openRetries)} retried in-process after a failure, ${n(s.readOnlyOpens)} read-only first, ${n(s.openRefusals)} refusals allowed)`,
+    ],
+    ['batches issued', n(s.batches)],
+    ['acks checked durable', n(s.acks)],
+    ['violations', n(json.violations)],
+    ['time', `${json.seconds.toFixed(1)} s, ${json.scenariosPerSec.toFixed(0)} scenarios/s`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
+}
+
+function stopNote(json: CampaignJson): string {
+  switch (json.stoppedBy) {
+    case 'complete':
+      return '';
+    case 'violation':
+      return ': stopped at the first violation';
+    case 'deadline':
+      return ': the --seconds budget ended the run';
+    case 'interrupted':
+      return ': INTERRUPTED (SIGINT/SIGTERM), not a complete run';
+  }
+}
+
+/** The summary of an exploration (walcheck explore). */
+export function exploreTable(summary: ExploreSummary): string[] {
+  const n = (value: number): string => value.toLocaleString('en-US');
+  const rows: [string, string][] = [
+    ['workload', `${summary.workload}: ${summary.operations} filesystem operations`],
+    ['crash points', `${n(summary.crashPoints)} (before and after each operation)`],
+    ...EXPLORE_KINDS.map((kind): [string, string] => [
+      `  states ${kind}`,
+      `${n(summary.states[kind])}${summary.bounded[kind] > 0 ? ` (bounded at ${n(summary.bounded[kind])} crash points)` : ''}`,
+    ]),
+    ['states total', n(EXPLORE_KINDS.reduce((sum, kind) => sum + summary.states[kind], 0))],
+    ['acks checked durable', n(summary.acksChecked)],
+    ['violations', n(summary.violations.length)],
+    ['time', `${summary.seconds.toFixed(1)} s`],
+  ];
+  if (summary.interrupted === true)
+    rows.push(['INTERRUPTED', 'SIGINT/SIGTERM stopped it: not a complete exploration']);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
+}
+/** Writes/s by number of writers, engine against LevelDB. */
+export function writersChart(r: BenchResult): string[] {
+  return barChart(
+    'writers',
+    r.sweep.map((point) => String(point.writers)),
+    [
+      {
+        label: 'walcheck engine, writes/s',
+        values: r.sweep.map((point) => point.engine),
+        glyph: '█',
+      },
+      { label: 'LevelDB sync, writes/s', values: r.sweep.map((point) => point.level), glyph: '░' },
+    ],
+  );
+}
+
+/** The human table of measures, also used by REPORT.md. */
+export function benchTable(r: BenchResult): string[] {
+  const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+  const mib = (r.largeOpen.segmentBytes / 2 ** 20).toFixed(0);
+  return [
+    '| measure | result | vs |',
+    '|---|---|---|',
+    `| raw O_DSYNC write (130 B) | ${rate(r.rawDsyncWritesPerSec)} writes/s | ${ratio(r.rawDsyncWritesPerSec, r.rawSyncsPerSec)} raw write + datasync |`,
+    `| raw write + datasync (130 B) | ${rate(r.rawSyncsPerSec)} syncs/s | |`,
+    `| engine, 1 writer | ${rate(r.serialWritesPerSec)} writes/s | ${ratio(r.serialWritesPerSec, r.levelSerialWritesPerSec)} LevelDB, ${ratio(r.serialWritesPerSec, r.rawDsyncWritesPerSec)} raw O_DSYNC |`,
+    `| engine, ${r.writers} writers | ${rate(r.concurrentWritesPerSec)} writes/s | ${ratio(r.concurrentWritesPerSec, r.levelConcurrentWritesPerSec)} LevelDB |`,
+    `| LevelDB sync, 1 writer | ${rate(r.levelSerialWritesPerSec)} writes/s | |`,
+    `| LevelDB sync, ${r.writers} writers | ${rate(r.levelConcurrentWritesPerSec)} writes/s | |`,
+    `| replay of ${rate(r.replayRecords)} puts | ${rate(r.replayRecordsPerSec)} records/s, ${r.replayMBPerSec.toFixed(0)} MB/s | ${r.replaySeconds.toFixed(2)} s |`,
+    `| memtable after replay | ${r.memtableBytesPerRecord.toFixed(0)} bytes/record | |`,
+    `| open, ${mib} MiB last segment | writable ${r.largeOpen.writableSeconds.toFixed(2)} s, read-only ${r.largeOpen.readOnlySeconds.toFixed(2)} s | ${ratio(r.largeOpen.writableSeconds, r.largeOpen.readOnlySeconds)} |`,
+  ];
+}
+
+/** target | ratio | met/missed. */
+export function targetsTable(targets: readonly BenchTarget[]): string[] {
+  return [
+    '| target | ratio | met/missed |',
+    '|---|---|---|',
+    ...targets.map((t) => `| ${t.target} | ${t.ratio.toFixed(2)}x | ${t.met ? 'met' : 'missed'} |`),
+  ];
+}
+
+/** The human table (markdown), also used by REPORT.md. */
+export function mutantsTable(rows: readonly MutantRow[]): string[] {
+  const lines = [
+    '| variant | caught | rule | harness | scenarios | seconds | shrunk batches | bug | repro token |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of rows) {
+    const caught =
+      row.variant === CORRECT_ENGINE
+        ? row.ok
+          ? 'no (correct)'
+          : 'VIOLATION'
+        : row.caught
+          ? 'yes'
+          : 'NO';
+    const rule = row.rule === null ? '-' : `${row.rule} ${row.ruleName}`;
+    const shrunk =
+      row.shrunkBatches === null ? '-' : `${row.shrunkBatches} (of ${row.originalBatches})`;
+    const cells = [
+      row.variant,
+      caught,
+      rule,
+      row.harness ?? row.harnesses.join('+'),
+      row.scenarios.toLocaleString('en-US'),
+      row.seconds.toFixed(1),
+      shrunk,
+      row.bug,
+      row.token === null ? '-' : `\`${row.token}\``,
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+/** One line on how a variant of the bug zoo fared. */
+export function outcomeText(row: MutantRow): string {
+  const error = row.error === null ? '' : ` (harness error: ${row.error})`;
+  if (!row.caught) {
+    const verdict = row.variant === CORRECT_ENGINE ? 'no violation' : 'NOT CAUGHT';
+    return `${verdict} in ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s (${row.harnesses.join(' + ')})${error}`;
+  }
+  const verdict = row.variant === CORRECT_ENGINE ? 'VIOLATION' : 'caught';
+  const shrunk =
+    row.shrunkBatches === null
+      ? ''
+      : `, shrunk to ${row.shrunkBatches} batch${row.shrunkBatches === 1 ? '' : 'es'}`;
+  return `${verdict} by rule ${row.rule} (${row.ruleName}) in ${row.harness} after ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s${shrunk}${error}`;
+}
