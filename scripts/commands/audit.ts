@@ -2,7 +2,7 @@
 // rebuilds one crash state of a kept run.
 
 import { writeFile } from 'node:fs/promises';
-import { UsageError } from '../cli/args.ts';
+import { JSON_OPTION, JUNIT_OPTION, UsageError } from '../cli/args.ts';
 import { auditJson, auditJunit, auditTable } from '../cli/audit-summary.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { catchInterrupts } from '../cli/interrupt.ts';
@@ -122,12 +122,8 @@ print the summary of what ran, marked interrupted, and exit 130 or 143.`,
         valueName: 'OUT',
         description: 'write the rebuilt state into OUT, a new or empty directory (with --replay)',
       },
-      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
-      junit: {
-        type: 'string',
-        valueName: 'FILE',
-        description: 'also write a JUnit XML report to FILE',
-      },
+      json: JSON_OPTION,
+      junit: JUNIT_OPTION,
     },
   },
   async (args) => {

@@ -1,5 +1,6 @@
 // walcheck report: regenerate REPORT.md from real runs.
 
+import { JSON_OPTION } from '../cli/args.ts';
 import { writeFileSync } from 'node:fs';
 import { tally } from '../../faults/mutants/run-mutants.ts';
 import { CHECKOUT_ONLY, requireCheckout } from '../cli/checkout.ts';
@@ -32,7 +33,7 @@ Exit status: 0 everything held, 1 a violation on the engine or a mutant not caug
         default: 'REPORT.md',
       },
       quick: { type: 'boolean', description: 'small budgets' },
-      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
+      json: JSON_OPTION,
     },
   },
   async (args) => {
