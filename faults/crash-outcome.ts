@@ -92,7 +92,7 @@ export interface UnsyncedFile {
 }
 
 export interface UnsyncedDirOp {
-  op: 'create' | 'mkdir' | 'rename' | 'link' | 'unlink';
+  op: 'create' | 'mkdir' | 'rename' | 'unlink' | 'link' | 'rmdir';
   path: string;
   to?: string;
 }

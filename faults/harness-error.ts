@@ -2,7 +2,13 @@
 // these to its exit statuses (a HarnessInputError is a usage error, exit 3).
 
 export type HarnessInputCode =
-  'BAD_OPTION' | 'NOT_EMPTY' | 'BAD_ENGINE' | 'UNMODELED' | 'BAD_TOKEN' | 'NO_SEGMENT';
+  | 'BAD_OPTION'
+  | 'NOT_EMPTY'
+  | 'BAD_ENGINE'
+  | 'UNMODELED'
+  | 'NO_STRACE'
+  | 'BAD_TOKEN'
+  | 'NO_SEGMENT';
 
 /** Input the runner cannot work with (an option, a directory, an engine command, a trace). */
 export class HarnessInputError extends Error {

@@ -18,7 +18,10 @@ export const OP_KINDS = [
   'mkdir',
   'syncDir',
   'stat',
+  'lock',
   'link',
+  'rmdir',
+  'syncAll',
 ] as const;
 
 export type OpKind = (typeof OP_KINDS)[number];

@@ -42,6 +42,7 @@ import {
   newDir,
   newFile,
   parsePath,
+  syncData,
   volTruncate,
   volWrite,
   volatileContent,
@@ -382,18 +383,7 @@ export class SimFs implements FileSystem {
     });
   }
 
-  async stat(path: string): Promise<FileStat | null> {
-    const p = parsePath(path);
-    return this.run('stat', p.path, () => {
-      const node = this.lookup(p);
-      if (node === undefined) return null;
-      return node.kind === 'dir'
-        ? { size: 0, isDirectory: true }
-        : { size: node.volSize, isDirectory: false };
-    });
-  }
-
-  /** A second name for a file (POSIX link): EEXIST when `to` exists, EPERM for a directory. */
+  /** A second name for a file (link(2)): a directory op, durable once its directory is synced. */
   async link(from: string, to: string): Promise<void> {
     const a = parsePath(from);
     const b = parsePath(to);
@@ -405,7 +395,7 @@ export class SimFs implements FileSystem {
         if (node === undefined) throw fsError('ENOENT', 'link', a.path);
         if (node.kind === 'dir') throw fsError('EPERM', 'link', a.path);
         const dst = this.parentDir(b, 'link');
-        if (b.parts.length === 0 || dst.entries.has(b.name))
+        if (dst.entries.has(b.name) || b.parts.length === 0)
           throw fsError('EEXIST', 'link', b.path);
         dst.entries.set(b.name, node);
         this.logDirOp('link', a.path, [{ dir: dst, name: b.name, node }], b.path);
@@ -414,6 +404,44 @@ export class SimFs implements FileSystem {
       undefined,
       b.path,
     );
+  }
+
+  /** Removes an empty directory (rmdir(2)): a directory op of its parent. */
+  async rmdir(path: string): Promise<void> {
+    const p = parsePath(path);
+    this.run('rmdir', p.path, () => {
+      const node = this.existingDir(p, 'rmdir');
+      if (p.parts.length === 0) throw fsError('EBUSY', 'rmdir', p.path);
+      if (node.entries.size > 0) throw fsError('ENOTEMPTY', 'rmdir', p.path);
+      const dir = this.parentDir(p, 'rmdir');
+      dir.entries.delete(p.name);
+      this.logDirOp('rmdir', p.path, [{ dir, name: p.name, node: null }]);
+    });
+  }
+
+  /** sync(2)/syncfs(2): every file's data and every directory's entries become durable. */
+  async syncAll(): Promise<void> {
+    this.run('syncAll', '/', () => {
+      walkFiles(this.root, false, (file) => syncData(file));
+      for (const op of this.dirOps) {
+        for (const change of op.changes) {
+          if (change.node === null) change.dir.durable.delete(change.name);
+          else change.dir.durable.set(change.name, change.node);
+        }
+      }
+      this.dirOps = [];
+    });
+  }
+
+  async stat(path: string): Promise<FileStat | null> {
+    const p = parsePath(path);
+    return this.run('stat', p.path, () => {
+      const node = this.lookup(p);
+      if (node === undefined) return null;
+      return node.kind === 'dir'
+        ? { size: 0, isDirectory: true }
+        : { size: node.volSize, isDirectory: false };
+    });
   }
 
   /**

@@ -42,7 +42,7 @@ export interface EntryChange {
   readonly node: SimNode | null;
 }
 
-export type DirOpKind = 'create' | 'mkdir' | 'rename' | 'link' | 'unlink';
+export type DirOpKind = 'create' | 'mkdir' | 'rename' | 'unlink' | 'link' | 'rmdir';
 
 /** A directory operation not yet durable in every directory it changed. */
 export interface DirOp {

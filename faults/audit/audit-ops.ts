@@ -5,6 +5,9 @@
 // Paths are relative to the database directory ('' is the directory itself, 'a/b' a file
 // below it); operations on paths outside it are dropped by the recorder. Offsets are absolute
 // (the recorder resolves O_APPEND and file positions), so replay needs no descriptor state.
+//
+// Extended by the recorder (faults/audit/record-load.ts): TracedOp.line, the trace line where
+// the operation counts, so a report can point into the saved trace.
 
 export type AuditOp =
   /** A new empty file (open with O_CREAT that created it). */
@@ -33,6 +36,8 @@ export interface TracedOp {
   index: number;
   /** Process or thread that made the call. */
   pid: number;
+  /** 1-based line of the strace output where it counts (the start of an ack, else the return). */
+  line?: number;
   /** The call in words, for reports: `#41 pwrite64 kv.sqlite-wal @4152 len=24`. */
   text: string;
 }

@@ -92,14 +92,7 @@ export function campaignJson(summary: CampaignSummary): CampaignJson {
     interrupted: summary.stoppedBy === 'interrupted',
     violations: violationList.length,
     violationList,
-    firstViolation:
-      violationList[0] === undefined
-        ? null
-        : {
-            rule: violationList[0].rule,
-            token: violationList[0].token,
-            report: violationList[0].report,
-          },
+    firstViolation: firstOf(violationList),
     seconds: summary.seconds,
     scenariosPerSec: summary.scenariosPerSec,
     ...summary.stats,
@@ -224,14 +217,7 @@ function combine(parts: readonly CampaignJson[]): CampaignJson {
     interrupted: stoppedBy === 'interrupted',
     violations: violationList.length,
     violationList,
-    firstViolation:
-      violationList[0] === undefined
-        ? null
-        : {
-            rule: violationList[0].rule,
-            token: violationList[0].token,
-            report: violationList[0].report,
-          },
+    firstViolation: firstOf(violationList),
     seconds,
     scenariosPerSec: runs / Math.max(seconds, 1e-9),
   };
@@ -249,4 +235,11 @@ function differences(a: CampaignJson, b: CampaignJson): string {
     .filter(([, x, y]) => x !== y)
     .map(([what, x, y]) => `${what} ${String(y)}, not ${String(x)}`)
     .join('; ');
+}
+
+function firstOf(violations: readonly ViolationEntry[]): CampaignJson['firstViolation'] {
+  const first = violations[0];
+  return first === undefined
+    ? null
+    : { rule: first.rule, token: first.token, report: first.report };
 }

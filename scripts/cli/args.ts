@@ -46,6 +46,19 @@ export interface ArgsSpec {
 }
 
 /** The help option every command takes; parseArgv reports it instead of checking the rest. */
+/** `--json`, as every testing command takes it (cli.md). */
+export const JSON_OPTION: OptionSpec = {
+  type: 'boolean',
+  description: 'print a JSON summary as the last line of stdout',
+};
+
+/** `--junit FILE`, as every testing command takes it. */
+export const JUNIT_OPTION: OptionSpec = {
+  type: 'string',
+  valueName: 'FILE',
+  description: 'also write a JUnit XML report to FILE',
+};
+
 export const HELP_OPTION: OptionSpec = {
   type: 'boolean',
   short: 'h',

@@ -8,7 +8,7 @@ import {
   profileHarness,
 } from '../../faults/campaign/harness-profile.ts';
 import { CliFailure, defineCommand, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
-import { UsageError } from '../cli/args.ts';
+import { JSON_OPTION, UsageError } from '../cli/args.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
 import { benchTable, targetsTable, writersChart } from '../cli/tables.ts';
@@ -87,7 +87,7 @@ saying so unless classic-level is installed beside it (--harness does not need i
         integer: { min: 10, max: 1_000_000 },
         default: '1000',
       },
-      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
+      json: JSON_OPTION,
     },
   },
   async (args) => {

@@ -10,7 +10,7 @@ import { parseOutcomes, parseShard } from '../cli/campaign-options.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
-import { UsageError } from '../cli/args.ts';
+import { JSON_OPTION, JUNIT_OPTION, UsageError } from '../cli/args.ts';
 import { catchInterrupts } from '../cli/interrupt.ts';
 import { campaignJunit, checkOutputPath } from '../cli/junit.ts';
 import { campaignTable } from '../cli/tables.ts';
@@ -88,12 +88,8 @@ Exit status: 0 no violation, 1 violation found (or no scenario ran), 3 usage err
         description: 'run only part I of N of the runs (0-based)',
       },
       'no-faults': { type: 'boolean', description: 'inject no operation failures, crashes only' },
-      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
-      junit: {
-        type: 'string',
-        valueName: 'FILE',
-        description: 'also write a JUnit XML report to FILE',
-      },
+      json: JSON_OPTION,
+      junit: JUNIT_OPTION,
     },
   },
   async (args) => {

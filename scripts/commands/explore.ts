@@ -1,6 +1,7 @@
 // walcheck explore: every crash point of a small workload times every outcome variant,
 // and every single-bit flip of its durable WAL, each recovered and judged.
 
+import { JSON_OPTION, JUNIT_OPTION } from '../cli/args.ts';
 import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../../faults/explore.ts';
 import { writeFile } from 'node:fs/promises';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
@@ -40,12 +41,8 @@ Exit status: 0 no violation, 1 violation found, 3 usage error, 130/143 interrupt
         integer: { min: 1, max: 1_000_000 },
         default: '4096',
       },
-      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
-      junit: {
-        type: 'string',
-        valueName: 'FILE',
-        description: 'also write a JUnit XML report to FILE',
-      },
+      json: JSON_OPTION,
+      junit: JUNIT_OPTION,
     },
   },
   async (args) => {

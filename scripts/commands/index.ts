@@ -47,8 +47,12 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     'kill/recover a real engine process on a real directory and check each recovery (black-box audit)',
     () => import('./real.ts'),
   ),
+  audit: lazy(
+    'power-loss audit of any engine: record its file operations, judge every crash state',
+    () => import('./audit.ts'),
+  ),
   report: lazy(
-    'regenerate REPORT.md from real runs (about 5 minutes)',
+    'regenerate REPORT.md from real runs (about 9 minutes)',
     () => import('./report.ts'),
   ),
   load: lazy(

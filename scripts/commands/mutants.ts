@@ -13,7 +13,7 @@ import {
 } from '../../faults/mutants/run-mutants.ts';
 import { MUTANTS } from '../../faults/mutants/zoo.ts';
 import { writeFile } from 'node:fs/promises';
-import { UsageError } from '../cli/args.ts';
+import { JSON_OPTION, UsageError } from '../cli/args.ts';
 import { checkOutputPath, junitXml } from '../cli/junit.ts';
 import { CHECKOUT_ONLY, requireCheckout } from '../cli/checkout.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
@@ -65,7 +65,7 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
         integer: { min: 1, max: 3600 },
         default: String(BUDGET_SECONDS_DEFAULT),
       },
-      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
+      json: JSON_OPTION,
       junit: {
         type: 'string',
         valueName: 'FILE',

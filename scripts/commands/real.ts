@@ -1,7 +1,7 @@
 // walcheck real: the real-filesystem crash suite and black-box audit (faults/real/).
 
 import { writeFile } from 'node:fs/promises';
-import { UsageError } from '../cli/args.ts';
+import { JSON_OPTION, JUNIT_OPTION, UsageError } from '../cli/args.ts';
 import { catchInterrupts } from '../cli/interrupt.ts';
 import { checkOutputPath, junitXml, ruleCases, type TestCase } from '../cli/junit.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
@@ -98,12 +98,8 @@ or engine failure (exit on its own, protocol error, timeout), 3 usage or I/O err
         description: 'which files --damage treats as log segments (the last by name is damaged)',
         default: DEFAULT_SEGMENT_PATTERN,
       },
-      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
-      junit: {
-        type: 'string',
-        valueName: 'FILE',
-        description: 'also write a JUnit XML report to FILE',
-      },
+      json: JSON_OPTION,
+      junit: JUNIT_OPTION,
     },
   },
   async (args) => {

@@ -3,7 +3,7 @@
 import { reproduce } from '../../faults/campaign/repro.ts';
 import { loadMutantEngine } from '../../faults/mutants/mutant-engine.ts';
 import { mutantNamed } from '../../faults/mutants/zoo.ts';
-import { UsageError } from '../cli/args.ts';
+import { JSON_OPTION, UsageError } from '../cli/args.ts';
 import { requireCheckout } from '../cli/checkout.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
@@ -30,7 +30,7 @@ Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token 
         description:
           'replay on a bug-zoo variant (as printed by walcheck mutants) instead of the engine; needs a checkout',
       },
-      json: { type: 'boolean', description: 'print a JSON summary as the last line of stdout' },
+      json: JSON_OPTION,
     },
   },
   async (args) => {

@@ -8,6 +8,7 @@ import { type ExploreSummary, runExplore } from '../../faults/explore.ts';
 import { type MutantRow, runMutants } from '../../faults/mutants/run-mutants.ts';
 import { DEFAULT_SEGMENT_PATTERN, type DamageKind } from '../../faults/real/damage.ts';
 import { type RealSummary, runRealSuite } from '../../faults/real/real-suite.ts';
+import { type AuditRun, collectAudits } from './audit-collect.ts';
 import { type Environment, readEnvironment } from './environment.ts';
 import { checkVectors, type VectorResult } from './vectors-check.ts';
 
@@ -70,6 +71,7 @@ export interface ReportData {
   level: RealRun[];
   mutants: Measured<MutantRow[]>;
   bench: Measured<BenchResult>;
+  audits: AuditRun[];
 }
 
 const WALCHECK = 'npx tsx scripts/walcheck.ts';
@@ -156,7 +158,20 @@ export async function collect(budgets: Budgets, step: (line: string) => void): P
       progress: (line) => step(`  ${line}`),
     }),
   };
-  return { env, budgets, vectors, campaign, campaignBitRot, explore, real, level, mutants, bench };
+  const audits = await collectAudits(step);
+  return {
+    env,
+    budgets,
+    vectors,
+    campaign,
+    campaignBitRot,
+    explore,
+    real,
+    level,
+    mutants,
+    bench,
+    audits,
+  };
 }
 
 async function realRun(

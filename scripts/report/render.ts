@@ -13,6 +13,7 @@ import {
   writersChart,
 } from '../cli/tables.ts';
 import { benchTargets } from '../bench/targets.ts';
+import { auditSection } from './audit-render.ts';
 import type { RealRun, ReportData } from './collect.ts';
 
 const n = (value: number): string => Math.round(value).toLocaleString('en-US');
@@ -35,6 +36,7 @@ export function renderReport(data: ReportData): string {
     ...zoo(data),
     ...performance(data),
     ...levelAudit(data),
+    ...auditSection(data.audits),
     '',
   ].join('\n');
 }

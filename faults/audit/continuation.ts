@@ -1,0 +1,88 @@
+// Rule 5 on a crash image: `CMD load <copy>` with one more batch must open the recovered
+// directory for writing and acknowledge that batch with the sequence number right after the
+// recovered prefix (model/check-continuation.ts). An engine that cannot open what its own
+// scan recovered cannot go on either: that is reported under the same rule.
+
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkContinuation } from '../../model/check-continuation.ts';
+import { type Verdict, violation } from '../../model/verdict.ts';
+import { type EngineCommand, loadArgv } from '../real/engine-command.ts';
+import { startEngine } from '../real/engine-process.ts';
+import { describeExit, parseAck } from '../real/load-session.ts';
+import type { HistoryRecipe } from './audit-history.ts';
+import type { JudgedState } from './judge-states.ts';
+import { stderrTail } from './judge-states.ts';
+import { materialize } from './materialize.ts';
+
+export const CONTINUATION_TIMEOUT_MS = 60_000;
+
+export interface ContinuationResult {
+  state: JudgedState;
+  /** The seqStart the engine acknowledged the extra batch with, when it reports one. */
+  seqStart: number | null;
+  verdict: Verdict;
+}
+
+export async function checkContinuationOn(
+  state: JudgedState,
+  recipe: HistoryRecipe,
+  engine: EngineCommand,
+  workDir: string,
+  batchLine: string,
+): Promise<ContinuationResult> {
+  const verdict = state.verdict;
+  if (!verdict.ok || verdict.k === null)
+    throw new Error('walcheck invariant violated: continuation of a state that did not recover');
+  const dir = join(workDir, `continue-${state.image.number}-${state.ref.acked}`);
+  await materialize(state.image.image, dir);
+  try {
+    const run = await loadOneLine(engine, dir, batchLine);
+    if (typeof run === 'string')
+      return {
+        state,
+        seqStart: null,
+        verdict: violation(
+          5,
+          `after the crash the engine cannot go on: 'load' on the recovered directory (k=${verdict.k}) ${run}`,
+        ),
+      };
+    if (run.seqStart === undefined) return { state, seqStart: null, verdict: { ok: true } };
+    const history = recipe.build(state.ref.acked);
+    history.truncateTo(verdict.k, verdict.line);
+    return {
+      state,
+      seqStart: run.seqStart,
+      verdict: checkContinuation(history, history.lastSeqAtRecovery, run.seqStart),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The ack of one batch line, or what went wrong (in words, with the stderr tail). */
+async function loadOneLine(
+  engine: EngineCommand,
+  dir: string,
+  line: string,
+): Promise<{ seqStart?: number; count?: number } | string> {
+  const child = await startEngine(loadArgv(engine, dir), engine.cwd);
+  let stdout = '';
+  child.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.child.stdin.end(`${line}\n`);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill();
+  }, CONTINUATION_TIMEOUT_MS);
+  const exit = await child.closed;
+  clearTimeout(timer);
+  child.kill();
+  const tail = stderrTail(child.stderr());
+  if (timedOut) return `did not finish within ${CONTINUATION_TIMEOUT_MS / 1000} s${tail}`;
+  const first = stdout.split('\n').find((l) => l.trim() !== '');
+  if (exit.code !== 0 || first === undefined)
+    return `ended with ${describeExit(exit)} and ${first === undefined ? 'no ack' : 'an ack'}${tail}`;
+  const ack = parseAck(first);
+  return typeof ack === 'string' ? `printed a bad ack: ${ack}` : ack;
+}
