@@ -183,31 +183,38 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
       break;
     }
   }
-  const seconds = (performance.now() - start) / 1000;
-  return {
-    ...summaryContext(options, shape, variant),
-    runs: done,
-    runsPlanned: planned,
-    stoppedBy,
-    stats,
-    violations,
-    seconds,
-    scenariosPerSec: done / seconds,
-  };
+  return summarize(options, shape, variant, { done, planned, stoppedBy, stats, violations, start });
 }
 
-/** The fields of a summary that say what campaign (and which part of it) ran. */
-export function summaryContext(
+/** What one campaign (or one part of it) ran, summarized once it stopped. */
+export function summarize(
   options: CampaignOptions,
   shape: ScenarioShape,
   variant: string,
-): Pick<CampaignSummary, 'seed' | 'runsRequested' | 'shard' | 'shape' | 'variant'> {
+  ran: {
+    done: number;
+    planned: number;
+    stoppedBy: CampaignSummary['stoppedBy'];
+    stats: ScenarioStats;
+    violations: CampaignViolation[];
+    /** performance.now() when the campaign started. */
+    start: number;
+  },
+): CampaignSummary {
+  const seconds = (performance.now() - ran.start) / 1000;
   return {
     seed: options.seed,
     runsRequested: options.runs,
     shard: options.shard ?? null,
     shape,
     variant,
+    runs: ran.done,
+    runsPlanned: ran.planned,
+    stoppedBy: ran.stoppedBy,
+    stats: ran.stats,
+    violations: ran.violations,
+    seconds,
+    scenariosPerSec: ran.done / seconds,
   };
 }
 

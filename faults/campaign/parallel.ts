@@ -12,7 +12,7 @@ import {
   type CampaignViolation,
   runCampaign,
   shardRunCount,
-  summaryContext,
+  summarize,
   variantOf,
 } from './campaign.ts';
 import type { WorkerInput } from './campaign-worker.ts';
@@ -89,15 +89,5 @@ export async function runCampaignParallel(
     options.signal?.removeEventListener('abort', onAbort);
   }
   violations.sort((a, b) => a.runIndex - b.runIndex);
-  const seconds = (performance.now() - start) / 1000;
-  return {
-    ...summaryContext(options, shape, variant),
-    runs: done,
-    runsPlanned: planned,
-    stoppedBy,
-    stats,
-    violations,
-    seconds,
-    scenariosPerSec: done / seconds,
-  };
+  return summarize(options, shape, variant, { done, planned, stoppedBy, stats, violations, start });
 }
