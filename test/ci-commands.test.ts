@@ -28,6 +28,7 @@ import { checkBlackBoxRecovery } from '../model/check-black-box.ts';
 import { History } from '../model/history.ts';
 import { diffStates, formatVerdict } from '../model/verdict.ts';
 import { UsageError } from '../scripts/cli/args.ts';
+import { emptyStats } from '../faults/campaign/stats.ts';
 import { campaignJunit } from '../scripts/cli/junit.ts';
 import { describeFailure } from '../scripts/cli/failure.ts';
 import { benchTargets, targetVerdicts } from '../scripts/bench/targets.ts';
@@ -225,24 +226,8 @@ describe('merge: shards of one campaign give the summary of the whole', () => {
     firstViolation: null,
     seconds: 1,
     scenariosPerSec: 5,
+    ...emptyStats(),
     scenarios: 5,
-    crashes: 0,
-    crashesMidCycle: 0,
-    recoveries: 0,
-    batches: 0,
-    acks: 0,
-    faultsInjected: 0,
-    faultsFired: 0,
-    openRetries: 0,
-    openRefusals: 0,
-    readOnlyOpens: 0,
-    outcomes: {
-      'lose-unsynced': 0,
-      'keep-prefix': 0,
-      'tear-sectors': 0,
-      'reorder-metadata': 0,
-      'bit-rot': 0,
-    },
     ...fields,
   });
 
