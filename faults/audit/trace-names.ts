@@ -125,13 +125,7 @@ function rename(
   // Two names of one file: POSIX rename does nothing.
   if (model.namespace.get(names.to) === node) return;
   model.namespace.rename(names.from, names.to);
-  if (!names.ignored)
-    model.emit(
-      call,
-      call.endLine,
-      { kind: 'rename', from: names.from, to: names.to },
-      `${names.from} -> ${names.to}`,
-    );
+  emitPair(model, call, 'rename', names);
 }
 
 function link(
@@ -151,11 +145,21 @@ function link(
   if (names === 'outside' || 'gone' in names) return; // a new name outside changes nothing inside
   model.existing(call, names.from);
   model.namespace.link(names.from, names.to);
+  emitPair(model, call, 'link', names);
+}
+
+/** A rename or link between two names inside the directory, unless the file is ignored. */
+function emitPair(
+  model: TraceModel,
+  call: TraceCall,
+  kind: 'rename' | 'link',
+  names: { from: string; to: string; ignored: boolean },
+): void {
   if (!names.ignored)
     model.emit(
       call,
       call.endLine,
-      { kind: 'link', from: names.from, to: names.to },
+      { kind, from: names.from, to: names.to },
       `${names.from} -> ${names.to}`,
     );
 }
