@@ -486,7 +486,9 @@ export class SimFs implements FileSystem {
       if (entry !== undefined) entry.result = errorCode(err);
       throw err;
     } finally {
-      if (op === 'datasync' || op === 'dsync' || op === 'syncDir') this.durableChanges++;
+      // Anything that may change the durable view invalidates durableView()'s cache.
+      if (op === 'datasync' || op === 'dsync' || op === 'syncDir' || op === 'syncAll')
+        this.durableChanges++;
       if (crashHere) this.frozen = true;
     }
   };

@@ -90,8 +90,11 @@ describe('SimFs syncAll', () => {
     await g.write(bytes(9), 0);
     await fs.rename('/top', '/top2');
     expect(imageOf(fs, LOSE)).toEqual({});
+    expect(fs.durableView().size).toBe(0);
     await fs.syncAll();
     expect(imageOf(fs, LOSE)).toEqual({ '/d/f': [7, 8], '/top2': [9] });
+    // The durable view read before the sync is not served again from its cache.
+    expect([...fs.durableView().keys()].sort()).toEqual(['/d/f', '/top2']);
     expect(fs.crashState()).toEqual({
       files: [],
       dirOps: [],
