@@ -179,14 +179,18 @@ function randomClosedSubset(deps: readonly number[][], rng: Rng): number[] {
 
 /**
  * For each unsynced directory op, the earlier ones it depends on: the op that last created
- * a name it uses (a rename, link or unlink of that name), and the op that last created the
- * directory it changes or its parent (an mkdir, or a rename of a directory to that name).
+ * a name it uses (a rename, link, unlink or rmdir of that name), the op that last created the
+ * directory it changes or its parent (an mkdir, or a rename of a directory to that name), and
+ * for an rmdir every op that took a name out of that directory (it was empty when removed).
  */
 export function dirOpDependencies(ops: readonly UnsyncedDirOp[]): number[][] {
   const creator = new Map<string, number>(); // path -> last op that created it
+  const emptiedBy = new Map<string, number[]>(); // dir -> ops that took a name out of it
   return ops.map((op, i) => {
     const needs = new Set<number>();
-    const uses = op.op === 'rename' || op.op === 'link' || op.op === 'unlink' ? [op.path] : [];
+    const removes = op.op === 'rename' || op.op === 'unlink' || op.op === 'rmdir';
+    const uses = removes || op.op === 'link' ? [op.path] : [];
+    if (op.op === 'rmdir') for (const j of emptiedBy.get(op.path) ?? []) needs.add(j);
     for (const path of uses) {
       const j = creator.get(path);
       if (j !== undefined) needs.add(j);
@@ -198,8 +202,16 @@ export function dirOpDependencies(ops: readonly UnsyncedDirOp[]): number[][] {
       }
     }
     const created =
-      op.op === 'rename' || op.op === 'link' ? op.to : op.op === 'unlink' ? null : op.path;
-    if (op.op === 'rename' || op.op === 'unlink') creator.delete(op.path);
+      op.op === 'rename' || op.op === 'link'
+        ? op.to
+        : op.op === 'unlink' || op.op === 'rmdir'
+          ? null
+          : op.path;
+    if (removes) {
+      creator.delete(op.path);
+      const dir = parentPath(op.path);
+      emptiedBy.set(dir, [...(emptiedBy.get(dir) ?? []), i]);
+    }
     if (created !== null && created !== undefined) creator.set(created, i);
     return [...needs].sort((a, b) => a - b);
   });

@@ -34,6 +34,21 @@ describe('directory op dependence', () => {
     expect(isDependenceClosed(deps, [0, 1, 4])).toBe(true);
     expect(isDependenceClosed(deps, [1])).toBe(false);
   });
+
+  it('an rmdir needs the mkdir of its directory and every op that emptied it; it creates nothing', () => {
+    const deps = dirOpDependencies([
+      { op: 'mkdir', path: '/d' }, // 0
+      { op: 'create', path: '/d/x' }, // 1: needs 0
+      { op: 'unlink', path: '/d/other' }, // 2: a name we never saw created; needs the mkdir
+      { op: 'rename', path: '/d/x', to: '/y' }, // 3: needs 1 and 0
+      { op: 'rmdir', path: '/d' }, // 4: needs 0 (the name), 2 and 3 (the emptying)
+      { op: 'create', path: '/d' }, // 5: a file named /d, needs nothing of the removed dir
+    ]);
+    expect(deps).toEqual([[], [0], [0], [0, 1], [0, 2, 3], []]);
+    // Kept without the unlink, the rmdir would remove a directory that still had a file.
+    expect(isDependenceClosed(deps, [0, 4])).toBe(false);
+    expect(isDependenceClosed(deps, [0, 1, 2, 3, 4])).toBe(true);
+  });
 });
 
 /** A state with a torn-able file renamed into place and an unrelated new file. */
