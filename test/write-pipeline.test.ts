@@ -5,6 +5,7 @@
 // thing the filesystem can throw.
 
 import { describe, expect, it } from 'vitest';
+import type { FaultPlan } from '../faults/fault-plan.ts';
 import { SimFs } from '../faults/sim-fs.ts';
 import { type Batch, SEQ_MAX } from '../src/batch.ts';
 import { BatchBoundaries } from '../src/db/batch-boundaries.ts';
@@ -202,8 +203,13 @@ function failAfterWriting(thrown: unknown): BrokenWrite {
   };
 }
 describe('a broken invariant stays an invariant error', () => {
-  async function pipelineOver(memtable: Memtable, boundaries: BatchBoundaries, lastSeq: number) {
-    const fs = new SimFs({ trace: false });
+  async function pipelineOver(
+    memtable: Memtable,
+    boundaries: BatchBoundaries,
+    lastSeq: number,
+    faults: FaultPlan = [],
+  ) {
+    const fs = new SimFs({ trace: false, faults });
     await fs.mkdir(DIR);
     const log = await LogWriter.open(fs, DIR, null, 1 << 20);
     const limits = { groupBytesMax: 1 << 20, queueBatchesMax: 100 };
@@ -233,6 +239,15 @@ describe('a broken invariant stays an invariant error', () => {
     expect(first).toBeInstanceOf(InvariantError);
     expect(first).toMatchObject({ code: 'INVARIANT' });
     expect(await outcome(pipeline.submit(putBatch(2), recordBytes(putBatch(2))))).toBe(first);
+  });
+
+  it('a broken invariant outranks the I/O failure of the same group', async () => {
+    const memtable = new Memtable();
+    memtable.insert(text('k'), 0, 1, 0, 1, 1, 1);
+    const failing: FaultPlan = [{ op: 'dsync', nth: 0, fault: 'EIO' }];
+    const pipeline = await pipelineOver(memtable, new BatchBoundaries(), 0, failing);
+    const first = await outcome(pipeline.submit(putBatch(1), recordBytes(putBatch(1))));
+    expect(first).toBeInstanceOf(InvariantError);
   });
 });
 

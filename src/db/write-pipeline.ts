@@ -168,8 +168,12 @@ export class WritePipeline {
     } catch (error) {
       insertFailure = error; // the write is in flight: wait for it before failing closed
     }
+    // A broken insert is a bug and outranks the write's own failure: it must not pass as IO.
+    if (insertFailure !== null) {
+      await durable.catch(() => undefined);
+      throw insertFailure;
+    }
     await durable;
-    if (insertFailure !== null) throw insertFailure;
     assert(this.nextSeq === this.boundaries.lastSeq + 1, 'the next seq follows the last batch');
     this.nextSeq = seq;
     for (const { record } of encoded) this.boundaries.add(record.seqStart + record.count - 1);
