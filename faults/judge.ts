@@ -22,7 +22,7 @@ import type { SimFs } from './sim-fs.ts';
 export type AckRule = (history: History, id: BatchId, fs: SimFs) => Verdict | Promise<Verdict>;
 
 /** Open options besides the filesystem (size hints) for the copies the recovery rule opens. */
-export type CopyOpenOptions = Omit<CrashTestOpenOptions, 'fs' | 'readOnly' | 'recovery'>;
+type CopyOpenOptions = Omit<CrashTestOpenOptions, 'fs' | 'readOnly' | 'recovery'>;
 
 export function ackRuleFor(engine: CrashTestEngine, dir: string, hints: CopyOpenOptions): AckRule {
   if (writesWalcheckWal(engine))

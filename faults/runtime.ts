@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 export const RUNS_FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 /** The extension of walcheck's own modules as they run: '.ts' or '.js'. */
-export const MODULE_EXTENSION = RUNS_FROM_SOURCE ? '.ts' : '.js';
+const MODULE_EXTENSION = RUNS_FROM_SOURCE ? '.ts' : '.js';
 
 /** walcheck's version: package.json at the package root (the checkout, or the parent of dist/). */
 export const PACKAGE_VERSION: string = (

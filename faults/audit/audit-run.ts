@@ -103,13 +103,13 @@ export interface AuditSummary {
 }
 
 /** Violations a summary carries in full; the count goes on. */
-export const REPORTS_MAX = 5;
+const REPORTS_MAX = 5;
 /** Violating states a summary lists in brief. */
-export const VIOLATIONS_LISTED = 1000;
+const VIOLATIONS_LISTED = 1000;
 /** Distinct images one cycle may judge: a bound on time and memory. */
 const IMAGES_PER_CYCLE_MAX = 100_000;
 const PROGRESS_INTERVAL_MS = 2000;
-export const RECORD_TIMEOUT_MS = 120_000;
+const RECORD_TIMEOUT_MS = 120_000;
 
 interface Cycle {
   number: number;

@@ -107,7 +107,7 @@ export function stderrTail(stderr: string): string {
 }
 
 /** Runs `task` on every item, at most `workers` at once; stops taking items once aborted. */
-export async function runPool<T>(
+async function runPool<T>(
   items: readonly T[],
   workers: number,
   signal: AbortSignal | undefined,

@@ -15,7 +15,7 @@ import { LineWriter } from './output.ts';
 
 const MIB = 1024 * 1024;
 /** Given to the open and checked before submitting, so an oversized line fails alone. */
-export const LOAD_BATCH_BYTES_MAX = 16 * MIB;
+const LOAD_BATCH_BYTES_MAX = 16 * MIB;
 const IN_FLIGHT = { batchesMax: 4096, bytesMax: 64 * MIB };
 
 /** Opens for writing (recovering as a writable open does); a refused log is exit 2. */

@@ -26,7 +26,7 @@ interface AuditPlan {
 const SEED = 1;
 const WORKERS = 2;
 
-export const AUDIT_PLANS: readonly AuditPlan[] = [
+const AUDIT_PLANS: readonly AuditPlan[] = [
   { label: 'our engine', expect: 'pass', engine: null, batches: 4, states: 2, continuations: 3 },
   {
     label: 'SQLite, synchronous=FULL',

@@ -87,8 +87,8 @@ export interface LockProcess {
   tempName(): string;
 }
 
-export const LOCK_NAME = 'LOCK';
-export const BREAK_NAME = 'LOCK.break';
+const LOCK_NAME = 'LOCK';
+const BREAK_NAME = 'LOCK.break';
 const ATTEMPTS_MAX = 3;
 /** Break lock levels (LOCK.break, LOCK.break.1, ...): each dead one needs a breaker that died. */
 const BREAK_LEVELS = 8;
@@ -113,7 +113,7 @@ export function parseOwner(bytes: Uint8Array): LockOwner | null {
 }
 
 /** Whether the LOCK bytes `seen` may be broken: their owner is gone (see the header). */
-export function ownerGone(proc: LockProcess, seen: Uint8Array): boolean {
+function ownerGone(proc: LockProcess, seen: Uint8Array): boolean {
   const owner = parseOwner(seen);
   if (owner === null) return true;
   if (owner.pid === proc.self.pid) return true;
@@ -211,7 +211,8 @@ async function breakStale(
     }
     try {
       const now = await site.readFile(path);
-      if (now !== null && sameBytes(now, stale)) await site.unlink(path).catch(() => undefined);
+      if (now !== null && Buffer.from(now.buffer, now.byteOffset, now.byteLength).equals(stale))
+        await site.unlink(path).catch(() => undefined);
     } finally {
       await site.unlink(breakPath).catch(() => undefined);
     }
@@ -228,13 +229,7 @@ function describeOwner(seen: Uint8Array): string {
   return owner === null ? 'an unreadable LOCK file' : `process ${owner.pid}`;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function lockedError(dir: string, owner: string): NodeJS.ErrnoException {
+function lockedError(dir: string, owner: string): NodeJS.ErrnoException {
   const error: NodeJS.ErrnoException = new Error(`${dir} is locked by ${owner}`);
   error.code = 'ELOCKED';
   return error;
