@@ -10,7 +10,7 @@
 import { UsageError } from './cli/args.ts';
 import { EXIT_OK, EXIT_USAGE } from './cli/command.ts';
 import { describeFailure } from './cli/failure.ts';
-import { packageVersion } from './cli/version.ts';
+import { PACKAGE_VERSION } from '../faults/runtime.ts';
 import { COMMANDS } from './commands/index.ts';
 
 const SUMMARY_COLUMN = 10;
@@ -36,7 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (name === '--version' || name === '-v' || name === 'version') {
     if (rest.length > 0) throw new UsageError(`${name} takes no arguments, got ${rest.length}`);
-    process.stdout.write(`${await packageVersion()}\n`);
+    process.stdout.write(`${PACKAGE_VERSION}\n`);
     return EXIT_OK;
   }
   if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {

@@ -46,6 +46,12 @@ export interface ArgsSpec {
 }
 
 /** The help option every command takes; parseArgv reports it instead of checking the rest. */
+export const HELP_OPTION: OptionSpec = {
+  type: 'boolean',
+  short: 'h',
+  description: 'print this help and exit',
+};
+
 /** `--json`, as every testing command takes it (cli.md). */
 export const JSON_OPTION: OptionSpec = {
   type: 'boolean',
@@ -57,12 +63,6 @@ export const JUNIT_OPTION: OptionSpec = {
   type: 'string',
   valueName: 'FILE',
   description: 'also write a JUnit XML report to FILE',
-};
-
-export const HELP_OPTION: OptionSpec = {
-  type: 'boolean',
-  short: 'h',
-  description: 'print this help and exit',
 };
 
 const ARGS_MAX = 10_000;
