@@ -3,9 +3,11 @@
 import { OUTCOME_KINDS, type OutcomeKind } from '../../faults/crash-outcome.ts';
 import { UsageError } from './args.ts';
 
+/** --outcomes: a comma-separated list of `allowed` kinds (default: all), or `fallback`. */
 export function parseOutcomes(
   text: string | undefined,
   fallback: readonly OutcomeKind[],
+  allowed: readonly OutcomeKind[] = OUTCOME_KINDS,
 ): OutcomeKind[] {
   if (text === undefined) return [...fallback];
   const kinds = text
@@ -14,10 +16,8 @@ export function parseOutcomes(
     .filter((s) => s !== '');
   if (kinds.length === 0) throw new UsageError('--outcomes needs at least one outcome');
   for (const kind of kinds) {
-    if (!(OUTCOME_KINDS as readonly string[]).includes(kind)) {
-      throw new UsageError(
-        `--outcomes: unknown outcome '${kind}' (choose from ${OUTCOME_KINDS.join(', ')})`,
-      );
+    if (!(allowed as readonly string[]).includes(kind)) {
+      throw new UsageError(`--outcomes: '${kind}' is not one of ${allowed.join(', ')}`);
     }
   }
   return [...new Set(kinds)] as OutcomeKind[];

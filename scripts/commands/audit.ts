@@ -12,11 +12,8 @@ import { Progress } from '../cli/progress.ts';
 import { type AuditSummary, runAudit } from '../../faults/audit/audit-run.ts';
 import { replayState } from '../../faults/audit/audit-replay.ts';
 import { straceRecorder } from '../../faults/audit/recorder.ts';
-import {
-  DEFAULT_OUTCOME_KINDS,
-  OUTCOME_KINDS,
-  type OutcomeKind,
-} from '../../faults/crash-outcome.ts';
+import { DEFAULT_OUTCOME_KINDS } from '../../faults/crash-outcome.ts';
+import { parseOutcomes } from '../cli/campaign-options.ts';
 
 const PROGRESS_PLAIN_MS = 2000;
 
@@ -72,7 +69,7 @@ print the summary of what ran, marked interrupted, and exit 130 or 143.`,
       outcomes: {
         type: 'string',
         valueName: 'LIST',
-        description: `crash outcomes, a comma list of ${OUTCOME_KINDS.filter((k) => k !== 'bit-rot').join(', ')}`,
+        description: `crash outcomes, a comma list of ${DEFAULT_OUTCOME_KINDS.join(', ')}`,
         default: DEFAULT_OUTCOME_KINDS.join(','),
       },
       states: {
@@ -148,7 +145,11 @@ print the summary of what ran, marked interrupted, and exit 130 or 143.`,
         seed: args.integer('seed')!,
         batches: args.integer('batches')!,
         cycles: args.integer('cycles')!,
-        outcomes: outcomeKinds(args.string('outcomes')!),
+        outcomes: parseOutcomes(
+          args.string('outcomes'),
+          DEFAULT_OUTCOME_KINDS,
+          DEFAULT_OUTCOME_KINDS,
+        ),
         states: args.integer('states')!,
         workers: args.integer('workers')!,
         continuations: args.integer('continuations')!,
@@ -199,18 +200,4 @@ async function runReplay(
   if (json) lines.json(state);
   lines.flush();
   return EXIT_OK;
-}
-
-function outcomeKinds(list: string): OutcomeKind[] {
-  const kinds = list
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k !== '');
-  for (const kind of kinds)
-    if (!(OUTCOME_KINDS as readonly string[]).includes(kind) || kind === 'bit-rot')
-      throw new UsageError(
-        `option --outcomes: '${kind}' is not one of ${OUTCOME_KINDS.filter((k) => k !== 'bit-rot').join(', ')}`,
-      );
-  if (kinds.length === 0) throw new UsageError('option --outcomes needs at least one outcome kind');
-  return [...new Set(kinds)] as OutcomeKind[];
 }
