@@ -54,9 +54,14 @@ function firstViolations(run: AuditRun): string[] {
   ];
 }
 
-/** Problems for `walcheck report`'s exit status: our engine must pass its audit. */
+/** Problems for `walcheck report`'s exit status: an audit that did not end as its plan expects. */
 export function auditProblems(runs: readonly AuditRun[]): string[] {
-  return runs
-    .filter((run) => run.result.engine.startsWith('our engine') && run.result.violations > 0)
-    .map((run) => `${run.result.violations} audit violation(s) on ${run.label}`);
+  const problems: string[] = [];
+  for (const run of runs) {
+    if (run.expect === 'pass' && run.result.violations > 0)
+      problems.push(`${run.result.violations} audit violation(s) on ${run.label}`);
+    if (run.expect === 'caught' && run.result.violations === 0)
+      problems.push(`the audit of ${run.label} caught nothing`);
+  }
+  return problems;
 }
