@@ -8,7 +8,7 @@ import {
   profileHarness,
   sharesOf,
 } from '../faults/campaign/harness-profile.ts';
-import { harnessTable } from '../scripts/commands/bench.ts';
+import { harnessTable } from '../scripts/cli/tables.ts';
 
 describe('harness profile', () => {
   it('names the area of a frame by its script', () => {

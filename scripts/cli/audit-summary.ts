@@ -1,28 +1,7 @@
-// The summary lines, JSON and JUnit XML of `walcheck audit`.
+// The JSON and JUnit XML of `walcheck audit` (its table is in tables.ts).
 
 import type { AuditSummary } from '../../faults/audit/audit-run.ts';
 import { junitXml, ruleCases, type TestCase } from './junit.ts';
-
-export function auditTable(s: AuditSummary): string[] {
-  const n = (value: number): string => value.toLocaleString('en-US');
-  const lines = [
-    '| cycle | ops traced | acks | crash points | states | distinct images | judged | continuations | violations | next cycle from |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const c of s.cycles)
-    lines.push(
-      `| ${c.cycle} | ${n(c.opsTraced)} | ${n(c.acks)} | ${n(c.crashPoints)} | ${n(c.states)} | ${n(c.distinctImages)} | ${n(c.judged)} | ${n(c.continuations)} | ${n(c.violations)} | ${c.next === null ? '-' : `${c.next.token} (k=${c.next.k})`} |`,
-    );
-  lines.push(
-    '',
-    `engine ${s.engine}, seed ${s.seed}: ${n(s.opsTraced)} operations traced, ${n(s.acks)} acks, ` +
-      `${n(s.crashPoints)} crash points, ${n(s.states)} states, ${n(s.distinctImages)} distinct images ` +
-      `(${n(s.judged)} judged with their ack counts), ${n(s.continuations)} continuations, ` +
-      `${n(s.violations)} violations; ${s.seconds.toFixed(1)} s, ${s.statesPerSecond.toFixed(0)} states/s` +
-      (s.interrupted ? ' (INTERRUPTED: partial)' : ''),
-  );
-  return lines;
-}
 
 export function auditJson(s: AuditSummary): Record<string, unknown> {
   return {

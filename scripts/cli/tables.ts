@@ -1,7 +1,9 @@
 // The tables and charts that both the commands and REPORT.md print, in one place: a command
 // prints them to the terminal, `walcheck report` embeds them.
 
+import type { AuditSummary } from '../../faults/audit/audit-run.ts';
 import type { CampaignSummary } from '../../faults/campaign/campaign.ts';
+import { HARNESS_AREAS, type HarnessProfile } from '../../faults/campaign/harness-profile.ts';
 import { type CampaignJson, campaignJson, statsOf } from '../../faults/campaign/shard-json.ts';
 import { OUTCOME_KINDS } from '../../faults/crash-outcome.ts';
 import { EXPLORE_KINDS, type ExploreSummary } from '../../faults/explore.ts';
@@ -181,4 +183,37 @@ export function outcomeText(row: MutantRow): string {
       ? ''
       : `, shrunk to ${row.shrunkBatches} batch${row.shrunkBatches === 1 ? '' : 'es'}`;
   return `${verdict} by rule ${row.rule} (${row.ruleName}) in ${row.harness} after ${plural(row.scenarios, 'scenario')}, ${row.seconds.toFixed(1)} s${shrunk}${error}`;
+}
+
+/** The summary of a power-loss audit (walcheck audit): a row per cycle, then the totals. */
+export function auditTable(s: AuditSummary): string[] {
+  const n = (value: number): string => value.toLocaleString('en-US');
+  const lines = [
+    '| cycle | ops traced | acks | crash points | states | distinct images | judged | continuations | violations | next cycle from |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const c of s.cycles)
+    lines.push(
+      `| ${c.cycle} | ${n(c.opsTraced)} | ${n(c.acks)} | ${n(c.crashPoints)} | ${n(c.states)} | ${n(c.distinctImages)} | ${n(c.judged)} | ${n(c.continuations)} | ${n(c.violations)} | ${c.next === null ? '-' : `${c.next.token} (k=${c.next.k})`} |`,
+    );
+  lines.push(
+    '',
+    `engine ${s.engine}, seed ${s.seed}: ${n(s.opsTraced)} operations traced, ${n(s.acks)} acks, ` +
+      `${n(s.crashPoints)} crash points, ${n(s.states)} states, ${n(s.distinctImages)} distinct images ` +
+      `(${n(s.judged)} judged with their ack counts), ${n(s.continuations)} continuations, ` +
+      `${n(s.violations)} violations; ${s.seconds.toFixed(1)} s, ${s.statesPerSecond.toFixed(0)} states/s` +
+      (s.interrupted ? ' (INTERRUPTED: partial)' : ''),
+  );
+  return lines;
+}
+
+/** Scenarios/s, then the share of the time per area of the harness. */
+export function harnessTable(p: HarnessProfile): string[] {
+  return [
+    `crash campaign: seed ${p.seed}, ${p.runs} runs, ${p.scenariosPerSec.toFixed(0)} scenarios/s (${p.seconds.toFixed(1)} s, one thread, under the profiler)`,
+    '',
+    '| area | share of busy time |',
+    '|---|---|',
+    ...HARNESS_AREAS.map((area) => `| ${area} | ${(p.shares[area] * 100).toFixed(1)}% |`),
+  ];
 }

@@ -3,7 +3,8 @@
 
 import { writeFile } from 'node:fs/promises';
 import { JSON_OPTION, JUNIT_OPTION, UsageError } from '../cli/args.ts';
-import { auditJson, auditJunit, auditTable } from '../cli/audit-summary.ts';
+import { auditJson, auditJunit } from '../cli/audit-summary.ts';
+import { auditTable } from '../cli/tables.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { catchInterrupts } from '../cli/interrupt.ts';
 import { checkOutputPath } from '../cli/junit.ts';

@@ -2,16 +2,12 @@
 // disk's raw write + datasync limit and LevelDB (classic-level) with sync: true.
 
 import { targetVerdicts, benchTargets } from '../bench/targets.ts';
-import {
-  HARNESS_AREAS,
-  type HarnessProfile,
-  profileHarness,
-} from '../../faults/campaign/harness-profile.ts';
+import { profileHarness } from '../../faults/campaign/harness-profile.ts';
 import { CliFailure, defineCommand, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
 import { JSON_OPTION, UsageError } from '../cli/args.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
-import { benchTable, targetsTable, writersChart } from '../cli/tables.ts';
+import { benchTable, harnessTable, targetsTable, writersChart } from '../cli/tables.ts';
 
 export const command = defineCommand(
   {
@@ -142,17 +138,6 @@ saying so unless classic-level is installed beside it (--harness does not need i
 );
 
 const HARNESS_SEED = 9001;
-
-/** Scenarios/s, then the share of the time per area of the harness. */
-export function harnessTable(p: HarnessProfile): string[] {
-  return [
-    `crash campaign: seed ${p.seed}, ${p.runs} runs, ${p.scenariosPerSec.toFixed(0)} scenarios/s (${p.seconds.toFixed(1)} s, one thread, under the profiler)`,
-    '',
-    '| area | share of busy time |',
-    '|---|---|',
-    ...HARNESS_AREAS.map((area) => `| ${area} | ${(p.shares[area] * 100).toFixed(1)}% |`),
-  ];
-}
 
 function parseSweep(text: string): number[] {
   const counts = text === '' ? [] : text.split(',').map((part) => Number(part.trim()));
