@@ -15,6 +15,7 @@ import { runScanSession } from '../real/scan-session.ts';
 import type { HistoryRecipe } from './audit-history.ts';
 import type { CrashPointRef, DirImage, StateId } from './crash-states.ts';
 import { materialize } from './materialize.ts';
+import { stderrLines } from '../real/engine-process.ts';
 
 /** The first state (in crash-point order) that reached an image with a given ack count. */
 export interface StateRef {
@@ -95,15 +96,9 @@ async function scanImage(
 }
 
 export function stderrTail(stderr: string): string {
-  const lines = stderr
-    .trim()
-    .split('\n')
-    .filter((l) => l.trim() !== '');
+  const lines = stderrLines(stderr, STDERR_LINES_SHOWN);
   if (lines.length === 0) return ' (nothing on stderr)';
-  return `; engine stderr:\n${lines
-    .slice(-STDERR_LINES_SHOWN)
-    .map((l) => `      ${l}`)
-    .join('\n')}`;
+  return `; engine stderr:\n${lines.map((l) => `      ${l}`).join('\n')}`;
 }
 
 /** Runs `task` on every item, at most `workers` at once; stops taking items once aborted. */

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessInputError } from '../harness-error.ts';
-import { startEngine } from '../real/engine-process.ts';
+import { startEngine, stderrLines } from '../real/engine-process.ts';
 import { parseAck } from '../real/load-session.ts';
 import type { RecordedRun, TracedOp } from './audit-ops.ts';
 import { captureStart } from './record-start.ts';
@@ -148,7 +148,7 @@ function checkAcks(ops: readonly TracedOp[], stdoutLines: number): void {
 }
 
 function protocolError(problem: string, stderr: string): HarnessInputError {
-  const tail = stderr.trim().split('\n').slice(-4).join(' | ');
+  const tail = stderrLines(stderr, 4).join(' | ');
   return new HarnessInputError(
     'BAD_ENGINE',
     `recording 'load': ${problem}${tail === '' ? '' : ` (stderr: ${tail})`}`,

@@ -94,3 +94,11 @@ export function quoteCommand(words: readonly string[]): string {
     .map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`))
     .join(' ');
 }
+
+/** The last `max` non-blank lines of an engine's stderr, for a report (empty when it said nothing). */
+export function stderrLines(stderr: string, max: number): string[] {
+  return stderr
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(-max);
+}

@@ -39,6 +39,7 @@ import { describeKillPlan, drawKillPlan } from './kill-plan.ts';
 import { type LoadSession, runLoadSession } from './load-session.ts';
 import { runScanSession } from './scan-session.ts';
 import { Workload } from './workload.ts';
+import { stderrLines } from './engine-process.ts';
 
 export interface RealOptions {
   kills: number;
@@ -292,15 +293,8 @@ function fail(
 }
 
 function engineFailure(problem: string, stderr: string): string {
-  const tail =
-    stderr.trim() === ''
-      ? '(nothing on stderr)'
-      : stderr
-          .trim()
-          .split('\n')
-          .slice(-12)
-          .map((l) => `    ${l}`)
-          .join('\n');
+  const lines = stderrLines(stderr, 12);
+  const tail = lines.length === 0 ? '(nothing on stderr)' : lines.map((l) => `    ${l}`).join('\n');
   return `ENGINE FAILURE (not a crash-model rule): ${problem}\n  engine stderr:\n${tail}`;
 }
 
