@@ -85,12 +85,12 @@ describe.concurrent('repro refuses what does not name a scenario of this version
   });
 
   it('a path that leads to no scenario: exit 3', async () => {
-    const run = await walcheck(['repro', token({ path: '0:99:99:99' })]);
+    // The first scenario has far fewer than 100,000 shrinks, so the path leaves the shrink tree
+    // at once (a path that stays in it replays shrinks, seconds each; the check-mismatch case
+    // is the test above).
+    const run = await walcheck(['repro', token({ path: '0:100000' })]);
     expect(run.code).toBe(3);
-    // fast-check stops where the path leaves the shrink tree: nothing, or another scenario.
-    expect(run.stderr).toMatch(
-      /path 0:99:99:99 leads to no scenario|whose check is [0-9a-f]{8}, not/,
-    );
+    expect(run.stderr).toMatch(/path 0:100000 leads to no scenario of seed 1592407870/);
   });
 
   it("a mutant's token without --mutant, or with another one: exit 3 naming the variant", async () => {
@@ -359,19 +359,8 @@ describe.concurrent('real: no false green, nothing left behind', () => {
   });
 });
 
+// explore's progress against its summary is checked in explore.test.ts, on the run it makes anyway.
 describe.concurrent('explore', () => {
-  it('progress counts the crash points the summary counts', async ({ expect }) => {
-    const seen: [number, number, string][] = [];
-    const summary = await runExplore({
-      workload: 'small',
-      onProgress: (done, total, phase) => seen.push([done, total, phase]),
-    });
-    const totals = new Set(seen.map(([, total]) => total));
-    expect([...totals]).toEqual([summary.crashPoints]);
-    expect(Math.max(...seen.map(([done]) => done))).toBe(summary.crashPoints);
-    expect(seen.at(-1)).toEqual([summary.crashPoints, summary.crashPoints, 'flips']);
-  });
-
   it('SIGTERM: the summary of what was explored, interrupted, exit 143, JUnit', async ({
     expect,
   }) => {
