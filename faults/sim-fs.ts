@@ -41,18 +41,19 @@ import {
   durableContent,
   newDir,
   newFile,
+  listFiles,
   parsePath,
   syncData,
   volTruncate,
   volWrite,
   volatileContent,
-  walkFiles,
 } from './sim-nodes.ts';
 import type {
   DirNode,
   DirOp,
   DirOpKind,
   EntryChange,
+  FileEntry,
   FileNode,
   ParsedPath,
   SimNode,
@@ -100,6 +101,16 @@ export class SimFs implements FileSystem {
   private durableChanges = 0;
   private durableCache: Map<string, Uint8Array> | null = null;
   private durableCacheAt = -1;
+  /**
+   * The files of each namespace in walk order, kept until the namespace changes: every view,
+   * crash state and image starts from them, and most operations change no name. The volatile
+   * one is keyed on logDirOp (every change of an entry is logged), the durable one on the
+   * operations that apply logged changes (syncDir, syncAll).
+   */
+  private volatileNs = 0;
+  private durableNs = 0;
+  private volatileList: { at: number; files: readonly FileEntry[] } | null = null;
+  private durableList: { at: number; files: readonly FileEntry[] } | null = null;
 
   /** An empty filesystem (the root directory only); `root` is for images and fromFiles. */
   constructor(options: SimFsOptions = {}, root: DirNode = newDir(), generation = 0) {
@@ -191,7 +202,8 @@ export class SimFs implements FileSystem {
    * not fit this state (a cut past the unsynced data, a path with no unsynced data, ...).
    */
   crashImage(outcome: CrashOutcome, options: SimFsOptions = {}): SimFs {
-    return new SimFs(options, buildImage(this.root, this.dirOps, outcome), this.generation + 1);
+    const image = buildImage(this.root, this.dirOps, outcome, this.volatileFiles());
+    return new SimFs(options, image, this.generation + 1);
   }
 
   /**
@@ -203,7 +215,7 @@ export class SimFs implements FileSystem {
     if (this.durableCache !== null && this.durableCacheAt === this.durableChanges)
       return this.durableCache;
     const out = new Map<string, Uint8Array>();
-    walkFiles(this.root, true, (file, path) => out.set(path, durableContent(file)));
+    for (const [path, file] of this.durableFiles()) out.set(path, durableContent(file));
     this.durableCache = out;
     this.durableCacheAt = this.durableChanges;
     return out;
@@ -212,7 +224,7 @@ export class SimFs implements FileSystem {
   /** What reads see now: path -> bytes (views, valid until the next operation). */
   volatileView(): Map<string, Uint8Array> {
     const out = new Map<string, Uint8Array>();
-    walkFiles(this.root, false, (file, path) => out.set(path, volatileContent(file)));
+    for (const [path, file] of this.volatileFiles()) out.set(path, volatileContent(file));
     return out;
   }
 
@@ -220,8 +232,8 @@ export class SimFs implements FileSystem {
   crashState(): CrashState {
     const files: UnsyncedFile[] = [];
     const seen = new Set<FileNode>(); // a file with two names (a link) is one file, by its first name
-    walkFiles(this.root, false, (file, path) => {
-      if (file.pending.length === 0 || seen.has(file)) return;
+    for (const [path, file] of this.volatileFiles()) {
+      if (file.pending.length === 0 || seen.has(file)) continue;
       seen.add(file);
       files.push({
         path,
@@ -231,9 +243,8 @@ export class SimFs implements FileSystem {
         sectors: touchedSectors(file.durSize, file.pending),
         writeEnds: writeEnds(file.pending),
       });
-    });
-    const durableFiles: Array<{ path: string; size: number }> = [];
-    walkFiles(this.root, true, (file, path) => durableFiles.push({ path, size: file.durSize }));
+    }
+    const durableFiles = this.durableFiles().map(([path, file]) => ({ path, size: file.durSize }));
     const dirOps = this.dirOps.map((d) =>
       d.to === undefined ? { op: d.op, path: d.path } : { op: d.op, path: d.path, to: d.to },
     );
@@ -370,6 +381,7 @@ export class SimFs implements FileSystem {
     const p = parsePath(path);
     this.run('syncDir', p.path, () => {
       const dir = this.existingDir(p, 'fsync');
+      this.durableNs++;
       for (const op of this.dirOps) {
         if (!op.changes.some((c) => c.dir === dir)) continue;
         for (const change of op.changes) {
@@ -422,7 +434,8 @@ export class SimFs implements FileSystem {
   /** sync(2)/syncfs(2): every file's data and every directory's entries become durable. */
   async syncAll(): Promise<void> {
     this.run('syncAll', '/', () => {
-      walkFiles(this.root, false, (file) => syncData(file));
+      for (const [, file] of this.volatileFiles()) syncData(file);
+      this.durableNs++;
       for (const op of this.dirOps) {
         for (const change of op.changes) {
           if (change.node === null) change.dir.durable.delete(change.name);
@@ -537,7 +550,20 @@ export class SimFs implements FileSystem {
     return file;
   }
 
+  private volatileFiles(): readonly FileEntry[] {
+    if (this.volatileList?.at !== this.volatileNs)
+      this.volatileList = { at: this.volatileNs, files: listFiles(this.root, false) };
+    return this.volatileList.files;
+  }
+
+  private durableFiles(): readonly FileEntry[] {
+    if (this.durableList?.at !== this.durableNs)
+      this.durableList = { at: this.durableNs, files: listFiles(this.root, true) };
+    return this.durableList.files;
+  }
+
   private logDirOp(op: DirOpKind, path: string, changes: EntryChange[], to?: string): void {
+    this.volatileNs++;
     this.dirOps.push(to === undefined ? { op, path, changes } : { op, path, to, changes });
   }
 }
