@@ -108,25 +108,31 @@ function copyTree(
   overlay: Map<DirNode, Map<string, SimNode>>,
   content: ContentOf,
 ): DirNode {
-  const onPath = new Set<DirNode>();
-  const copyDir = (src: DirNode, path: string, depth: number): DirNode => {
-    if (depth > IMAGE_DEPTH_MAX)
-      throw new Error(
-        `walcheck invariant violated: image deeper than ${IMAGE_DEPTH_MAX} at ${path}`,
-      );
-    onPath.add(src);
-    const dst = newDir();
-    for (const [name, node] of overlay.get(src) ?? src.durable) {
-      if (node.kind === 'dir' && onPath.has(node)) continue; // a directory moved into itself by a reordering
-      const at = joinPath(path, name);
-      const child = node.kind === 'dir' ? copyDir(node, at, depth + 1) : newFile(content(node, at));
-      dst.entries.set(name, child);
-      dst.durable.set(name, child);
-    }
-    onPath.delete(src);
-    return dst;
-  };
-  return copyDir(root, '/', 0);
+  return copyDir(root, '/', 0, { overlay, content, onPath: new Set() });
+}
+
+interface CopyContext {
+  readonly overlay: Map<DirNode, Map<string, SimNode>>;
+  readonly content: ContentOf;
+  readonly onPath: Set<DirNode>;
+}
+
+// A module function, not a closure: one image per crash of a campaign.
+function copyDir(src: DirNode, path: string, depth: number, ctx: CopyContext): DirNode {
+  if (depth > IMAGE_DEPTH_MAX)
+    throw new Error(`walcheck invariant violated: image deeper than ${IMAGE_DEPTH_MAX} at ${path}`);
+  ctx.onPath.add(src);
+  const dst = newDir();
+  for (const [name, node] of ctx.overlay.get(src) ?? src.durable) {
+    if (node.kind === 'dir' && ctx.onPath.has(node)) continue; // a directory moved into itself by a reordering
+    const at = joinPath(path, name);
+    const child =
+      node.kind === 'dir' ? copyDir(node, at, depth + 1, ctx) : newFile(ctx.content(node, at));
+    dst.entries.set(name, child);
+    dst.durable.set(name, child);
+  }
+  ctx.onPath.delete(src);
+  return dst;
 }
 
 function contentFor(

@@ -88,7 +88,8 @@ export class SimFs implements FileSystem {
   /** Boots before this one: a crash image is the next boot of its source. */
   private readonly generation: number;
   private lockTemps = 0;
-  private readonly lockProcess: LockProcess;
+  /** Made at the first lock(): many images (judges' copies) are never locked. */
+  private lockParts: { site: LockSite; process: LockProcess } | null = null;
   private readonly entries: TraceEntry[] = [];
   private readonly traceOn: boolean;
   private readonly crashAt: CrashPoint | null;
@@ -116,11 +117,6 @@ export class SimFs implements FileSystem {
   constructor(options: SimFsOptions = {}, root: DirNode = newDir(), generation = 0) {
     this.root = root;
     this.generation = generation;
-    this.lockProcess = {
-      self: { pid: SIM_PID, boot: `sim-boot-${generation}`, start: '1' },
-      alive: () => false,
-      tempName: () => `LOCK.${SIM_PID}.${this.lockTemps++}.tmp`,
-    };
     this.traceOn = options.trace ?? true;
     this.crashAt = options.crashAt ?? null;
     this.injector =
@@ -464,10 +460,16 @@ export class SimFs implements FileSystem {
    */
   async lock(dir: string): Promise<Lock> {
     const p = parsePath(dir);
-    return lockDirectoryOn(this.lockSite, this.lockProcess, this.locks, p.path, p.path);
+    this.lockParts ??= {
+      site: lockSiteOf(this),
+      process: {
+        self: { pid: SIM_PID, boot: `sim-boot-${this.generation}`, start: '1' },
+        alive: () => false,
+        tempName: () => `LOCK.${SIM_PID}.${this.lockTemps++}.tmp`,
+      },
+    };
+    return lockDirectoryOn(this.lockParts.site, this.lockParts.process, this.locks, p.path, p.path);
   }
-
-  private readonly lockSite: LockSite = lockSiteOf(this);
 
   // ---- internals ----------------------------------------------------------------------------
 
