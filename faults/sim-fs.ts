@@ -30,10 +30,10 @@ import { createsFile, isDsync, joinPath } from '../src/fs/types.ts';
 import { buildImage } from './crash-image.ts';
 import type { CrashOutcome, CrashState, UnsyncedFile } from './crash-outcome.ts';
 import { FaultInjector } from './fault-plan.ts';
-import type { FaultPlan } from './fault-plan.ts';
+import type { FaultPlan, FaultRule } from './fault-plan.ts';
 import { errorCode } from '../model/open-failure.ts';
 import { SimCrashError, fsError } from './fs-errors.ts';
-import type { TraceEntry } from './op-trace.ts';
+import type { OpKind, TraceEntry } from './op-trace.ts';
 import { pendingUnits, sizeAfter, touchedSectors, writeEnds } from './pending-data.ts';
 import { Rng } from './rng.ts';
 import { type Run, SimHandle } from './sim-handle.ts';
@@ -474,7 +474,14 @@ export class SimFs implements FileSystem {
   // ---- internals ----------------------------------------------------------------------------
 
   /** Every operation goes through here: index, trace, crash point, fault, body. */
-  private readonly run: Run = (op, path, body, offset, length, to) => {
+  private runOp<T>(
+    op: OpKind,
+    path: string,
+    body: (fault: FaultRule | undefined) => T,
+    offset?: number,
+    length?: number,
+    to?: string,
+  ): T {
     if (this.frozen) throw new SimCrashError(op, path);
     const index = this.ops++;
     let entry: TraceEntry | undefined;
@@ -506,7 +513,11 @@ export class SimFs implements FileSystem {
         this.durableChanges++;
       if (crashHere) this.frozen = true;
     }
-  };
+  }
+
+  // Bound once per filesystem (handles call it too); a bound method, not an arrow field, as
+  // tsx names every arrow it makes (esbuild keepNames) and images are made per crash.
+  private readonly run: Run = this.runOp.bind(this);
 
   /** The node at a path in the volatile namespace; undefined if missing or under a file. */
   private lookup(p: ParsedPath): SimNode | undefined {

@@ -100,8 +100,13 @@ export function volWrite(file: FileNode, data: Uint8Array, position: number): vo
 }
 
 export function volTruncate(file: FileNode, size: number): void {
-  if (size < file.volSize) {
-    ensureVol(file, file.volSize);
+  if (size < file.volSize && !file.volOwned) {
+    // A shared buffer: copy only what stays (a writeFile over a file truncates it to 0).
+    const buf = new Uint8Array(Math.max(size, 64));
+    buf.set(file.vol.subarray(0, size));
+    file.vol = buf;
+    file.volOwned = true;
+  } else if (size < file.volSize) {
     file.vol.fill(0, size, file.volSize);
   } else if (size > file.vol.length) {
     ensureVol(file, size);
