@@ -14,7 +14,7 @@
 //                     off (2), batches after a failure (7), superseded batch (7), part of a
 //                     batch (3), or no prefix at all (2, or 6 under bit rot)
 
-import { showBytes } from './bytes.ts';
+import { bytesEqual, showBytes } from './bytes.ts';
 import type { SnapshotRead } from './check-snapshots.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { BatchId, History, Line } from './history.ts';
@@ -235,7 +235,7 @@ function checkGets(
     const same =
       expected === undefined || value === undefined
         ? expected === value
-        : Buffer.compare(expected, value) === 0;
+        : bytesEqual(expected, value);
     if (same) continue;
     return violation(
       2,

@@ -150,24 +150,54 @@ export interface FilesNow {
   quarantined: Map<string, Uint8Array>;
 }
 
-/** Copies of every file under the database directory as reads see them now (path -> bytes). */
+/**
+ * Every file under the database directory as reads see it now (path -> bytes), as bytes that
+ * never change: a file whose bytes are its durable bytes is given as the durable view (SimFs
+ * never changes those in place: after a crash, that is every file), any other is copied.
+ */
 export function dirFiles(fs: SimFs): Map<string, Uint8Array> {
+  const durable = fs.durableView();
   const files = new Map<string, Uint8Array>();
-  for (const [path, bytes] of fs.volatileView())
-    if (path.startsWith(`${DB_DIR}/`)) files.set(path, new Uint8Array(bytes));
+  for (const [path, bytes] of fs.volatileView()) {
+    if (!path.startsWith(`${DB_DIR}/`)) continue;
+    const kept = durable.get(path);
+    files.set(path, kept !== undefined && sameBytes(kept, bytes) ? kept : new Uint8Array(bytes));
+  }
   return files;
 }
 
-/** Copies of the log's segments and quarantined files as reads see them now. */
+/** Every file under the database directory as reads see it now: views, valid until the next operation. */
+export function dirFilesNow(fs: SimFs): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const [path, bytes] of fs.volatileView())
+    if (path.startsWith(`${DB_DIR}/`)) files.set(path, bytes);
+  return files;
+}
+
+/** The same view of the same buffer is equal without reading it; else compare the bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength)
+    return true;
+  return bytesEqual(a, b);
+}
+
+/** The log's segments and quarantined files as reads see them now, as bytes that never change (dirFiles). */
 export function filesNow(fs: SimFs): FilesNow {
-  const files = dirFiles(fs);
+  return filesOf(dirFiles(fs));
+}
+
+/** The same as views, valid until the next operation: for a comparison made right away. */
+export function filesViewNow(fs: SimFs): FilesNow {
+  return filesOf(dirFilesNow(fs));
+}
+
+function filesOf(files: ReadonlyMap<string, Uint8Array>): FilesNow {
   return { segments: segmentFiles(files, DB_DIR), quarantined: quarantineFiles(files, DB_DIR) };
 }
 
 /** The same files as a crash that loses everything unsynced would leave them (views: do not modify). */
 export function durableFiles(fs: SimFs): FilesNow {
-  const files = fs.durableView();
-  return { segments: segmentFiles(files, DB_DIR), quarantined: quarantineFiles(files, DB_DIR) };
+  return filesOf(fs.durableView());
 }
 
 export function sameFiles(a: FilesNow, b: FilesNow): boolean {

@@ -23,7 +23,15 @@ import { settleWithin } from './settle.ts';
 import { checkRecoveryMode } from '../../model/check-recovery-mode.ts';
 import { livenessViolation } from '../../model/check-liveness.ts';
 import { finding, type Finding } from './finding.ts';
-import { checkReadsAgree, DB_DIR, dirFiles, filesNow, observe, seenOf } from './observe.ts';
+import {
+  checkReadsAgree,
+  DB_DIR,
+  dirFiles,
+  dirFilesNow,
+  filesViewNow,
+  observe,
+  seenOf,
+} from './observe.ts';
 import type { RecoveryMode } from './scenario.ts';
 import { recoveryContext, type ScenarioState, sizeHints } from './scenario-state.ts';
 
@@ -130,6 +138,7 @@ async function openOnce(
           judgeScans(db, state.scenario.scans ?? [], state.history),
           `${label}: bounded scans`,
         );
+  const after = quarantine === null ? null : filesViewNow(fs); // judged right away: views
   const mode =
     segmentsBefore === null
       ? null
@@ -137,11 +146,11 @@ async function openOnce(
           checkRecoveryMode(target.mode, segmentsBefore, {
             opened: true,
             readOnly: false,
-            ...filesNow(fs),
+            ...after!,
           }),
           `${label}: recovery mode ${target.mode}`,
         );
-  const setAside = quarantine?.opened(fs, db, label) ?? null;
+  const setAside = quarantine?.opened(fs, db, label, after!) ?? null;
   return { db, finding: found ?? scans ?? mode ?? setAside, faultsBefore };
 }
 
@@ -216,7 +225,7 @@ export async function readOnlyOpen(target: OpenTarget): Promise<Finding | null> 
       violation(8, `the read-only open created ${DB_DIR}, although it must change nothing on disk`),
       phase,
     );
-  return finding(checkUnchanged(before, dirFiles(fs)), `${phase}: nothing on disk may change`);
+  return finding(checkUnchanged(before, dirFilesNow(fs)), `${phase}: nothing on disk may change`);
 }
 
 /** Codes a read-only open of a missing database may fail with. */
