@@ -138,13 +138,20 @@ export class LogDecoder {
   /** The segment index of each record. */
   private recordSegments: number[] = [];
   private reused = 0;
+  private count = 0;
 
   /** Records of the last decode taken unchanged from the one before. */
   get reusedRecords(): number {
     return this.reused;
   }
 
+  /** Decodes so far: a user sharing the decoder sees whether others decoded since its own last one. */
+  get decodes(): number {
+    return this.count;
+  }
+
   decode(segments: ReadonlyMap<string, Uint8Array>): DecodedLog {
+    this.count++;
     const ordered: OrderedSegment[] = [...segments.entries()]
       .filter(([name]) => SEGMENT_NAME.test(name))
       .map(([name, bytes]) => ({ name, bytes, number: BigInt(name.slice(0, 20)) }))

@@ -11,7 +11,8 @@
 import { checkUnchanged } from '../../model/check-quarantine.ts';
 import { judgeRecovery } from '../../model/judge.ts';
 import { errorCode, openFailureOf } from '../../model/open-failure.ts';
-import { quarantineFiles, segmentFiles } from '../../model/wal-decode.ts';
+import { logDecoderFor } from '../../model/check-ack.ts';
+import { type LogDecoder, quarantineFiles, segmentFiles } from '../../model/wal-decode.ts';
 import { violation } from '../../model/verdict.ts';
 import type { CrashTestDatabase, CrashTestOpenOptions } from '../engine-interface.ts';
 import type { SimFs } from '../sim-fs.ts';
@@ -143,11 +144,12 @@ async function openOnce(
     segmentsBefore === null
       ? null
       : finding(
-          checkRecoveryMode(target.mode, segmentsBefore, {
-            opened: true,
-            readOnly: false,
-            ...after!,
-          }),
+          checkRecoveryMode(
+            target.mode,
+            segmentsBefore,
+            { opened: true, readOnly: false, ...after! },
+            decoderOf(state),
+          ),
           `${label}: recovery mode ${target.mode}`,
         );
   const setAside = quarantine?.opened(fs, db, label, after!) ?? null;
@@ -170,7 +172,7 @@ function judgeRefusal(target: OpenTarget, error: unknown, label: string): Findin
     segmentsBefore === undefined
       ? null
       : finding(
-          checkRecoveryMode(target.mode, segmentsBefore, { opened: false }),
+          checkRecoveryMode(target.mode, segmentsBefore, { opened: false }, decoderOf(state)),
           `${label}: recovery mode ${target.mode}`,
         );
   if (mode !== null) return mode;
@@ -207,7 +209,12 @@ export async function readOnlyOpen(target: OpenTarget): Promise<Finding | null> 
       (state.quarantine === null
         ? null
         : finding(
-            checkRecoveryMode(target.mode, segments, { opened: true, readOnly: true }),
+            checkRecoveryMode(
+              target.mode,
+              segments,
+              { opened: true, readOnly: true },
+              decoderOf(state),
+            ),
             `${phase}: recovery mode ${target.mode}`,
           ));
     await closeQuietly(db);
@@ -248,13 +255,18 @@ function judgeReadOnlyRefusal(
   if (!verdict.ok) return finding(verdict, phase);
   if (state.quarantine !== null) {
     const mode = finding(
-      checkRecoveryMode(target.mode, segments, { opened: false }),
+      checkRecoveryMode(target.mode, segments, { opened: false }, decoderOf(state)),
       `${phase}: recovery mode ${target.mode}`,
     );
     if (mode !== null) return mode;
   }
   if (context.bitRot !== undefined) return null;
   return state.quarantine?.namesInvalid(failure, segments, phase) ?? null;
+}
+
+/** The scenario's log decoder, shared with rule 1's checks at acknowledgements (logDecoderFor). */
+function decoderOf(state: ScenarioState): LogDecoder {
+  return logDecoderFor(state.history, DB_DIR);
 }
 
 function openOptions(target: OpenTarget, readOnly: boolean): CrashTestOpenOptions {
