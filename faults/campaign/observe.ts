@@ -208,7 +208,7 @@ function sameMap(a: ReadonlyMap<string, Uint8Array>, b: ReadonlyMap<string, Uint
   if (a.size !== b.size) return false;
   for (const [name, bytes] of a) {
     const other = b.get(name);
-    if (other === undefined || !bytesEqual(bytes, other)) return false;
+    if (other === undefined || !sameBytes(bytes, other)) return false;
   }
   return true;
 }
