@@ -112,8 +112,9 @@ function checkGetsAgree(
   entries: readonly Entry[],
   seq: number | undefined,
 ): Verdict {
+  const at = seq === undefined ? undefined : { at: seq }; // one options object per snapshot
   for (const key of KEYS) {
-    const got = seq === undefined ? db.get(key) : db.get(key, { at: seq });
+    const got = at === undefined ? db.get(key) : db.get(key, at);
     const want = scannedValue(entries, key);
     if (got === undefined ? want === undefined : want !== undefined && bytesEqual(got, want))
       continue;
