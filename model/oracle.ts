@@ -62,6 +62,7 @@ export {
   type FirstInvalid,
   type InvalidReason,
   LogDecoder,
+  logFilesOf,
   quarantineFiles,
   segmentFiles,
 } from './wal-decode.ts';

@@ -71,17 +71,16 @@ const LOGICAL_HEADER_BYTES = 9;
 const TYPE_BATCH = 1;
 const SEQ_MAX = 2 ** 53 - 1;
 const SEGMENT_NAME = /^(\d{20})\.wal$/;
-const QUARANTINE = 'quarantine';
+const QUARANTINE_PREFIX = 'quarantine/';
+/** Segment names whose numbers a LogDecoder keeps parsed. */
+const NAMES_KEPT_MAX = 1024;
 
 /** Segment files (name -> bytes) among the files of a directory (path -> bytes); other names are not the log. */
 export function segmentFiles(
   files: ReadonlyMap<string, Uint8Array>,
   dbDir: string,
 ): Map<string, Uint8Array> {
-  const segments = new Map<string, Uint8Array>();
-  for (const [name, bytes] of childrenOf(files, dbDir))
-    if (SEGMENT_NAME.test(name)) segments.set(name, bytes);
-  return segments;
+  return logFilesOf(files, dbDir).segments;
 }
 
 /** Files under dbDir/quarantine/ (name relative to it -> bytes). */
@@ -89,21 +88,26 @@ export function quarantineFiles(
   files: ReadonlyMap<string, Uint8Array>,
   dbDir: string,
 ): Map<string, Uint8Array> {
-  const quarantined = new Map<string, Uint8Array>();
-  for (const [name, bytes] of childrenOf(files, dbDir)) {
-    if (name.startsWith(`${QUARANTINE}/`))
-      quarantined.set(name.slice(QUARANTINE.length + 1), bytes);
-  }
-  return quarantined;
+  return logFilesOf(files, dbDir).quarantined;
 }
 
-/** Paths under dbDir, relative to it ('' or '.' means the paths are already relative). */
-function childrenOf(files: ReadonlyMap<string, Uint8Array>, dbDir: string): [string, Uint8Array][] {
+/** segmentFiles and quarantineFiles of the same files, in one pass. */
+export function logFilesOf(
+  files: ReadonlyMap<string, Uint8Array>,
+  dbDir: string,
+): { segments: Map<string, Uint8Array>; quarantined: Map<string, Uint8Array> } {
+  // Paths under dbDir, relative to it ('' or '.' means the paths are already relative).
   const prefix = dbDir === '' || dbDir === '.' ? '' : dbDir.endsWith('/') ? dbDir : `${dbDir}/`;
-  const out: [string, Uint8Array][] = [];
-  for (const [path, bytes] of files)
-    if (path.startsWith(prefix)) out.push([path.slice(prefix.length), bytes]);
-  return out;
+  const segments = new Map<string, Uint8Array>();
+  const quarantined = new Map<string, Uint8Array>();
+  for (const [path, bytes] of files) {
+    if (!path.startsWith(prefix)) continue;
+    const name = path.slice(prefix.length);
+    if (SEGMENT_NAME.test(name)) segments.set(name, bytes);
+    else if (name.startsWith(QUARANTINE_PREFIX))
+      quarantined.set(name.slice(QUARANTINE_PREFIX.length), bytes);
+  }
+  return { segments, quarantined };
 }
 
 /** Walks the segments (name -> bytes) in number order and their records in order, stopping at the first invalid one. */
@@ -140,6 +144,7 @@ export class LogDecoder {
   private recordSegments: number[] = [];
   private reused = 0;
   private count = 0;
+  private readonly numbers = new Map<string, bigint | null>();
 
   /** Records of the last decode taken unchanged from the one before. */
   get reusedRecords(): number {
@@ -153,10 +158,13 @@ export class LogDecoder {
 
   decode(segments: ReadonlyMap<string, Uint8Array>): DecodedLog {
     this.count++;
-    const ordered: OrderedSegment[] = [...segments.entries()]
-      .filter(([name]) => SEGMENT_NAME.test(name))
-      .map(([name, bytes]) => ({ name, bytes, number: BigInt(name.slice(0, 20)) }))
-      .sort((x, y) => (x.number < y.number ? -1 : x.number > y.number ? 1 : 0));
+    const ordered: OrderedSegment[] = [];
+    for (const [name, bytes] of segments) {
+      const number = this.numberOf(name);
+      if (number !== null) ordered.push({ name, bytes, number });
+    }
+    if (ordered.length > 1)
+      ordered.sort((x, y) => (x.number < y.number ? -1 : x.number > y.number ? 1 : 0));
     let [index, offset] = this.resumePoint(ordered);
     this.forget(index, offset);
     this.reused = this.records.length;
@@ -227,6 +235,17 @@ export class LogDecoder {
       offset += size;
     }
     return null;
+  }
+
+  /** A segment name's number, null for a name that is not a segment's (parsed once per name). */
+  private numberOf(name: string): bigint | null {
+    let number = this.numbers.get(name);
+    if (number === undefined) {
+      number = SEGMENT_NAME.test(name) ? BigInt(name.slice(0, 20)) : null;
+      if (this.numbers.size >= NAMES_KEPT_MAX) this.numbers.clear();
+      this.numbers.set(name, number);
+    }
+    return number;
   }
 
   /** Where to start decoding: the end of the validated bytes that are still unchanged. */

@@ -8,9 +8,8 @@ import {
   decodeLog,
   type Entry,
   type Observed,
-  quarantineFiles,
+  logFilesOf,
   type RecoveryContext,
-  segmentFiles,
   type SnapshotRead,
   type Verdict,
 } from '../../model/oracle.ts';
@@ -140,10 +139,12 @@ export function scanAll(db: CrashTestDatabase, at: number | undefined): Entry[] 
 
 /** Every seq when there are few, else an even spread that includes 0 and lastSeq. */
 function snapshotSeqs(lastSeq: number): number[] {
-  if (lastSeq < SNAPSHOTS_MAX) return Array.from({ length: lastSeq }, (_, i) => i);
-  return Array.from({ length: SNAPSHOTS_MAX }, (_, i) =>
-    Math.round((i * lastSeq) / (SNAPSHOTS_MAX - 1)),
-  );
+  const seqs: number[] = [];
+  if (lastSeq < SNAPSHOTS_MAX) for (let i = 0; i < lastSeq; i++) seqs.push(i);
+  else
+    for (let i = 0; i < SNAPSHOTS_MAX; i++)
+      seqs.push(Math.round((i * lastSeq) / (SNAPSHOTS_MAX - 1)));
+  return seqs;
 }
 
 export interface FilesNow {
@@ -193,7 +194,7 @@ export function filesViewNow(fs: SimFs): FilesNow {
 }
 
 function filesOf(files: ReadonlyMap<string, Uint8Array>): FilesNow {
-  return { segments: segmentFiles(files, DB_DIR), quarantined: quarantineFiles(files, DB_DIR) };
+  return logFilesOf(files, DB_DIR);
 }
 
 /** The same files as a crash that loses everything unsynced would leave them (views: do not modify). */
