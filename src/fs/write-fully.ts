@@ -13,6 +13,8 @@ export function writeFully(
   data: Uint8Array,
   position: number,
 ): Promise<void> {
+  // Nothing to write, no call: a zero-length write would still be an op in a simulated trace.
+  if (data.length === 0) return Promise.resolve();
   return handle
     .write(data, position)
     .then((written) =>
