@@ -16,22 +16,24 @@
 
 import { pendingUnits, tearContent, touchedSectors, withOps } from './pending-data.ts';
 import { joinPath } from '../src/fs/types.ts';
-import { durableContent, newDir, newFile, walkFiles } from './sim-nodes.ts';
+import { durableContent, newDir, newFile } from './sim-nodes.ts';
 import { type CrashOutcome, dirOpDependencies, isDependenceClosed } from './crash-outcome.ts';
-import type { DirNode, DirOp, FileNode, SimNode } from './sim-nodes.ts';
+import type { DirNode, DirOp, FileEntry, FileNode, SimNode } from './sim-nodes.ts';
 
 /** Deepest directory nesting an image walks; deeper means a cycle or a bug. */
 const IMAGE_DEPTH_MAX = 64;
 
 type ContentOf = (file: FileNode, path: string) => Uint8Array;
 
+/** `files` lists the volatile namespace of `root` in walk order (sim-nodes.ts listFiles). */
 export function buildImage(
   root: DirNode,
   dirOps: readonly DirOp[],
   outcome: CrashOutcome,
+  files: readonly FileEntry[],
 ): DirNode {
   const named = new Set<string>();
-  const names = volatileNames(root);
+  const names = volatileNames(files);
   const content = contentFor(outcome, named, names);
   const keep = keptOps(outcome, dirOps);
   const image = copyTree(root, namespaceOverlay(dirOps, keep), content);
@@ -49,11 +51,9 @@ export function buildImage(
 }
 
 /** Each file's first volatile name (sorted walk): how outcomes name its data choice. */
-function volatileNames(root: DirNode): Map<FileNode, string> {
+function volatileNames(files: readonly FileEntry[]): Map<FileNode, string> {
   const names = new Map<FileNode, string>();
-  walkFiles(root, false, (file, path) => {
-    if (!names.has(file)) names.set(file, path);
-  });
+  for (const [path, file] of files) if (!names.has(file)) names.set(file, path);
   return names;
 }
 
@@ -108,25 +108,31 @@ function copyTree(
   overlay: Map<DirNode, Map<string, SimNode>>,
   content: ContentOf,
 ): DirNode {
-  const onPath = new Set<DirNode>();
-  const copyDir = (src: DirNode, path: string, depth: number): DirNode => {
-    if (depth > IMAGE_DEPTH_MAX)
-      throw new Error(
-        `walcheck invariant violated: image deeper than ${IMAGE_DEPTH_MAX} at ${path}`,
-      );
-    onPath.add(src);
-    const dst = newDir();
-    for (const [name, node] of overlay.get(src) ?? src.durable) {
-      if (node.kind === 'dir' && onPath.has(node)) continue; // a directory moved into itself by a reordering
-      const at = joinPath(path, name);
-      const child = node.kind === 'dir' ? copyDir(node, at, depth + 1) : newFile(content(node, at));
-      dst.entries.set(name, child);
-      dst.durable.set(name, child);
-    }
-    onPath.delete(src);
-    return dst;
-  };
-  return copyDir(root, '/', 0);
+  return copyDir(root, '/', 0, { overlay, content, onPath: new Set() });
+}
+
+interface CopyContext {
+  readonly overlay: Map<DirNode, Map<string, SimNode>>;
+  readonly content: ContentOf;
+  readonly onPath: Set<DirNode>;
+}
+
+// A module function, not a closure: one image per crash of a campaign.
+function copyDir(src: DirNode, path: string, depth: number, ctx: CopyContext): DirNode {
+  if (depth > IMAGE_DEPTH_MAX)
+    throw new Error(`walcheck invariant violated: image deeper than ${IMAGE_DEPTH_MAX} at ${path}`);
+  ctx.onPath.add(src);
+  const dst = newDir();
+  for (const [name, node] of ctx.overlay.get(src) ?? src.durable) {
+    if (node.kind === 'dir' && ctx.onPath.has(node)) continue; // a directory moved into itself by a reordering
+    const at = joinPath(path, name);
+    const child =
+      node.kind === 'dir' ? copyDir(node, at, depth + 1, ctx) : newFile(ctx.content(node, at));
+    dst.entries.set(name, child);
+    dst.durable.set(name, child);
+  }
+  ctx.onPath.delete(src);
+  return dst;
 }
 
 function contentFor(

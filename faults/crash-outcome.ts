@@ -114,10 +114,9 @@ export const ENUMERATE_BOUND_DEFAULT = 4096;
 // ---- random choice --------------------------------------------------------------------------
 
 export function randomOutcome(fs: CrashStateSource, kind: OutcomeKind, rng: Rng): CrashOutcome {
+  if (kind === 'lose-unsynced') return { kind }; // needs no state: skip building it
   const state = fs.crashState();
   switch (kind) {
-    case 'lose-unsynced':
-      return { kind };
     case 'keep-prefix': {
       const cuts: Record<string, number> = {};
       for (const f of state.files) cuts[f.path] = rng.int(f.units + 1);

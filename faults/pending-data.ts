@@ -102,21 +102,23 @@ export function withOps(base: Uint8Array, ops: readonly PendingOp[], units = Inf
  */
 export function touchedSectors(size: number, ops: readonly PendingOp[]): number[] {
   const sectors = new Set<number>();
-  const touch = (start: number, end: number): void => {
-    if (end <= start) return;
-    const last = Math.floor((end - 1) / SECTOR_BYTES);
-    for (let s = Math.floor(start / SECTOR_BYTES); s <= last; s++) sectors.add(s);
-  };
   for (const op of ops) {
     if (op.kind === 'write') {
-      touch(op.offset, op.offset + op.data.length);
+      touchSectors(sectors, op.offset, op.offset + op.data.length);
       size = Math.max(size, op.offset + op.data.length);
     } else {
-      touch(Math.min(size, op.size), Math.max(size, op.size));
+      touchSectors(sectors, Math.min(size, op.size), Math.max(size, op.size));
       size = op.size;
     }
   }
   return [...sectors].sort((x, y) => x - y);
+}
+
+/** Adds the sectors bytes [start, end) lie in (a module function: crashState calls it per file). */
+function touchSectors(sectors: Set<number>, start: number, end: number): void {
+  if (end <= start) return;
+  const last = Math.floor((end - 1) / SECTOR_BYTES);
+  for (let s = Math.floor(start / SECTOR_BYTES); s <= last; s++) sectors.add(s);
 }
 
 /** End offsets of the writes, sorted and distinct. */

@@ -30,10 +30,10 @@ import { createsFile, isDsync, joinPath } from '../src/fs/types.ts';
 import { buildImage } from './crash-image.ts';
 import type { CrashOutcome, CrashState, UnsyncedFile } from './crash-outcome.ts';
 import { FaultInjector } from './fault-plan.ts';
-import type { FaultPlan } from './fault-plan.ts';
+import type { FaultPlan, FaultRule } from './fault-plan.ts';
 import { errorCode } from '../model/open-failure.ts';
 import { SimCrashError, fsError } from './fs-errors.ts';
-import type { TraceEntry } from './op-trace.ts';
+import type { OpKind, TraceEntry } from './op-trace.ts';
 import { pendingUnits, sizeAfter, touchedSectors, writeEnds } from './pending-data.ts';
 import { Rng } from './rng.ts';
 import { type Run, SimHandle } from './sim-handle.ts';
@@ -41,18 +41,19 @@ import {
   durableContent,
   newDir,
   newFile,
+  listFiles,
   parsePath,
   syncData,
   volTruncate,
   volWrite,
   volatileContent,
-  walkFiles,
 } from './sim-nodes.ts';
 import type {
   DirNode,
   DirOp,
   DirOpKind,
   EntryChange,
+  FileEntry,
   FileNode,
   ParsedPath,
   SimNode,
@@ -87,7 +88,8 @@ export class SimFs implements FileSystem {
   /** Boots before this one: a crash image is the next boot of its source. */
   private readonly generation: number;
   private lockTemps = 0;
-  private readonly lockProcess: LockProcess;
+  /** Made at the first lock(): many images (judges' copies) are never locked. */
+  private lockParts: { site: LockSite; process: LockProcess } | null = null;
   private readonly entries: TraceEntry[] = [];
   private readonly traceOn: boolean;
   private readonly crashAt: CrashPoint | null;
@@ -100,16 +102,21 @@ export class SimFs implements FileSystem {
   private durableChanges = 0;
   private durableCache: Map<string, Uint8Array> | null = null;
   private durableCacheAt = -1;
+  /**
+   * The files of each namespace in walk order, kept until the namespace changes: every view,
+   * crash state and image starts from them, and most operations change no name. The volatile
+   * one is keyed on logDirOp (every change of an entry is logged), the durable one on the
+   * operations that apply logged changes (syncDir, syncAll).
+   */
+  private volatileNs = 0;
+  private durableNs = 0;
+  private volatileList: { at: number; files: readonly FileEntry[] } | null = null;
+  private durableList: { at: number; files: readonly FileEntry[] } | null = null;
 
   /** An empty filesystem (the root directory only); `root` is for images and fromFiles. */
   constructor(options: SimFsOptions = {}, root: DirNode = newDir(), generation = 0) {
     this.root = root;
     this.generation = generation;
-    this.lockProcess = {
-      self: { pid: SIM_PID, boot: `sim-boot-${generation}`, start: '1' },
-      alive: () => false,
-      tempName: () => `LOCK.${SIM_PID}.${this.lockTemps++}.tmp`,
-    };
     this.traceOn = options.trace ?? true;
     this.crashAt = options.crashAt ?? null;
     this.injector =
@@ -191,7 +198,8 @@ export class SimFs implements FileSystem {
    * not fit this state (a cut past the unsynced data, a path with no unsynced data, ...).
    */
   crashImage(outcome: CrashOutcome, options: SimFsOptions = {}): SimFs {
-    return new SimFs(options, buildImage(this.root, this.dirOps, outcome), this.generation + 1);
+    const image = buildImage(this.root, this.dirOps, outcome, this.volatileFiles());
+    return new SimFs(options, image, this.generation + 1);
   }
 
   /**
@@ -203,7 +211,7 @@ export class SimFs implements FileSystem {
     if (this.durableCache !== null && this.durableCacheAt === this.durableChanges)
       return this.durableCache;
     const out = new Map<string, Uint8Array>();
-    walkFiles(this.root, true, (file, path) => out.set(path, durableContent(file)));
+    for (const [path, file] of this.durableFiles()) out.set(path, durableContent(file));
     this.durableCache = out;
     this.durableCacheAt = this.durableChanges;
     return out;
@@ -212,7 +220,7 @@ export class SimFs implements FileSystem {
   /** What reads see now: path -> bytes (views, valid until the next operation). */
   volatileView(): Map<string, Uint8Array> {
     const out = new Map<string, Uint8Array>();
-    walkFiles(this.root, false, (file, path) => out.set(path, volatileContent(file)));
+    for (const [path, file] of this.volatileFiles()) out.set(path, volatileContent(file));
     return out;
   }
 
@@ -220,8 +228,8 @@ export class SimFs implements FileSystem {
   crashState(): CrashState {
     const files: UnsyncedFile[] = [];
     const seen = new Set<FileNode>(); // a file with two names (a link) is one file, by its first name
-    walkFiles(this.root, false, (file, path) => {
-      if (file.pending.length === 0 || seen.has(file)) return;
+    for (const [path, file] of this.volatileFiles()) {
+      if (file.pending.length === 0 || seen.has(file)) continue;
       seen.add(file);
       files.push({
         path,
@@ -231,9 +239,8 @@ export class SimFs implements FileSystem {
         sectors: touchedSectors(file.durSize, file.pending),
         writeEnds: writeEnds(file.pending),
       });
-    });
-    const durableFiles: Array<{ path: string; size: number }> = [];
-    walkFiles(this.root, true, (file, path) => durableFiles.push({ path, size: file.durSize }));
+    }
+    const durableFiles = this.durableFiles().map(([path, file]) => ({ path, size: file.durSize }));
     const dirOps = this.dirOps.map((d) =>
       d.to === undefined ? { op: d.op, path: d.path } : { op: d.op, path: d.path, to: d.to },
     );
@@ -370,6 +377,7 @@ export class SimFs implements FileSystem {
     const p = parsePath(path);
     this.run('syncDir', p.path, () => {
       const dir = this.existingDir(p, 'fsync');
+      this.durableNs++;
       for (const op of this.dirOps) {
         if (!op.changes.some((c) => c.dir === dir)) continue;
         for (const change of op.changes) {
@@ -422,7 +430,8 @@ export class SimFs implements FileSystem {
   /** sync(2)/syncfs(2): every file's data and every directory's entries become durable. */
   async syncAll(): Promise<void> {
     this.run('syncAll', '/', () => {
-      walkFiles(this.root, false, (file) => syncData(file));
+      for (const [, file] of this.volatileFiles()) syncData(file);
+      this.durableNs++;
       for (const op of this.dirOps) {
         for (const change of op.changes) {
           if (change.node === null) change.dir.durable.delete(change.name);
@@ -451,15 +460,28 @@ export class SimFs implements FileSystem {
    */
   async lock(dir: string): Promise<Lock> {
     const p = parsePath(dir);
-    return lockDirectoryOn(this.lockSite, this.lockProcess, this.locks, p.path, p.path);
+    this.lockParts ??= {
+      site: lockSiteOf(this),
+      process: {
+        self: { pid: SIM_PID, boot: `sim-boot-${this.generation}`, start: '1' },
+        alive: () => false,
+        tempName: () => `LOCK.${SIM_PID}.${this.lockTemps++}.tmp`,
+      },
+    };
+    return lockDirectoryOn(this.lockParts.site, this.lockParts.process, this.locks, p.path, p.path);
   }
-
-  private readonly lockSite: LockSite = lockSiteOf(this);
 
   // ---- internals ----------------------------------------------------------------------------
 
   /** Every operation goes through here: index, trace, crash point, fault, body. */
-  private readonly run: Run = (op, path, body, offset, length, to) => {
+  private runOp<T>(
+    op: OpKind,
+    path: string,
+    body: (fault: FaultRule | undefined) => T,
+    offset?: number,
+    length?: number,
+    to?: string,
+  ): T {
     if (this.frozen) throw new SimCrashError(op, path);
     const index = this.ops++;
     let entry: TraceEntry | undefined;
@@ -491,7 +513,11 @@ export class SimFs implements FileSystem {
         this.durableChanges++;
       if (crashHere) this.frozen = true;
     }
-  };
+  }
+
+  // Bound once per filesystem (handles call it too); a bound method, not an arrow field, as
+  // tsx names every arrow it makes (esbuild keepNames) and images are made per crash.
+  private readonly run: Run = this.runOp.bind(this);
 
   /** The node at a path in the volatile namespace; undefined if missing or under a file. */
   private lookup(p: ParsedPath): SimNode | undefined {
@@ -537,7 +563,20 @@ export class SimFs implements FileSystem {
     return file;
   }
 
+  private volatileFiles(): readonly FileEntry[] {
+    if (this.volatileList?.at !== this.volatileNs)
+      this.volatileList = { at: this.volatileNs, files: listFiles(this.root, false) };
+    return this.volatileList.files;
+  }
+
+  private durableFiles(): readonly FileEntry[] {
+    if (this.durableList?.at !== this.durableNs)
+      this.durableList = { at: this.durableNs, files: listFiles(this.root, true) };
+    return this.durableList.files;
+  }
+
   private logDirOp(op: DirOpKind, path: string, changes: EntryChange[], to?: string): void {
+    this.volatileNs++;
     this.dirOps.push(to === undefined ? { op, path, changes } : { op, path, to, changes });
   }
 }

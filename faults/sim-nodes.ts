@@ -100,8 +100,13 @@ export function volWrite(file: FileNode, data: Uint8Array, position: number): vo
 }
 
 export function volTruncate(file: FileNode, size: number): void {
-  if (size < file.volSize) {
-    ensureVol(file, file.volSize);
+  if (size < file.volSize && !file.volOwned) {
+    // A shared buffer: copy only what stays (a writeFile over a file truncates it to 0).
+    const buf = new Uint8Array(Math.max(size, 64));
+    buf.set(file.vol.subarray(0, size));
+    file.vol = buf;
+    file.volOwned = true;
+  } else if (size < file.volSize) {
     file.vol.fill(0, size, file.volSize);
   } else if (size > file.vol.length) {
     ensureVol(file, size);
@@ -176,27 +181,38 @@ export function parsePath(raw: string): ParsedPath {
 /** Deepest directory nesting a walk follows; deeper means a cycle of stale durable entries. */
 const WALK_DEPTH_MAX = 64;
 
-/** Visits every file reachable through volatile (or durable) entries, names sorted. */
-export function walkFiles(
-  root: DirNode,
+/** A file as a walk finds it: its path in the namespace walked, and its node. */
+export type FileEntry = readonly [path: string, file: FileNode];
+
+/** Every file reachable through volatile (or durable) entries, in walk order (names sorted). */
+export function listFiles(root: DirNode, durable: boolean): FileEntry[] {
+  const out: FileEntry[] = [];
+  collectFiles(root, '/', 0, durable, new Set(), out);
+  return out;
+}
+
+// A module function, not a closure: the walk runs for every view and image of a campaign.
+function collectFiles(
+  dir: DirNode,
+  path: string,
+  depth: number,
   durable: boolean,
-  visit: (file: FileNode, path: string) => void,
+  onPath: Set<DirNode>,
+  out: FileEntry[],
 ): void {
-  const onPath = new Set<DirNode>();
-  const walk = (dir: DirNode, path: string, depth: number): void => {
-    if (depth > WALK_DEPTH_MAX)
-      throw new Error(
-        `walcheck invariant violated: directory walk deeper than ${WALK_DEPTH_MAX} at ${path}`,
-      );
-    onPath.add(dir);
-    const entries = durable ? dir.durable : dir.entries;
-    const names = entries.size > 1 ? [...entries.keys()].sort() : [...entries.keys()];
-    for (const name of names) {
-      const node = entries.get(name)!;
-      if (node.kind === 'file') visit(node, joinPath(path, name));
-      else if (!onPath.has(node)) walk(node, joinPath(path, name), depth + 1);
-    }
-    onPath.delete(dir);
-  };
-  walk(root, '/', 0);
+  if (depth > WALK_DEPTH_MAX)
+    throw new Error(
+      `walcheck invariant violated: directory walk deeper than ${WALK_DEPTH_MAX} at ${path}`,
+    );
+  onPath.add(dir);
+  const entries = durable ? dir.durable : dir.entries;
+  const names = [...entries.keys()];
+  if (names.length > 1) names.sort();
+  for (const name of names) {
+    const node = entries.get(name)!;
+    if (node.kind === 'file') out.push([joinPath(path, name), node]);
+    else if (!onPath.has(node))
+      collectFiles(node, joinPath(path, name), depth + 1, durable, onPath, out);
+  }
+  onPath.delete(dir);
 }

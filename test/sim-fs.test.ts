@@ -115,6 +115,25 @@ describe('volatile view behaves like POSIX', () => {
     expect(await code(fs.syncDir('/db/f'))).toBe('ENOTDIR');
   });
 
+  it('errors are node:fs-like, without stack frames, and leave Error.stackTraceLimit alone', async () => {
+    const fs = await withDb();
+    const limit = Error.stackTraceLimit;
+    const error = await fs.unlink('/db/nope').then(
+      () => null,
+      (e: unknown) => e as NodeJS.ErrnoException,
+    );
+    expect(error).toMatchObject({ code: 'ENOENT', syscall: 'unlink', path: '/db/nope' });
+    expect(error?.message).toBe("ENOENT: no such file or directory, unlink '/db/nope'");
+    expect(error?.stack).toBe(`Error: ${error?.message}`); // as node:fs's async errors: no frames
+    fs.crashNow();
+    const crashed = await fs.stat('/db').catch((e: unknown) => e);
+    expect(crashed).toBeInstanceOf(SimCrashError);
+    expect((crashed as SimCrashError).stack).toBe(
+      "SimCrashError: ECRASHED: simulated crash, stat '/db'",
+    );
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
   it('lists sorted, makes parents, normalizes paths simply', async () => {
     const fs = new SimFs();
     await fs.mkdir('db//x/y/');
@@ -284,6 +303,29 @@ describe('persistence: lose-unsynced and directory durability', () => {
     await ih.datasync();
     expect(view(fs.durableView())).toEqual({ '/db/a': [9, 2, 3, 4] });
     expect(view(image.durableView())).toEqual({ '/db/a': [1, 2, 3, 5] });
+  });
+
+  it('views, crash states and images follow every name change (their file lists are kept between)', async () => {
+    const fs = await withDb();
+    const names = (): string[][] => [
+      [...fs.volatileView().keys()],
+      [...fs.durableView().keys()],
+      fs.crashState().files.map((f) => f.path),
+    ];
+    await fs.writeFile('/db/b', bytes(1));
+    expect(names()).toEqual([['/db/b'], [], ['/db/b']]);
+    expect(names()).toEqual([['/db/b'], [], ['/db/b']]); // asked again, nothing changed
+    await fs.link('/db/b', '/db/a');
+    expect(names()).toEqual([['/db/a', '/db/b'], [], ['/db/a']]); // a link: first name sorted
+    await fs.syncDir('/db');
+    expect(names()).toEqual([['/db/a', '/db/b'], ['/db/a', '/db/b'], ['/db/a']]);
+    await fs.rename('/db/b', '/db/c');
+    await fs.unlink('/db/a');
+    expect(names()).toEqual([['/db/c'], ['/db/a', '/db/b'], ['/db/c']]);
+    expect(Object.keys(imageOf(fs, LOSE))).toEqual(['/db/a', '/db/b']);
+    expect(Object.keys(imageOf(fs, { kind: 'reorder-metadata', keep: [0, 1] }))).toEqual(['/db/c']);
+    await fs.syncAll();
+    expect(names()).toEqual([['/db/c'], ['/db/c'], []]);
   });
 
   it('fromFiles builds a wholly durable filesystem from a map of files', async () => {

@@ -69,9 +69,17 @@ export class BoundedFs implements FileSystem {
   }
   lock(dir: string): Promise<Lock> {
     if (!this.pass()) return never();
-    return this.inner.lock(dir).then((lock) => ({
-      release: () => (this.pass() ? lock.release() : never()),
-    }));
+    return this.inner.lock(dir).then((lock) => new BoundedLock(this, lock));
+  }
+}
+
+class BoundedLock implements Lock {
+  constructor(
+    private readonly fs: BoundedFs,
+    private readonly inner: Lock,
+  ) {}
+  release(): Promise<void> {
+    return this.fs.pass() ? this.inner.release() : never();
   }
 }
 

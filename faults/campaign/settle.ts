@@ -23,31 +23,51 @@ export type Settlement<T> =
 export function settleWithin<T>(fs: BoundedFs, promise: Promise<T>): Promise<Settlement<T>> {
   fs.allow();
   return new Promise<Settlement<T>>((resolve) => {
-    let done = false;
-    let before = fs.opCount;
+    const wait = new Wait(fs, resolve);
+    promise.then(
+      (value) => wait.settle({ settled: true, value }),
+      (error: unknown) => wait.settle({ settled: true, error }),
+    );
+  });
+}
+
+// One wait is a class rather than closures: a campaign makes one per harness step, and tsx
+// names every closure it makes (esbuild's keepNames), which cost more than the wait itself.
+class Wait<T> {
+  private done = false;
+  private before: number;
+  private timer: NodeJS.Immediate;
+
+  constructor(
+    private readonly fs: BoundedFs,
+    private readonly resolve: (settlement: Settlement<T>) => void,
+  ) {
+    this.before = fs.opCount;
     // One macrotask turn at a time, cancelled as soon as the promise settles (the common case
     // costs no event-loop turn). Each turn either saw an operation (the budget bounds how
     // many) or ends the wait.
-    const turn = (): void => {
-      if (done) return;
-      if (fs.opCount === before) {
-        done = true;
-        resolve({ settled: false, spun: fs.stalledCalls > 0 });
-        return;
-      }
-      before = fs.opCount;
-      timer = setImmediate(turn);
-    };
-    let timer = setImmediate(turn);
-    const settle = (settlement: Settlement<T>): void => {
-      if (done) return;
-      done = true;
-      clearImmediate(timer);
-      resolve(settlement);
-    };
-    promise.then(
-      (value) => settle({ settled: true, value }),
-      (error: unknown) => settle({ settled: true, error }),
-    );
-  });
+    this.timer = setImmediate(turnOf, this);
+  }
+
+  turn(): void {
+    if (this.done) return;
+    if (this.fs.opCount === this.before) {
+      this.done = true;
+      this.resolve({ settled: false, spun: this.fs.stalledCalls > 0 });
+      return;
+    }
+    this.before = this.fs.opCount;
+    this.timer = setImmediate(turnOf, this);
+  }
+
+  settle(settlement: Settlement<T>): void {
+    if (this.done) return;
+    this.done = true;
+    clearImmediate(this.timer);
+    this.resolve(settlement);
+  }
+}
+
+function turnOf<T>(wait: Wait<T>): void {
+  wait.turn();
 }
