@@ -18,12 +18,15 @@ import { PASS, type Verdict, type Violation, violation } from './verdict.ts';
 import { type DecodedLog, type DecodedRecord, LogDecoder, segmentFiles } from './wal-decode.ts';
 
 interface AckCache {
+  /** Shared with the other checks of this log (logDecoderFor): most logs they read start with what acks validated. */
   readonly decoder: LogDecoder;
   /** Batch ids whose records (the first matched.length records) were already compared equal. */
   readonly matched: number[];
   /** The durable files of the last check and their decoded log (acks of one group share them). */
   files: ReadonlyMap<string, Uint8Array> | null;
   log: DecodedLog | null;
+  /** decoder.decodes after this cache's last decode: another count means others decoded since. */
+  decodes: number;
 }
 
 const caches = new WeakMap<History, Map<string, AckCache>>();
@@ -36,10 +39,20 @@ function cacheFor(history: History, dbDir: string): AckCache {
   }
   let cache = byDir.get(dbDir);
   if (cache === undefined) {
-    cache = { decoder: new LogDecoder(), matched: [], files: null, log: null };
+    cache = { decoder: new LogDecoder(), matched: [], files: null, log: null, decodes: 0 };
     byDir.set(dbDir, cache);
   }
   return cache;
+}
+
+/**
+ * The incremental decoder of one (history, directory), which rule 1 keeps decoding at every
+ * acknowledgement: a check of the same log at a recovery (the recovery-mode table) resumes
+ * after the bytes it validated instead of decoding the whole log again. Its results are
+ * exactly decodeLog's; read one before the next decode.
+ */
+export function logDecoderFor(history: History, dbDir: string): LogDecoder {
+  return cacheFor(history, dbDir).decoder;
 }
 
 /**
@@ -59,11 +72,15 @@ export function checkAckDurable(
   const cache = cacheFor(history, dbDir);
   const matched = cache.matched;
   let log = cache.log;
-  if (log === null || cache.files !== durableFiles) {
-    log = cache.decoder.decode(segmentFiles(durableFiles, dbDir));
+  const decoder = cache.decoder;
+  const othersDecoded = cache.decodes !== decoder.decodes; // then its records array changed too
+  if (log === null || cache.files !== durableFiles || othersDecoded) {
+    log = decoder.decode(segmentFiles(durableFiles, dbDir));
     cache.files = durableFiles;
     cache.log = log;
-    matched.length = Math.min(matched.length, cache.decoder.reusedRecords);
+    cache.decodes = decoder.decodes;
+    // Records reused since this cache's own last decode are known only across one decode.
+    matched.length = othersDecoded ? 0 : Math.min(matched.length, decoder.reusedRecords);
   } // else: the same map, so the same bytes (the caller's contract): nothing to decode again
   // Expected records: b_1..b_position without this epoch's failed batches; i counts them.
   let i = 0;

@@ -16,7 +16,7 @@
 
 import { bytesEqual } from './bytes.ts';
 import { PASS, type Verdict, violation } from './verdict.ts';
-import { decodeLog, type FirstInvalid } from './wal-decode.ts';
+import { decodeLog, type FirstInvalid, type LogDecoder } from './wal-decode.ts';
 
 export type RecoveryMode = 'strict' | 'tolerate-tail' | 'point-in-time';
 
@@ -33,12 +33,17 @@ export type ModeOutcome =
       readonly quarantined: ReadonlyMap<string, Uint8Array>;
     };
 
+/**
+ * `decoder` decodes `before` (default: a fresh decodeLog); a runner that keeps decoding the
+ * same log passes its LogDecoder (logDecoderFor), which resumes after what it validated.
+ */
 export function checkRecoveryMode(
   mode: RecoveryMode,
   before: ReadonlyMap<string, Uint8Array>,
   outcome: ModeOutcome,
+  decoder?: LogDecoder,
 ): Verdict {
-  const decoded = decodeLog(before);
+  const decoded = decoder === undefined ? decodeLog(before) : decoder.decode(before);
   const invalid = decoded.firstInvalid;
   if (invalid === null) return PASS;
   const earlier = decoded.status === 'corrupt';

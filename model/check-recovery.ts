@@ -14,7 +14,7 @@
 //                     off (2), batches after a failure (7), superseded batch (7), part of a
 //                     batch (3), or no prefix at all (2, or 6 under bit rot)
 
-import { showBytes } from './bytes.ts';
+import { bytesEqual, showBytes } from './bytes.ts';
 import type { SnapshotRead } from './check-snapshots.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { BatchId, History, Line } from './history.ts';
@@ -111,17 +111,15 @@ export function checkRecovery(
       found: `${seqText(observed.lastSeq)}${keysText(entries)}, out of key order at entry ${unordered}`,
     });
   }
-  const fp = fingerprintOf(entries);
-  const matches = wholeMatches(
-    ranges.map((r) => r.line),
-    entries,
-    fp,
-  );
-  const accepted = matches.find(
-    (m) => inRange(ranges, m) && m.line.model.endSeq(m.k) === observed.lastSeq,
-  );
-  if (accepted === undefined)
+  const accepted = acceptedMatch(ranges, entries, observed.lastSeq);
+  if (accepted === null) {
+    const matches = wholeMatches(
+      ranges.map((r) => r.line),
+      entries,
+      fingerprintOf(entries),
+    );
     return diagnose(history, ranges, matches, observed.lastSeq, entries, damagedSeq, context);
+  }
 
   const model = accepted.line.model;
   const k = accepted.k;
@@ -133,6 +131,24 @@ export function checkRecovery(
     checkSnapshots(model, k, observed.snapshots ?? []);
   if (problem !== null) return problem;
   return { ok: true, k, line: accepted.line.name, lastSeq: observed.lastSeq };
+}
+
+/**
+ * The first line (in order) whose prefix ending at lastSeq is allowed and equals the entries:
+ * what the first of wholeMatches' matches in range with that lastSeq would be. A line's ends
+ * increase strictly, so only one k per line ends at lastSeq, and a state equal to the model's
+ * has its fingerprint: no need to hash the entries or walk every k when the recovery is right.
+ */
+function acceptedMatch(
+  ranges: readonly Range[],
+  entries: readonly Entry[],
+  lastSeq: number,
+): WholeMatch | null {
+  for (const { line, lo, hi } of ranges) {
+    const k = line.model.kEndingAt(lastSeq);
+    if (k >= lo && k <= hi && line.model.equalsAt(entries, k)) return { line, k };
+  }
+  return null;
 }
 
 function damagedSeqStart(history: History, bitRot: BitRot | undefined): number | null {
@@ -235,7 +251,7 @@ function checkGets(
     const same =
       expected === undefined || value === undefined
         ? expected === value
-        : Buffer.compare(expected, value) === 0;
+        : bytesEqual(expected, value);
     if (same) continue;
     return violation(
       2,

@@ -16,10 +16,10 @@ export function emptyFingerprint(): Fingerprint {
   return { a: 0, b: 0 };
 }
 
-let laneA = 0;
-let laneB = 0;
+/** The two lanes of the last entry hashed (a typed array: no allocation, no binding checks). */
+const lanes = new Uint32Array(2);
 
-/** Hashes one (key, value) entry into laneA/laneB; the key length separates key from value. */
+/** Hashes one (key, value) entry into lanes; the key length separates key from value. */
 function hashEntry(key: Bytes, value: Bytes): void {
   let a = 0x811c9dc5 ^ key.byteLength;
   let b = 0x9747b28c ^ Math.imul(key.byteLength, 0x85ebca6b);
@@ -37,8 +37,8 @@ function hashEntry(key: Bytes, value: Bytes): void {
     b = Math.imul(b ^ byte, 0x5bd1e995);
     b ^= b >>> 13;
   }
-  laneA = mix(a);
-  laneB = mix(b ^ 0x27d4eb2f);
+  lanes[0] = mix(a);
+  lanes[1] = mix(b ^ 0x27d4eb2f);
 }
 
 /** murmur3 fmix32: spreads every input bit over the output before summing. */
@@ -51,16 +51,35 @@ function mix(h: number): number {
   return h >>> 0;
 }
 
+/**
+ * One entry's hash, [laneA, laneB]: what addEntry adds. The array is reused by the next call:
+ * read it right away (a model that keeps it removes the entry later without hashing again).
+ */
+export function entryHash(key: Bytes, value: Bytes): Readonly<Uint32Array> {
+  hashEntry(key, value);
+  return lanes;
+}
+
 export function addEntry(fp: Fingerprint, key: Bytes, value: Bytes): void {
   hashEntry(key, value);
-  fp.a = (fp.a + laneA) >>> 0;
-  fp.b = (fp.b + laneB) >>> 0;
+  addHash(fp, lanes[0]!, lanes[1]!);
 }
 
 export function removeEntry(fp: Fingerprint, key: Bytes, value: Bytes): void {
   hashEntry(key, value);
-  fp.a = (fp.a - laneA) >>> 0;
-  fp.b = (fp.b - laneB) >>> 0;
+  removeHash(fp, lanes[0]!, lanes[1]!);
+}
+
+/** Adds an entry by its hash (entryHash). */
+export function addHash(fp: Fingerprint, a: number, b: number): void {
+  fp.a = (fp.a + a) >>> 0;
+  fp.b = (fp.b + b) >>> 0;
+}
+
+/** Removes an entry by its hash (entryHash). */
+export function removeHash(fp: Fingerprint, a: number, b: number): void {
+  fp.a = (fp.a - a) >>> 0;
+  fp.b = (fp.b - b) >>> 0;
 }
 
 export function sameFingerprint(x: Fingerprint, y: Fingerprint): boolean {

@@ -20,7 +20,7 @@
 //
 // Every check returns plain data ({ ok: true } or a Violation); formatVerdict prints it.
 
-export { checkAckDurable } from './check-ack.ts';
+export { checkAckDurable, logDecoderFor } from './check-ack.ts';
 export { checkContinuation } from './check-continuation.ts';
 export { checkFailClosed } from './check-fail-closed.ts';
 export { checkQuarantine, checkUnchanged } from './check-quarantine.ts';
@@ -62,6 +62,7 @@ export {
   type FirstInvalid,
   type InvalidReason,
   LogDecoder,
+  logFilesOf,
   quarantineFiles,
   segmentFiles,
 } from './wal-decode.ts';

@@ -10,7 +10,14 @@
 
 import type { Batch, BatchOp } from '../src/batch.ts';
 import { type Bytes, bytesEqual, keyId } from './bytes.ts';
-import { addEntry, type Fingerprint, removeEntry } from './fingerprint.ts';
+import {
+  addEntry,
+  addHash,
+  entryHash,
+  type Fingerprint,
+  removeEntry,
+  removeHash,
+} from './fingerprint.ts';
 
 export type Entry = readonly [key: Bytes, value: Bytes];
 
@@ -25,6 +32,9 @@ interface KeyVersions {
   readonly ks: number[];
   /** null is a tombstone. */
   readonly values: (Bytes | null)[];
+  /** The entry's hash (entryHash; 0 for a tombstone): replacing it later needs no hashing. */
+  readonly hashA: number[];
+  readonly hashB: number[];
 }
 
 export class PrefixModel {
@@ -82,16 +92,22 @@ export class PrefixModel {
     let live = this.lives[k]!;
     const net = netEffect(batch.ops);
     for (const [id, { bytes, value }] of net) {
-      const before = this.get(id, k);
-      if (before !== undefined) {
-        removeEntry(fp, bytes, before);
+      const versions = this.versions.get(id);
+      const i = versions === undefined ? -1 : lastAtOrBefore(versions.ks, k);
+      if (i >= 0 && versions!.values[i] !== null) {
+        removeHash(fp, versions!.hashA[i]!, versions!.hashB[i]!);
         live -= 1;
       }
+      let a = 0;
+      let b = 0;
       if (value !== null) {
-        addEntry(fp, bytes, value);
+        const hash = entryHash(bytes, value);
+        a = hash[0]!;
+        b = hash[1]!;
+        addHash(fp, a, b);
         live += 1;
       }
-      this.pushVersion(id, bytes, k + 1, value);
+      this.pushVersion(id, bytes, k + 1, value, a, b);
     }
     this.list.push(batch);
     this.touched.push([...net.keys()]);
@@ -110,6 +126,8 @@ export class PrefixModel {
         const versions = this.versions.get(id)!;
         versions.ks.pop();
         versions.values.pop();
+        versions.hashA.pop();
+        versions.hashB.pop();
         if (versions.ks.length === 0) this.versions.delete(id);
       }
     }
@@ -210,14 +228,23 @@ export class PrefixModel {
     return fp;
   }
 
-  private pushVersion(id: string, bytes: Bytes, k: number, value: Bytes | null): void {
+  private pushVersion(
+    id: string,
+    bytes: Bytes,
+    k: number,
+    value: Bytes | null,
+    hashA: number,
+    hashB: number,
+  ): void {
     let versions = this.versions.get(id);
     if (versions === undefined) {
-      versions = { bytes, ks: [], values: [] };
+      versions = { bytes, ks: [], values: [], hashA: [], hashB: [] };
       this.versions.set(id, versions);
     }
     versions.ks.push(k);
     versions.values.push(value);
+    versions.hashA.push(hashA);
+    versions.hashB.push(hashB);
   }
 
   private at(array: readonly number[], k: number): number {

@@ -69,19 +69,18 @@ export interface DecodedLog {
 const HEADER_BYTES = 24;
 const LOGICAL_HEADER_BYTES = 9;
 const TYPE_BATCH = 1;
-const SEQ_MAX = 2n ** 53n - 1n;
+const SEQ_MAX = 2 ** 53 - 1;
 const SEGMENT_NAME = /^(\d{20})\.wal$/;
-const QUARANTINE = 'quarantine';
+const QUARANTINE_PREFIX = 'quarantine/';
+/** Segment names whose numbers a LogDecoder keeps parsed. */
+const NAMES_KEPT_MAX = 1024;
 
 /** Segment files (name -> bytes) among the files of a directory (path -> bytes); other names are not the log. */
 export function segmentFiles(
   files: ReadonlyMap<string, Uint8Array>,
   dbDir: string,
 ): Map<string, Uint8Array> {
-  const segments = new Map<string, Uint8Array>();
-  for (const [name, bytes] of childrenOf(files, dbDir))
-    if (SEGMENT_NAME.test(name)) segments.set(name, bytes);
-  return segments;
+  return logFilesOf(files, dbDir).segments;
 }
 
 /** Files under dbDir/quarantine/ (name relative to it -> bytes). */
@@ -89,21 +88,26 @@ export function quarantineFiles(
   files: ReadonlyMap<string, Uint8Array>,
   dbDir: string,
 ): Map<string, Uint8Array> {
-  const quarantined = new Map<string, Uint8Array>();
-  for (const [name, bytes] of childrenOf(files, dbDir)) {
-    if (name.startsWith(`${QUARANTINE}/`))
-      quarantined.set(name.slice(QUARANTINE.length + 1), bytes);
-  }
-  return quarantined;
+  return logFilesOf(files, dbDir).quarantined;
 }
 
-/** Paths under dbDir, relative to it ('' or '.' means the paths are already relative). */
-function childrenOf(files: ReadonlyMap<string, Uint8Array>, dbDir: string): [string, Uint8Array][] {
+/** segmentFiles and quarantineFiles of the same files, in one pass. */
+export function logFilesOf(
+  files: ReadonlyMap<string, Uint8Array>,
+  dbDir: string,
+): { segments: Map<string, Uint8Array>; quarantined: Map<string, Uint8Array> } {
+  // Paths under dbDir, relative to it ('' or '.' means the paths are already relative).
   const prefix = dbDir === '' || dbDir === '.' ? '' : dbDir.endsWith('/') ? dbDir : `${dbDir}/`;
-  const out: [string, Uint8Array][] = [];
-  for (const [path, bytes] of files)
-    if (path.startsWith(prefix)) out.push([path.slice(prefix.length), bytes]);
-  return out;
+  const segments = new Map<string, Uint8Array>();
+  const quarantined = new Map<string, Uint8Array>();
+  for (const [path, bytes] of files) {
+    if (!path.startsWith(prefix)) continue;
+    const name = path.slice(prefix.length);
+    if (SEGMENT_NAME.test(name)) segments.set(name, bytes);
+    else if (name.startsWith(QUARANTINE_PREFIX))
+      quarantined.set(name.slice(QUARANTINE_PREFIX.length), bytes);
+  }
+  return { segments, quarantined };
 }
 
 /** Walks the segments (name -> bytes) in number order and their records in order, stopping at the first invalid one. */
@@ -129,8 +133,9 @@ interface Progress {
  * acknowledgement): it keeps a copy of the bytes it has validated and, when they are
  * unchanged, resumes where the previous walk stopped instead of starting over. Any change
  * in those bytes (or names) makes it decode again from the segment that changed, so the
- * result is always exactly decodeLog's. The records array returned is the decoder's own:
- * read it before the next decode().
+ * result is always exactly decodeLog's. The records array returned is the decoder's own, and
+ * the records' keys and values are views of its copy of the bytes: read them before the next
+ * decode() (decodeLog's are the caller's to keep: its decoder decodes only once).
  */
 export class LogDecoder {
   private progress: Progress[] = [];
@@ -138,65 +143,109 @@ export class LogDecoder {
   /** The segment index of each record. */
   private recordSegments: number[] = [];
   private reused = 0;
+  private count = 0;
+  private readonly numbers = new Map<string, bigint | null>();
 
   /** Records of the last decode taken unchanged from the one before. */
   get reusedRecords(): number {
     return this.reused;
   }
 
+  /** Decodes so far: a user sharing the decoder sees whether others decoded since its own last one. */
+  get decodes(): number {
+    return this.count;
+  }
+
   decode(segments: ReadonlyMap<string, Uint8Array>): DecodedLog {
-    const ordered: OrderedSegment[] = [...segments.entries()]
-      .filter(([name]) => SEGMENT_NAME.test(name))
-      .map(([name, bytes]) => ({ name, bytes, number: BigInt(name.slice(0, 20)) }))
-      .sort((x, y) => (x.number < y.number ? -1 : x.number > y.number ? 1 : 0));
+    this.count++;
+    const ordered: OrderedSegment[] = [];
+    for (const [name, bytes] of segments) {
+      const number = this.numberOf(name);
+      if (number !== null) ordered.push({ name, bytes, number });
+    }
+    if (ordered.length > 1)
+      ordered.sort((x, y) => (x.number < y.number ? -1 : x.number > y.number ? 1 : 0));
     let [index, offset] = this.resumePoint(ordered);
     this.forget(index, offset);
     this.reused = this.records.length;
-    const last = this.records[this.records.length - 1];
-    let expectedSeq = last === undefined ? 1 : last.seqStart + last.count;
     let firstInvalid: FirstInvalid | null = null;
-    for (; index < ordered.length && firstInvalid === null; index++, offset = 0) {
+    for (; index < ordered.length; index++, offset = 0) {
       const { name, bytes, number } = ordered[index]!;
-      if (offset === 0 && number !== BigInt(index + 1)) {
-        firstInvalid = { segment: name, offset: 0, reason: 'missing-segment' };
-        break;
-      }
-      const progress = this.progressAt(index, name);
-      // Every valid record takes at least 24 bytes, so this loop ends within size/24 turns.
-      while (offset < bytes.byteLength) {
-        const outcome = decodeRecord(bytes, offset, expectedSeq);
-        if (!outcome.ok) {
-          firstInvalid = { segment: name, offset, reason: outcome.reason };
-          break;
-        }
-        const ops = outcome.ops.map(copyOp);
-        this.records.push({
-          segment: name,
-          offset,
-          size: outcome.size,
-          seqStart: outcome.seqStart,
-          count: ops.length,
-          ops,
-        });
-        this.recordSegments.push(index);
-        appendCopy(progress, bytes.subarray(offset, offset + outcome.size));
-        expectedSeq = outcome.seqStart + ops.length;
-        offset += outcome.size;
-      }
+      firstInvalid =
+        offset === 0 && number !== BigInt(index + 1)
+          ? { segment: name, offset: 0, reason: 'missing-segment' }
+          : this.decodeSegment(index, name, bytes, offset);
       if (firstInvalid !== null) break;
     }
-    const invalidIndex = firstInvalid === null ? -1 : index;
+    const last = this.records[this.records.length - 1];
+    const counts = ordered.map(() => 0);
+    for (const i of this.recordSegments) counts[i]!++;
     return {
-      status: statusOf(firstInvalid, invalidIndex, ordered.length),
+      status: statusOf(firstInvalid, firstInvalid === null ? -1 : index, ordered.length),
       records: this.records, // decodeLog's decoder is thrown away; a LogDecoder's user reads before decoding again
-      lastSeq: expectedSeq - 1,
+      lastSeq: last === undefined ? 0 : last.seqStart + last.count - 1,
       firstInvalid,
       segments: ordered.map(({ name, bytes }, i) => ({
         name,
         bytes: bytes.byteLength,
-        records: countOf(this.recordSegments, i),
+        records: counts[i]!,
       })),
     };
+  }
+
+  /**
+   * Walks one segment's records from `offset` to its end or its first invalid record. Each
+   * record is copied into the decoder's own bytes first and decoded there, so its ops are views
+   * of bytes that no caller can change (and one copy serves both the ops and resumePoint).
+   */
+  private decodeSegment(
+    index: number,
+    name: string,
+    bytes: Uint8Array,
+    offset: number,
+  ): FirstInvalid | null {
+    const progress = this.progressAt(index, name);
+    const last = this.records[this.records.length - 1];
+    let expectedSeq = last === undefined ? 1 : last.seqStart + last.count;
+    // Every valid record takes at least 24 bytes, so this loop ends within size/24 turns.
+    while (offset < bytes.byteLength) {
+      const available = bytes.byteLength - offset;
+      if (available < HEADER_BYTES) return { segment: name, offset, reason: 'truncated-header' };
+      const length = readUint32(bytes, offset + 4);
+      if (length > available - HEADER_BYTES)
+        return { segment: name, offset, reason: 'truncated-payload' };
+      const size = HEADER_BYTES + length;
+      const at = appendCopy(progress, bytes.subarray(offset, offset + size));
+      const outcome = decodeRecord(progress.copy.subarray(0, at + size), at, expectedSeq);
+      if (!outcome.ok) {
+        progress.length = at;
+        return { segment: name, offset, reason: outcome.reason };
+      }
+      const count = outcome.ops.length;
+      this.records.push({
+        segment: name,
+        offset,
+        size,
+        seqStart: outcome.seqStart,
+        count,
+        ops: outcome.ops,
+      });
+      this.recordSegments.push(index);
+      expectedSeq = outcome.seqStart + count;
+      offset += size;
+    }
+    return null;
+  }
+
+  /** A segment name's number, null for a name that is not a segment's (parsed once per name). */
+  private numberOf(name: string): bigint | null {
+    let number = this.numbers.get(name);
+    if (number === undefined) {
+      number = SEGMENT_NAME.test(name) ? BigInt(name.slice(0, 20)) : null;
+      if (this.numbers.size >= NAMES_KEPT_MAX) this.numbers.clear();
+      this.numbers.set(name, number);
+    }
+    return number;
   }
 
   /** Where to start decoding: the end of the validated bytes that are still unchanged. */
@@ -255,29 +304,23 @@ function isBefore(
   return recordIndex < index || (recordIndex === index && recordOffset < offset);
 }
 
-function countOf(values: readonly number[], value: number): number {
-  let count = 0;
-  for (const v of values) if (v === value) count++;
-  return count;
-}
-
-function appendCopy(progress: Progress, bytes: Uint8Array): void {
-  if (progress.length + bytes.byteLength > progress.copy.byteLength) {
-    const grown = new Uint8Array(
-      Math.max(progress.copy.byteLength * 2, progress.length + bytes.byteLength),
-    );
-    grown.set(progress.copy.subarray(0, progress.length));
+/** Appends bytes to a segment's copy (growing it by doubling); returns where they start. */
+function appendCopy(progress: Progress, bytes: Uint8Array): number {
+  const at = progress.length;
+  if (at + bytes.byteLength > progress.copy.byteLength) {
+    const grown = new Uint8Array(Math.max(progress.copy.byteLength * 2, at + bytes.byteLength));
+    grown.set(progress.copy.subarray(0, at)); // records decoded before keep viewing the old copy
     progress.copy = grown;
   }
-  progress.copy.set(bytes, progress.length);
-  progress.length += bytes.byteLength;
+  progress.copy.set(bytes, at);
+  progress.length = at + bytes.byteLength;
+  return at;
 }
 
-/** Records are kept across decodes, so their keys and values must not be views into bytes that may change. */
-function copyOp(op: BatchOp): BatchOp {
-  return op.type === 'put'
-    ? { type: 'put', key: new Uint8Array(op.key), value: new Uint8Array(op.value) }
-    : { type: 'del', key: new Uint8Array(op.key) };
+function readUint32(bytes: Uint8Array, at: number): number {
+  return (
+    (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0
+  );
 }
 
 function statusOf(
@@ -317,11 +360,13 @@ export function decodeRecord(
   const count = view.getUint32(offset + 20, true);
   const ops = count >= 1 ? parsePayload(bytes, view, offset + HEADER_BYTES, length, count) : null;
   if (ops === null) return { ok: false, reason: 'bad-payload' };
-  const seqStart = view.getBigUint64(offset + 12, true);
-  if (seqStart !== BigInt(expectedSeq) || seqStart + BigInt(count) - 1n > SEQ_MAX) {
+  // seqStart as two halves: exact in a number up to 2^53 - 1 (SEQ_MAX), and no BigInt per record.
+  const seqHigh = view.getUint32(offset + 16, true);
+  const seqStart = view.getUint32(offset + 12, true) + seqHigh * 2 ** 32;
+  if (seqHigh >= 2 ** 21 || seqStart !== expectedSeq || count - 1 > SEQ_MAX - seqStart) {
     return { ok: false, reason: 'sequence-mismatch' };
   }
-  return { ok: true, size: HEADER_BYTES + length, seqStart: Number(seqStart), ops };
+  return { ok: true, size: HEADER_BYTES + length, seqStart, ops };
 }
 
 /** Exactly `count` logical records using exactly `length` bytes, or null. */

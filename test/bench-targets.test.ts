@@ -3,13 +3,17 @@
 
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../scripts/bench/engine-bench.ts';
+import { interleaveSerial, pairedRatio } from '../scripts/bench/measure.ts';
 import { benchTargets } from '../scripts/bench/targets.ts';
 import { benchTable, targetsTable } from '../scripts/cli/tables.ts';
 
 const result: BenchResult = {
+  rawBytes: 149,
   rawSyncsPerSec: 1000,
   rawDsyncWritesPerSec: 1200,
   serialWritesPerSec: 1100,
+  serialVsLevel: { median: 1.1, q1: 1.05, q3: 1.15 },
+  serialVsRawDsync: { median: 0.92, q1: 0.9, q3: 0.95 },
   concurrentWritesPerSec: 70_000,
   levelSerialWritesPerSec: 1000,
   levelConcurrentWritesPerSec: 10_000,
@@ -52,8 +56,51 @@ describe('bench targets', () => {
     expect(table).toContain('| engine 1 writer / LevelDB 1 writer >= 1x | 1.10x | met |');
     const measures = benchTable(result).join('\n');
     expect(measures).toContain(
-      '| raw O_DSYNC write (130 B) | 1,200 writes/s | 1.20x raw write + datasync |',
+      '| raw O_DSYNC write (149 B) | 1,200 writes/s | 1.20x raw write + datasync |',
+    );
+    expect(measures).toContain(
+      '| engine, 1 writer | 1,100 writes/s | 1.10x (turns 1.05-1.15) LevelDB (totals 1.10x), 0.92x (turns 0.90-0.95) raw O_DSYNC (totals 0.92x) |',
     );
     expect(measures).toContain('writable 2.50 s, read-only 1.00 s | 2.50x');
+  });
+});
+
+describe('interleaveSerial', () => {
+  it('warms each loop up untimed, then runs them in turns of blockOps, reversed every cycle', async () => {
+    const calls: string[] = [];
+    const loop =
+      (name: string) =>
+      async (i: number): Promise<void> => {
+        calls.push(`${name}${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      };
+    const run = await interleaveSerial([loop('a'), loop('b')], {
+      seconds: 0.005,
+      blockOps: 2,
+      warmupOps: 1,
+    });
+    expect(calls.slice(0, 2)).toEqual(['a0', 'b0']); // warm-up, untimed
+    expect(calls.slice(2, 10)).toEqual(['a1', 'a2', 'b1', 'b2', 'b3', 'b4', 'a3', 'a4']);
+    const cycles = (calls.length - 2) / 4;
+    expect(Number.isInteger(cycles)).toBe(true); // whole cycles only: every loop the same turns
+    expect(run.turnMs.length).toBe(cycles);
+    expect(run.phases.map((p) => p.ops)).toEqual([cycles * 2, cycles * 2]); // warm-up not counted
+    for (const p of run.phases) expect(p.seconds).toBeGreaterThanOrEqual(0.005);
+  });
+
+  it('pairedRatio: the median and quartiles of turn-by-turn throughput ratios', () => {
+    // Phase 0 took 10 ms a turn; phase 1 took 20, 20, 20 and one 400 ms stall.
+    const run = {
+      phases: [],
+      turnMs: [
+        [10, 20],
+        [10, 400],
+        [10, 20],
+        [10, 20],
+        [10, 10],
+      ],
+    };
+    expect(pairedRatio(run, 0, 1)).toEqual({ median: 2, q1: 2, q3: 2 }); // the stall does not move it
+    expect(pairedRatio(run, 1, 0).median).toBe(0.5);
   });
 });

@@ -192,7 +192,11 @@ describe(`broken engines the campaign now catches (seed ${SEED}, up to ${RUNS_TO
   it('rule 8: recovery that deletes what earlier recoveries quarantined', async () => {
     const found = await caught(purgeQuarantineEngine);
     expect(found.rule).toBe(8);
-    expect(found.report).toMatch(/quarantine\/\S+ was deleted: nothing may leave quarantine\//);
+    // Seen either as a quarantined file gone, or as a segment set aside whose bytes no file in
+    // quarantine/ holds any more (the purge ran before the new tail was saved).
+    expect(found.report).toMatch(
+      /quarantine\/\S+ was deleted: nothing may leave quarantine\/|is not in quarantine\/ whole: it must be moved there, never deleted/,
+    );
   });
 
   it('rule 1: a directory fsync that failed is skipped on the open retried in the same process', async () => {
@@ -213,8 +217,14 @@ describe(`broken engines the campaign now catches (seed ${SEED}, up to ${RUNS_TO
 
   it('rule 8: a read-only open that repairs a torn tail', async () => {
     const found = await caught(readOnlyRepairsEngine);
-    expect(found.rule).toBe(8);
-    expect(found.report).toContain('during read-only open: nothing on disk may change');
+    // Seen as the disk changing under a read-only open (rule 8), or as the read-only open that
+    // follows the repair reporting a damaged log clean (rule 6): the damage is gone from its view.
+    expect([6, 8]).toContain(found.rule);
+    expect(found.report).toMatch(
+      found.rule === 8
+        ? /during read-only open: nothing on disk may change/
+        : /report does not name the damage[\s\S]*during read-only open/,
+    );
   });
 
   it('rule 2: a strict open that refuses a log with nothing invalid in it', async () => {

@@ -191,7 +191,9 @@ describe('campaign options, and engines broken in other ways', () => {
     expect(found.report).toContain(
       'refused a write with no injected failure and no crash: IO: no, thanks',
     );
-    expect(found.shrunkBatches).toBe(1);
+    // One batch shows it; fast-check's shrinking stops at 1 or 2 (a second cycle's batch).
+    expect(found.shrunkBatches).toBeLessThanOrEqual(2);
+    expect(found.shrunkBatches).toBeLessThan(found.originalBatches);
   });
 
   it('catches an engine whose open fails with an error that is neither injected nor a named corruption', async () => {

@@ -425,9 +425,12 @@ describe.concurrent('inspecting and loading: say what was not checked or was set
 
   it('bench prints a verdict per target: met or missed', () => {
     const result = {
+      rawBytes: 149,
       rawSyncsPerSec: 1000,
       rawDsyncWritesPerSec: 1000,
       serialWritesPerSec: 950,
+      serialVsLevel: { median: 1.9, q1: 1.8, q3: 2 },
+      serialVsRawDsync: { median: 0.95, q1: 0.9, q3: 1 },
       concurrentWritesPerSec: 10_000,
       levelSerialWritesPerSec: 500,
       levelConcurrentWritesPerSec: 4000,

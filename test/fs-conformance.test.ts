@@ -236,6 +236,10 @@ describe.each(SUBJECTS)('%s', (name, make) => {
     expect(await codeOf(reader.size())).toBe('EBADF');
     expect(await codeOf(reader.datasync())).toBe('EBADF');
     expect(list(await fs.readFile(at('f')))).toEqual([1]);
+    const writer = await fs.open(at('f'), 'write-dsync');
+    await writer.close();
+    expect(await codeOf(writer.write(bytes(2), 0))).toBe('EBADF');
+    expect(list(await fs.readFile(at('f')))).toEqual([1]);
   });
 
   it('syncDir of a missing directory or a file fails', async () => {

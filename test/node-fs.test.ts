@@ -93,6 +93,19 @@ describe('NodeFileSystem', () => {
 });
 
 describe('path helpers', () => {
+  it('close waits for a write in flight, and a write issued once close began is refused (EBADF)', async () => {
+    const dir = await makeTempDir('node-fs-close-write');
+    const path = join(dir, 'f');
+    const handle = await fs.open(path, 'create-dsync');
+    const data = Buffer.alloc(64 * 1024, 7);
+    const written = handle.write(data, 0); // not awaited: close begins while it is queued
+    const closed = handle.close();
+    expect((await failure(handle.write(Buffer.from('late'), 0))).code).toBe('EBADF');
+    expect(await written).toBe(data.length);
+    await closed;
+    expect(Buffer.compare(await readFile(path), data)).toBe(0);
+  });
+
   it('joinPath adds one slash, never two', () => {
     expect(joinPath('/db', 'LOCK')).toBe('/db/LOCK');
     expect(joinPath('/db/', 'LOCK')).toBe('/db/LOCK');

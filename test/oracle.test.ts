@@ -22,6 +22,7 @@ import {
   formatVerdict,
   History,
   LogDecoder,
+  logDecoderFor,
   type Observed,
   quarantineFiles,
   type RecoveryVerdict,
@@ -366,6 +367,18 @@ describe('rule 1: acknowledged means durable', () => {
     const rewritten = segmentOf([[put('a', '1'), put('b', 'X')], B2]);
     expectRule(checkAckDurable(history, 2, dirFiles({ [SEG1]: rewritten }), DIR), 1);
     expectPass(checkAckDurable(history, 3, dirFiles({ [SEG1]: segmentOf([B1, B2, B3]) }), DIR));
+  });
+
+  it('notices rewritten bytes when another check decoded the rewritten log in between (a shared decoder)', () => {
+    const history = fourBatches();
+    expectPass(checkAckDurable(history, 2, dirFiles({ [SEG1]: segmentOf([B1, B2]) }), DIR));
+    const rewritten = segmentOf([[put('a', '1'), put('b', 'X')], B2]);
+    // A recovery-mode check of that log through the same decoder: its records are now "reused".
+    expect(logDecoderFor(history, DIR).decode(new Map([[SEG1, rewritten]])).records).toHaveLength(
+      2,
+    );
+    expectRule(checkAckDurable(history, 2, dirFiles({ [SEG1]: rewritten }), DIR), 1);
+    expectPass(checkAckDurable(history, 2, dirFiles({ [SEG1]: segmentOf([B1, B2]) }), DIR));
   });
 
   it('flags a new segment whose directory entry is not durable (missing from the durable view)', () => {

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { HarnessInputError } from '../harness-error.ts';
+import { assert } from '../../src/assert.ts';
 import {
   asCrashTestEngine,
   type EngineUnderTest,
@@ -232,7 +233,13 @@ function arbitraryFor(shape: ScenarioShape): fc.Arbitrary<Scenario> {
   return arbitrary;
 }
 
-/** One run: its scenario, and on a violation fast-check's shrinking and a traced report. */
+/**
+ * One run: its scenario, and on a violation fast-check's shrinking and a traced report. The
+ * scenario is drawn with fc.sample, which gives the very value fc.check draws first for the
+ * same seed (fast-check documents sample as "the values that would have been generated
+ * during check"): a passing run (nearly all of them) skips the property runner, and a
+ * failing one is run again under fc.check, which draws it again and shrinks it.
+ */
 export async function runOne(
   engine: EngineUnderTest,
   shape: ScenarioShape,
@@ -242,44 +249,57 @@ export async function runOne(
   { shrinkMs = 10_000, variant = SHIPPED_VARIANT }: { shrinkMs?: number; variant?: string } = {},
 ): Promise<Found | null> {
   const runSeed = runSeedOf(seed, runIndex);
-  let first = true;
-  let original: Scenario | null = null;
-  let failedAt: number | null = null;
+  const [original] = fc.sample(arbitraryFor(shape), { seed: runSeed, numRuns: 1 });
+  assert(original !== undefined, 'fc.sample draws one scenario');
+  stats.scenarios++;
+  const first = await runScenario(engine, original, stats);
+  if (first === null) return null;
+  const failedAt = performance.now();
+  return shrunk(engine, shape, { runIndex, runSeed, original, failedAt, shrinkMs, variant });
+}
+
+/** fc.check over the failing run's seed: the same first scenario, then shrinking within shrinkMs. */
+async function shrunk(
+  engine: EngineUnderTest,
+  shape: ScenarioShape,
+  run: {
+    runIndex: number;
+    runSeed: number;
+    original: Scenario;
+    failedAt: number;
+    shrinkMs: number;
+    variant: string;
+  },
+): Promise<Found> {
+  let first = true; // fc.check's first scenario is the failing one: it always runs
   const property = fc.asyncProperty(arbitraryFor(shape), async (scenario) => {
-    if (failedAt !== null && performance.now() - failedAt > shrinkMs) return true; // shrink budget spent
-    const runStats = first ? stats : emptyStats();
-    if (first) {
-      original = scenario;
-      stats.scenarios++;
-    }
+    if (!first && performance.now() - run.failedAt > run.shrinkMs) return true; // budget spent
     first = false;
-    const violation = await runScenario(engine, scenario, runStats);
-    if (violation !== null) failedAt ??= performance.now();
-    return violation === null;
+    return (await runScenario(engine, scenario, emptyStats())) === null;
   });
-  const details = await fc.check(property, { seed: runSeed, numRuns: 1 });
-  if (!details.failed || details.counterexample === null) return null;
+  const details = await fc.check(property, { seed: run.runSeed, numRuns: 1 });
+  // The runs are deterministic and fc.check draws what fc.sample drew: it must fail too.
+  assert(details.failed && details.counterexample !== null, 'the failing scenario fails again');
   const [scenario] = details.counterexample;
-  const foundAt = failedAt ?? performance.now();
   const token = encodeToken({
-    variant,
+    variant: run.variant,
     shape,
-    seed: runSeed,
+    seed: run.runSeed,
     path: details.counterexamplePath,
     check: scenarioCheck(scenario),
   });
   const violation = await traced(engine, scenario);
   return {
-    runIndex,
-    runSeed,
+    runIndex: run.runIndex,
+    runSeed: run.runSeed,
     token,
     rule: violation.verdict.rule,
     ruleName: violation.verdict.ruleName,
     report: formatViolation(violation, scenario, token),
     shrunkBatches: batchCount(scenario),
-    originalBatches: original === null ? batchCount(scenario) : batchCount(original),
+    originalBatches: batchCount(run.original),
     shrinks: details.numShrinks,
-    secondsShrinking: (performance.now() - foundAt) / 1000,
+    secondsShrinking: (performance.now() - run.failedAt) / 1000,
   };
 }
 

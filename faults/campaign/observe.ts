@@ -8,9 +8,8 @@ import {
   decodeLog,
   type Entry,
   type Observed,
-  quarantineFiles,
+  logFilesOf,
   type RecoveryContext,
-  segmentFiles,
   type SnapshotRead,
   type Verdict,
 } from '../../model/oracle.ts';
@@ -112,8 +111,9 @@ function checkGetsAgree(
   entries: readonly Entry[],
   seq: number | undefined,
 ): Verdict {
+  const at = seq === undefined ? undefined : { at: seq }; // one options object per snapshot
   for (const key of KEYS) {
-    const got = seq === undefined ? db.get(key) : db.get(key, { at: seq });
+    const got = at === undefined ? db.get(key) : db.get(key, at);
     const want = scannedValue(entries, key);
     if (got === undefined ? want === undefined : want !== undefined && bytesEqual(got, want))
       continue;
@@ -139,10 +139,12 @@ export function scanAll(db: CrashTestDatabase, at: number | undefined): Entry[] 
 
 /** Every seq when there are few, else an even spread that includes 0 and lastSeq. */
 function snapshotSeqs(lastSeq: number): number[] {
-  if (lastSeq < SNAPSHOTS_MAX) return Array.from({ length: lastSeq }, (_, i) => i);
-  return Array.from({ length: SNAPSHOTS_MAX }, (_, i) =>
-    Math.round((i * lastSeq) / (SNAPSHOTS_MAX - 1)),
-  );
+  const seqs: number[] = [];
+  if (lastSeq < SNAPSHOTS_MAX) for (let i = 0; i < lastSeq; i++) seqs.push(i);
+  else
+    for (let i = 0; i < SNAPSHOTS_MAX; i++)
+      seqs.push(Math.round((i * lastSeq) / (SNAPSHOTS_MAX - 1)));
+  return seqs;
 }
 
 export interface FilesNow {
@@ -150,24 +152,54 @@ export interface FilesNow {
   quarantined: Map<string, Uint8Array>;
 }
 
-/** Copies of every file under the database directory as reads see them now (path -> bytes). */
+/**
+ * Every file under the database directory as reads see it now (path -> bytes), as bytes that
+ * never change: a file whose bytes are its durable bytes is given as the durable view (SimFs
+ * never changes those in place: after a crash, that is every file), any other is copied.
+ */
 export function dirFiles(fs: SimFs): Map<string, Uint8Array> {
+  const durable = fs.durableView();
   const files = new Map<string, Uint8Array>();
-  for (const [path, bytes] of fs.volatileView())
-    if (path.startsWith(`${DB_DIR}/`)) files.set(path, new Uint8Array(bytes));
+  for (const [path, bytes] of fs.volatileView()) {
+    if (!path.startsWith(`${DB_DIR}/`)) continue;
+    const kept = durable.get(path);
+    files.set(path, kept !== undefined && sameBytes(kept, bytes) ? kept : new Uint8Array(bytes));
+  }
   return files;
 }
 
-/** Copies of the log's segments and quarantined files as reads see them now. */
+/** Every file under the database directory as reads see it now: views, valid until the next operation. */
+export function dirFilesNow(fs: SimFs): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const [path, bytes] of fs.volatileView())
+    if (path.startsWith(`${DB_DIR}/`)) files.set(path, bytes);
+  return files;
+}
+
+/** The same view of the same buffer is equal without reading it; else compare the bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength)
+    return true;
+  return bytesEqual(a, b);
+}
+
+/** The log's segments and quarantined files as reads see them now, as bytes that never change (dirFiles). */
 export function filesNow(fs: SimFs): FilesNow {
-  const files = dirFiles(fs);
-  return { segments: segmentFiles(files, DB_DIR), quarantined: quarantineFiles(files, DB_DIR) };
+  return filesOf(dirFiles(fs));
+}
+
+/** The same as views, valid until the next operation: for a comparison made right away. */
+export function filesViewNow(fs: SimFs): FilesNow {
+  return filesOf(dirFilesNow(fs));
+}
+
+function filesOf(files: ReadonlyMap<string, Uint8Array>): FilesNow {
+  return logFilesOf(files, DB_DIR);
 }
 
 /** The same files as a crash that loses everything unsynced would leave them (views: do not modify). */
 export function durableFiles(fs: SimFs): FilesNow {
-  const files = fs.durableView();
-  return { segments: segmentFiles(files, DB_DIR), quarantined: quarantineFiles(files, DB_DIR) };
+  return filesOf(fs.durableView());
 }
 
 export function sameFiles(a: FilesNow, b: FilesNow): boolean {
@@ -178,7 +210,7 @@ function sameMap(a: ReadonlyMap<string, Uint8Array>, b: ReadonlyMap<string, Uint
   if (a.size !== b.size) return false;
   for (const [name, bytes] of a) {
     const other = b.get(name);
-    if (other === undefined || !bytesEqual(bytes, other)) return false;
+    if (other === undefined || !sameBytes(bytes, other)) return false;
   }
   return true;
 }

@@ -11,7 +11,8 @@
 import { checkUnchanged } from '../../model/check-quarantine.ts';
 import { judgeRecovery } from '../../model/judge.ts';
 import { errorCode, openFailureOf } from '../../model/open-failure.ts';
-import { quarantineFiles, segmentFiles } from '../../model/wal-decode.ts';
+import { logDecoderFor } from '../../model/check-ack.ts';
+import { type LogDecoder, quarantineFiles, segmentFiles } from '../../model/wal-decode.ts';
 import { violation } from '../../model/verdict.ts';
 import type { CrashTestDatabase, CrashTestOpenOptions } from '../engine-interface.ts';
 import type { SimFs } from '../sim-fs.ts';
@@ -23,7 +24,15 @@ import { settleWithin } from './settle.ts';
 import { checkRecoveryMode } from '../../model/check-recovery-mode.ts';
 import { livenessViolation } from '../../model/check-liveness.ts';
 import { finding, type Finding } from './finding.ts';
-import { checkReadsAgree, DB_DIR, dirFiles, filesNow, observe, seenOf } from './observe.ts';
+import {
+  checkReadsAgree,
+  DB_DIR,
+  dirFiles,
+  dirFilesNow,
+  filesViewNow,
+  observe,
+  seenOf,
+} from './observe.ts';
 import type { RecoveryMode } from './scenario.ts';
 import { recoveryContext, type ScenarioState, sizeHints } from './scenario-state.ts';
 
@@ -130,18 +139,20 @@ async function openOnce(
           judgeScans(db, state.scenario.scans ?? [], state.history),
           `${label}: bounded scans`,
         );
+  const after = quarantine === null ? null : filesViewNow(fs); // judged right away: views
   const mode =
     segmentsBefore === null
       ? null
       : finding(
-          checkRecoveryMode(target.mode, segmentsBefore, {
-            opened: true,
-            readOnly: false,
-            ...filesNow(fs),
-          }),
+          checkRecoveryMode(
+            target.mode,
+            segmentsBefore,
+            { opened: true, readOnly: false, ...after! },
+            decoderOf(state),
+          ),
           `${label}: recovery mode ${target.mode}`,
         );
-  const setAside = quarantine?.opened(fs, db, label) ?? null;
+  const setAside = quarantine?.opened(fs, db, label, after!) ?? null;
   return { db, finding: found ?? scans ?? mode ?? setAside, faultsBefore };
 }
 
@@ -161,7 +172,7 @@ function judgeRefusal(target: OpenTarget, error: unknown, label: string): Findin
     segmentsBefore === undefined
       ? null
       : finding(
-          checkRecoveryMode(target.mode, segmentsBefore, { opened: false }),
+          checkRecoveryMode(target.mode, segmentsBefore, { opened: false }, decoderOf(state)),
           `${label}: recovery mode ${target.mode}`,
         );
   if (mode !== null) return mode;
@@ -198,7 +209,12 @@ export async function readOnlyOpen(target: OpenTarget): Promise<Finding | null> 
       (state.quarantine === null
         ? null
         : finding(
-            checkRecoveryMode(target.mode, segments, { opened: true, readOnly: true }),
+            checkRecoveryMode(
+              target.mode,
+              segments,
+              { opened: true, readOnly: true },
+              decoderOf(state),
+            ),
             `${phase}: recovery mode ${target.mode}`,
           ));
     await closeQuietly(db);
@@ -216,7 +232,7 @@ export async function readOnlyOpen(target: OpenTarget): Promise<Finding | null> 
       violation(8, `the read-only open created ${DB_DIR}, although it must change nothing on disk`),
       phase,
     );
-  return finding(checkUnchanged(before, dirFiles(fs)), `${phase}: nothing on disk may change`);
+  return finding(checkUnchanged(before, dirFilesNow(fs)), `${phase}: nothing on disk may change`);
 }
 
 /** Codes a read-only open of a missing database may fail with. */
@@ -239,13 +255,18 @@ function judgeReadOnlyRefusal(
   if (!verdict.ok) return finding(verdict, phase);
   if (state.quarantine !== null) {
     const mode = finding(
-      checkRecoveryMode(target.mode, segments, { opened: false }),
+      checkRecoveryMode(target.mode, segments, { opened: false }, decoderOf(state)),
       `${phase}: recovery mode ${target.mode}`,
     );
     if (mode !== null) return mode;
   }
   if (context.bitRot !== undefined) return null;
   return state.quarantine?.namesInvalid(failure, segments, phase) ?? null;
+}
+
+/** The scenario's log decoder, shared with rule 1's checks at acknowledgements (logDecoderFor). */
+function decoderOf(state: ScenarioState): LogDecoder {
+  return logDecoderFor(state.history, DB_DIR);
 }
 
 function openOptions(target: OpenTarget, readOnly: boolean): CrashTestOpenOptions {

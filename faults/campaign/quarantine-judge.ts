@@ -26,6 +26,7 @@ import {
   durableFiles,
   type FilesNow,
   filesNow,
+  filesViewNow,
   sameFiles,
 } from './observe.ts';
 
@@ -67,12 +68,19 @@ export class QuarantineJudge {
     return finding(checkQuarantineKept(this.ledger, quarantined), `${label}: quarantine kept`);
   }
 
-  /** After a successful open: rule 8 against this attempt's start, and the first's if earlier ones died. */
-  opened(fs: SimFs, db: CrashTestDatabase, label: string): Finding | null {
+  /**
+   * After a successful open: rule 8 against this attempt's start, and the first's if earlier
+   * ones died. `after` is the files now (filesViewNow), when the caller has them already.
+   */
+  opened(
+    fs: SimFs,
+    db: CrashTestDatabase,
+    label: string,
+    after: FilesNow = filesViewNow(fs),
+  ): Finding | null {
     const { before } = this;
     const base = this.base!;
     this.base = null;
-    const after = filesNow(fs);
     const durable = durableFiles(fs);
     const found =
       finding(checkSetAside(before, after, db), `${label}: quarantine`) ??
@@ -105,7 +113,7 @@ export class QuarantineJudge {
     return (
       (bitRot ? null : this.namesInvalid(failure, this.before.segments, label)) ??
       finding(
-        checkUnchanged(logFiles(this.before), logFiles(filesNow(fs))),
+        checkUnchanged(logFiles(this.before), logFiles(filesViewNow(fs))),
         `${label}: a refused open changes nothing`,
       )
     );

@@ -21,9 +21,10 @@ export function judgeScans(
   history: History,
 ): Verdict {
   const lastSeq = history.lastSeq;
+  const latestState = scans.length === 0 ? [] : history.entriesAt(history.length); // built once
   for (const [i, bounds] of scans.entries()) {
     const latest = checkScan(
-      history.entriesAt(history.length),
+      latestState,
       bounds,
       scanWith(db, bounds, undefined),
       'the latest state',

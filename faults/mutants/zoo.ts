@@ -22,7 +22,7 @@
 //   fsync-retry                   1    campaign  fsyncgate: a failed O_DSYNC write is retried as a datasync
 //   seq-reuse-after-recovery      5    explore   after recovery numbering restarts at the record count
 //   memtable-seq-ascending       2,3   campaign  versions of a key ordered oldest first: stale reads
-//   get-ignores-tombstones        2    campaign  a point read steps over a tombstone to an older value
+//   get-ignores-tombstones       2,4   campaign  a point read steps over a tombstone to an older value
 //   torn-tail-dropped             8    campaign  the torn tail is cut off without a copy in quarantine/
 //
 // zoo-blind-spots.ts adds 8 more (issue 11): reads with bounds, failed groups, refusals,
@@ -349,7 +349,7 @@ function statusOf(`,
     bug: 'a point read that lands on a tombstone walks on to the next older version and returns its value',
     shipped:
       'lookup paths that do not stop at a tombstone: deleted keys come back (resurrected data)',
-    rules: [2],
+    rules: [2, 4], // a get at a snapshot (rule 4) steps over the tombstone too
     needs: 'campaign',
     edits: [
       {

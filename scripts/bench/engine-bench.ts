@@ -3,10 +3,13 @@
 // one run on a temporary directory of the real filesystem.
 //
 // The machine is shared and noisy, so only ratios within one run mean anything, and the
-// phases compared in a ratio alternate: each runs in `rounds` slices, the order reversed
-// every round, so that drift in the machine's load falls on both sides alike.
+// phases compared in a ratio alternate so that drift in the machine's load falls on both
+// sides alike. The single-writer loops (the raw loops, the engine, LevelDB) each open once
+// and run in turn in blocks of a few milliseconds (interleaveSerial); the concurrent ones,
+// which need their writers drained between turns, run in `rounds` slices of fresh
+// databases, the order reversed every round (an even count, so a steady drift cancels).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fdatasync, mkdtempSync, rmSync, write as writeWithCallback } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +20,16 @@ import { ClassicLevel } from 'classic-level';
 import { Database } from '../../src/index.ts';
 import { recordBytes } from '../../src/wal/record-encoder.ts';
 import { nodeScript } from '../../faults/runtime.ts';
-import { benchKey, measureLoops, seededBytes, type Throughput } from './measure.ts';
+import {
+  benchKey,
+  interleaveSerial,
+  measureLoops,
+  pairedRatio,
+  seededBytes,
+  type PairedRatio,
+  type SerialOp,
+  type Throughput,
+} from './measure.ts';
 
 export interface BenchOptions {
   /** Seconds each throughput phase runs. */
@@ -32,7 +44,7 @@ export interface BenchOptions {
   sweepWriters?: number[];
   /** Size of the last segment for the large-open measure (default 64 MiB, the segment limit). */
   largeOpenBytes?: number;
-  /** Slices each compared phase runs in, alternating (default 3). */
+  /** Slices each compared concurrent phase runs in, alternating (default 4: even). */
   rounds?: number;
   progress: (line: string) => void;
 }
@@ -45,11 +57,17 @@ export interface LargeOpen {
 }
 
 export interface BenchResult {
-  /** write + datasync loop, 130 bytes. */
+  /** Bytes each raw loop writes: the engine's record of one bench put. */
+  rawBytes: number;
+  /** write + datasync loop of rawBytes. */
   rawSyncsPerSec: number;
-  /** O_DSYNC write loop, 130 bytes: the shape of the engine's log writes. */
+  /** O_DSYNC write loop of rawBytes: the shape of the engine's log writes. */
   rawDsyncWritesPerSec: number;
   serialWritesPerSec: number;
+  /** Engine 1 writer / LevelDB 1 writer, turn by turn (the 1-writer target's ratio). */
+  serialVsLevel: PairedRatio;
+  /** Engine 1 writer / raw O_DSYNC loop, turn by turn. */
+  serialVsRawDsync: PairedRatio;
   concurrentWritesPerSec: number;
   levelSerialWritesPerSec: number;
   levelConcurrentWritesPerSec: number;
@@ -68,29 +86,29 @@ export interface BenchResult {
 
 const execFileAsync = promisify(execFile);
 const VALUE_BYTES = 100;
-const RAW_BYTES = 130;
+/** Ops per turn of a single-writer loop: milliseconds at a device's sync rate. */
+const SERIAL_BLOCK_OPS = 16;
+/** Untimed ops of each single-writer loop before the measure. */
+const SERIAL_WARMUP_OPS = 200;
 const LARGE_OPEN_BYTES = 64 * 1024 * 1024;
 /** Batches of the large log, each `LARGE_OPEN_BATCH` puts. */
 const LARGE_OPEN_BATCH = 100;
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const root = mkdtempSync(join(tmpdir(), 'walcheck-bench-'));
-  const rounds = options.rounds ?? 3;
+  const rounds = options.rounds ?? 4;
   const slice = options.phaseSeconds / rounds;
   let dirs = 0;
   const fresh = (label: string): string => join(root, `${label}-${dirs++}`);
   try {
     const value = seededBytes(1, VALUE_BYTES);
+    const rawBytes = recordBytes([{ type: 'put', key: benchKey(0, 0), value }]);
     options.progress(
-      `1 writer: raw O_DSYNC write, raw write + datasync (${RAW_BYTES} B), engine, LevelDB sync: ` +
-        `${rounds} alternating rounds of ${slice.toFixed(1)}s`,
+      `1 writer: raw O_DSYNC write, raw write + datasync (${rawBytes} B), engine, LevelDB sync: ` +
+        `interleaved in turns of ${SERIAL_BLOCK_OPS} writes, ${options.phaseSeconds}s each`,
     );
-    const [rawDsync, raw, serial, levelSerial] = await alternate(rounds, [
-      () => rawLoop(fresh('raw-dsync'), slice, true),
-      () => rawLoop(fresh('raw'), slice, false),
-      () => engineWrites(fresh('serial'), 1, slice, value),
-      () => levelWrites(fresh('level-serial'), 1, slice, value),
-    ]);
+    const single = await measureSerial(fresh, options.phaseSeconds, rawBytes, value);
+    const { rawDsync, raw, engine: serial, level: levelSerial } = single.phases;
     options.progress(`${options.writers} writers: engine, LevelDB sync, alternating`);
     const [concurrent, levelConcurrent] = await alternate(rounds, [
       () => engineWrites(fresh('concurrent'), options.writers, slice, value),
@@ -126,9 +144,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       options.progress,
     );
     return {
+      rawBytes,
       rawSyncsPerSec: raw.perSec,
       rawDsyncWritesPerSec: rawDsync.perSec,
       serialWritesPerSec: serial.perSec,
+      serialVsLevel: single.vsLevel,
+      serialVsRawDsync: single.vsRawDsync,
       concurrentWritesPerSec: concurrent.perSec,
       levelSerialWritesPerSec: levelSerial.perSec,
       levelConcurrentWritesPerSec: levelConcurrent.perSec,
@@ -169,21 +190,90 @@ async function alternate<T extends (() => Promise<Throughput>)[]>(
   return totals.map((t) => ({ ...t, perSec: t.ops / t.seconds })) as { [K in keyof T]: Throughput };
 }
 
-/** The raw loop: an O_DSYNC write, or a write then a datasync, of RAW_BYTES at the end of a file. */
-async function rawLoop(path: string, seconds: number, dsync: boolean): Promise<Throughput> {
+interface SerialMeasures {
+  phases: { rawDsync: Throughput; raw: Throughput; engine: Throughput; level: Throughput };
+  vsLevel: PairedRatio;
+  vsRawDsync: PairedRatio;
+}
+
+/**
+ * The single-writer phases, each opened once on a fresh file or directory and interleaved:
+ * the raw O_DSYNC loop, the raw write + datasync loop, the engine, LevelDB.
+ */
+async function measureSerial(
+  fresh: (label: string) => string,
+  seconds: number,
+  rawBytes: number,
+  value: Buffer,
+): Promise<SerialMeasures> {
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    const ops: SerialOp[] = [];
+    for (const dsync of [true, false]) {
+      const raw = await rawLoop(fresh(dsync ? 'raw-dsync' : 'raw'), rawBytes, dsync);
+      closers.push(raw.close);
+      ops.push(raw.op);
+    }
+    const db = await Database.open(fresh('serial'));
+    closers.push(() => db.close());
+    ops.push((i) => db.write([{ type: 'put', key: benchKey(0, i), value }]));
+    const levelDb = await openLevel(fresh('level-serial'));
+    closers.push(() => levelDb.close());
+    ops.push((i) => levelDb.put(benchKey(0, i), value, { sync: true }));
+    const run = await interleaveSerial(ops, {
+      seconds,
+      blockOps: SERIAL_BLOCK_OPS,
+      warmupOps: SERIAL_WARMUP_OPS,
+    });
+    const [rawDsync, raw, engine, level] = run.phases as [
+      Throughput,
+      Throughput,
+      Throughput,
+      Throughput,
+    ];
+    return {
+      phases: { rawDsync, raw, engine, level },
+      vsLevel: pairedRatio(run, 2, 3),
+      vsRawDsync: pairedRatio(run, 2, 0),
+    };
+  } finally {
+    for (const close of closers) await close();
+  }
+}
+
+/**
+ * The raw loop: `bytes` appended to a fresh file by an O_DSYNC write, or by a write then a
+ * datasync, through fs.write's callback as the engine's log writes go (src/fs/node-fs.ts):
+ * the bare syscalls as cheaply as node issues them.
+ */
+async function rawLoop(
+  path: string,
+  bytes: number,
+  dsync: boolean,
+): Promise<{ op: SerialOp; close: () => Promise<void> }> {
   const flags = constants.O_RDWR | constants.O_CREAT | (dsync ? constants.O_DSYNC : 0);
   const handle = await open(path, flags, 0o644);
-  const buffer = seededBytes(2, RAW_BYTES);
+  const fd = handle.fd;
+  const buffer = seededBytes(2, bytes);
   let position = 0;
-  try {
-    return await measureLoops(1, seconds, async () => {
-      await handle.write(buffer, 0, buffer.length, position);
-      if (!dsync) await handle.datasync();
-      position += buffer.length;
-    });
-  } finally {
-    await handle.close();
-  }
+  const write = (): Promise<void> =>
+    new Promise((resolve, reject) =>
+      writeWithCallback(fd, buffer, 0, buffer.length, position, (error, written) => {
+        if (error !== null) reject(error);
+        else if (written !== buffer.length) reject(new Error(`short write: ${written} bytes`));
+        else resolve();
+      }),
+    );
+  const sync = (): Promise<void> =>
+    new Promise((resolve, reject) =>
+      fdatasync(fd, (error) => (error === null ? resolve() : reject(error))),
+    );
+  const op = async (): Promise<void> => {
+    await write();
+    if (!dsync) await sync();
+    position += buffer.length;
+  };
+  return { op, close: () => handle.close() };
 }
 
 async function engineWrites(
@@ -208,11 +298,7 @@ async function levelWrites(
   seconds: number,
   value: Buffer,
 ): Promise<Throughput> {
-  const db = new ClassicLevel<Buffer, Buffer>(dir, {
-    keyEncoding: 'buffer',
-    valueEncoding: 'buffer',
-  });
-  await db.open();
+  const db = await openLevel(dir);
   try {
     return await measureLoops(writers, seconds, (w, i) =>
       db.put(benchKey(w, i), value, { sync: true }),
@@ -220,6 +306,15 @@ async function levelWrites(
   } finally {
     await db.close();
   }
+}
+
+async function openLevel(dir: string): Promise<ClassicLevel<Buffer, Buffer>> {
+  const db = new ClassicLevel<Buffer, Buffer>(dir, {
+    keyEncoding: 'buffer',
+    valueEncoding: 'buffer',
+  });
+  await db.open();
+  return db;
 }
 
 /** Builds the replay log through the engine, many batches in flight so groups are large. */

@@ -9,6 +9,7 @@ import { OUTCOME_KINDS } from '../../faults/crash-outcome.ts';
 import { EXPLORE_KINDS, type ExploreSummary } from '../../faults/explore.ts';
 import { CORRECT_ENGINE, type MutantRow } from '../../faults/mutants/run-mutants.ts';
 import type { BenchResult } from '../bench/engine-bench.ts';
+import type { PairedRatio } from '../bench/measure.ts';
 import type { BenchTarget } from '../bench/targets.ts';
 import { barChart } from './bar-chart.ts';
 import { plural } from './output.ts';
@@ -111,13 +112,16 @@ export function writersChart(r: BenchResult): string[] {
 export function benchTable(r: BenchResult): string[] {
   const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
   const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+  // Median of the turn-by-turn ratios, and their quartiles: how far apart the turns were.
+  const paired = (p: PairedRatio): string =>
+    `${p.median.toFixed(2)}x (turns ${p.q1.toFixed(2)}-${p.q3.toFixed(2)})`;
   const mib = (r.largeOpen.segmentBytes / 2 ** 20).toFixed(0);
   return [
     '| measure | result | vs |',
     '|---|---|---|',
-    `| raw O_DSYNC write (130 B) | ${rate(r.rawDsyncWritesPerSec)} writes/s | ${ratio(r.rawDsyncWritesPerSec, r.rawSyncsPerSec)} raw write + datasync |`,
-    `| raw write + datasync (130 B) | ${rate(r.rawSyncsPerSec)} syncs/s | |`,
-    `| engine, 1 writer | ${rate(r.serialWritesPerSec)} writes/s | ${ratio(r.serialWritesPerSec, r.levelSerialWritesPerSec)} LevelDB, ${ratio(r.serialWritesPerSec, r.rawDsyncWritesPerSec)} raw O_DSYNC |`,
+    `| raw O_DSYNC write (${r.rawBytes} B) | ${rate(r.rawDsyncWritesPerSec)} writes/s | ${ratio(r.rawDsyncWritesPerSec, r.rawSyncsPerSec)} raw write + datasync |`,
+    `| raw write + datasync (${r.rawBytes} B) | ${rate(r.rawSyncsPerSec)} syncs/s | |`,
+    `| engine, 1 writer | ${rate(r.serialWritesPerSec)} writes/s | ${paired(r.serialVsLevel)} LevelDB (totals ${ratio(r.serialWritesPerSec, r.levelSerialWritesPerSec)}), ${paired(r.serialVsRawDsync)} raw O_DSYNC (totals ${ratio(r.serialWritesPerSec, r.rawDsyncWritesPerSec)}) |`,
     `| engine, ${r.writers} writers | ${rate(r.concurrentWritesPerSec)} writes/s | ${ratio(r.concurrentWritesPerSec, r.levelConcurrentWritesPerSec)} LevelDB |`,
     `| LevelDB sync, 1 writer | ${rate(r.levelSerialWritesPerSec)} writes/s | |`,
     `| LevelDB sync, ${r.writers} writers | ${rate(r.levelConcurrentWritesPerSec)} writes/s | |`,

@@ -14,8 +14,9 @@ export const command = defineCommand(
     name: 'bench',
     description: `
 Measures, on a temporary directory of the real filesystem (os.tmpdir()):
-  raw      a 130-byte O_DSYNC write in a loop (the engine's shape), and a 130-byte
-           write + datasync in a loop
+  raw      an O_DSYNC write in a loop (the engine's shape), and a write + datasync in a
+           loop, each appending the engine's record of one put (149 bytes) to a fresh
+           file through fs.write, as the engine's log does
   serial   engine, 1 writer, 1 put per batch (16-byte key, 100-byte value)
   N        engine with N concurrent writers (group commit)
   LevelDB  classic-level with sync: true, 1 and N writers
@@ -24,8 +25,13 @@ Measures, on a temporary directory of the real filesystem (os.tmpdir()):
            (growth of heap + external memory across the replay).
   open     writable against read-only open (each in a fresh process) of a log whose last
            segment holds --large-open-mib MiB.
-Phases compared in a ratio alternate in 3 slices (order reversed each round), so load
-changes fall on both; only these ratios mean anything on a shared machine.
+Only ratios within one run mean anything on a shared machine, and compared phases
+alternate so that load changes fall on both. The 1-writer loops (raw, serial, LevelDB)
+each open once, write 200 times untimed, then take turns of 16 writes (order reversed
+each cycle); their ratios are the median of the turn-by-turn ratios, printed with the
+quartiles and the ratio of totals (a stall in one turn moves totals by tens of percent
+on a loaded machine). The N-writer phases alternate in 4 slices of fresh databases
+(order reversed each round: an even count, so a steady drift cancels), as do the opens.
 Prints the measures, then each target: target | ratio | met/missed, and a line naming
 the missed ones; --json prints one object as the last line of stdout, with "targets":
 {name: met} and "targetRatios": {name: ratio}. The exit status is 0 either way: a target

@@ -63,7 +63,7 @@ function verdicts(data: ReportData): string[] {
     `- Bug zoo: ${t.caught} of ${t.mutants} broken engines caught; the correct engine ${t.correctOk === true ? 'passed the same budgets' : 'FAILED'}.`,
     `- LevelDB audit: ${n(data.level.reduce((sum, run) => sum + run.result.kills, 0))} kills of LevelDB with sync: true, ` +
       `${data.level.reduce((sum, run) => sum + run.result.violations, 0)} violation(s) (see its section).`,
-    `- Throughput: 1 writer at ${(bench.serialWritesPerSec / bench.levelSerialWritesPerSec).toFixed(2)}x LevelDB and ${(bench.serialWritesPerSec / bench.rawDsyncWritesPerSec).toFixed(2)}x the raw O_DSYNC loop; ` +
+    `- Throughput: 1 writer at ${bench.serialVsLevel.median.toFixed(2)}x LevelDB and ${bench.serialVsRawDsync.median.toFixed(2)}x the raw O_DSYNC loop (medians of interleaved turns); ` +
       `${bench.writers} writers at ${(bench.concurrentWritesPerSec / bench.levelConcurrentWritesPerSec).toFixed(1)}x LevelDB; ` +
       `replay ${n(bench.replayRecordsPerSec)} records/s.`,
     '',

@@ -1,6 +1,6 @@
 // The FileSystem seam over node:fs: with node-lock.ts, the only code in src/ that touches node:fs.
 
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, write as writeWithCallback } from 'node:fs';
 import { lockDirectory } from './node-lock.ts';
 import type { FileHandle as NodeFileHandle } from 'node:fs/promises';
 import type { FileHandle, FileStat, FileSystem, Lock, OpenMode } from './types.ts';
@@ -16,6 +16,12 @@ const OPEN_FLAGS: Record<OpenMode, number> = {
 };
 
 class NodeFile implements FileHandle {
+  /** Writes issued on the descriptor and not yet returned: close waits for them. */
+  private writesInFlight = 0;
+  private writesDrained: (() => void)[] = [];
+  /** Set when close begins: no write may start on a descriptor being closed. */
+  private closing = false;
+
   constructor(private readonly handle: NodeFileHandle) {}
 
   async read(
@@ -27,8 +33,22 @@ class NodeFile implements FileHandle {
     return (await this.handle.read(buffer, offset, length, position)).bytesRead;
   }
 
-  async write(data: Uint8Array, position: number): Promise<number> {
-    return (await this.handle.write(data, 0, data.length, position)).bytesWritten;
+  /**
+   * The log's hot path: fs.write on the descriptor with one callback, one promise per write
+   * (FileHandle.write wraps the same request in five), since every durable write of a single
+   * writer waits for it. The FileHandle still owns the descriptor; close waits for these.
+   */
+  write(data: Uint8Array, position: number): Promise<number> {
+    const fd = this.handle.fd;
+    if (this.closing || fd < 0) return Promise.reject(closedError('write'));
+    return new Promise((resolve, reject) => {
+      writeWithCallback(fd, data, 0, data.length, position, (error, written) => {
+        if (--this.writesInFlight === 0) for (const wake of this.writesDrained.splice(0)) wake();
+        if (error === null) resolve(written);
+        else reject(error);
+      });
+      this.writesInFlight++; // after the call: one that throws (bad arguments) issued nothing
+    });
   }
 
   datasync(): Promise<void> {
@@ -43,9 +63,18 @@ class NodeFile implements FileHandle {
     return (await this.handle.stat()).size;
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  async close(): Promise<void> {
+    this.closing = true;
+    // A descriptor closed under a queued write could be reused by another open and written.
+    if (this.writesInFlight > 0)
+      await new Promise<void>((resolve) => this.writesDrained.push(resolve));
+    await this.handle.close();
   }
+}
+
+/** What FileHandle reports for an operation on a closed handle. */
+function closedError(syscall: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`EBADF: file closed, ${syscall}`), { code: 'EBADF', syscall });
 }
 
 export class NodeFileSystem implements FileSystem {

@@ -11,19 +11,25 @@ import type { VersionColumns } from './version-columns.ts';
 
 /** Runs this short are insertion-sorted with the full comparator. */
 const RUN_SMALL_MAX = 16;
+/**
+ * A bulk load this short (a small log's recovery) is insertion-sorted whole: a radix pass
+ * costs its 1,024 counters and four passes over them whatever the count.
+ */
+const BULK_SMALL_MAX = 32;
 /** Runs this long take 11-bit digits (3 passes); shorter ones 8-bit digits (4 passes). */
 const RUN_WIDE_DIGITS_MIN = 1 << 15;
 
 /** Indices `first .. end - 1` (appended in ascending seq) in list order. */
 export function sortVersions(v: VersionColumns, first: number, end: number): Uint32Array {
   const n = end - first;
-  const sortKeys = new Uint32Array(n);
   const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const index = end - 1 - i; // newest first
-    order[i] = index;
-    sortKeys[i] = v.prefix[index]!;
+  for (let i = 0; i < n; i++) order[i] = end - 1 - i; // newest first
+  if (n <= BULK_SMALL_MAX) {
+    insertionSort(v, order, 0, n, 0);
+    return order;
   }
+  const sortKeys = new Uint32Array(n);
+  for (let i = 0; i < n; i++) sortKeys[i] = v.prefix[order[i]!]!;
   const scratch = { keys: new Uint32Array(n), order: new Uint32Array(n) };
   radixSortPairs(sortKeys, order, scratch, 0, n);
   sortTiedRuns(v, sortKeys, order, scratch);

@@ -23,7 +23,12 @@ export const KIND_DELETE = 0;
 export const KIND_PUT = 1;
 export type EntryKind = 0 | 1;
 
-const CAPACITY_MIN = 64; // grows by 1.5x; small, as many memtables (every open of a small log) stay small
+// Most memtables stay tiny (the campaign opens thousands of small logs), and V8 keeps a typed
+// array of up to 64 bytes on its heap: 8 versions (the Float64 column's 64 bytes) cost no
+// backing-store allocation, which for 64 versions was most of a small open. The first growth
+// goes straight to 64 versions, then by 1.5x.
+const CAPACITY_MIN = 8;
+const CAPACITY_GROWN_MIN = 64;
 const CAPACITY_MAX = 0xffffffff;
 const OFFSET_END_MAX = 0xffffffff;
 
@@ -171,7 +176,11 @@ export class VersionColumns {
   }
 
   private grow(): void {
-    const capacity = Math.min(CAPACITY_MAX, Math.ceil(this.chunkId.length * 1.5));
+    // Past the first few versions the memtable is no longer a tiny one: straight to 64.
+    const capacity = Math.min(
+      CAPACITY_MAX,
+      Math.max(CAPACITY_GROWN_MIN, Math.ceil(this.chunkId.length * 1.5)),
+    );
     assert(capacity > this.chunkId.length, 'version capacity below 2^32');
     this.chunkId = grown(this.chunkId, new Uint32Array(capacity));
     this.keyOffset = grown(this.keyOffset, new Uint32Array(capacity));
