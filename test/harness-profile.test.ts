@@ -50,5 +50,9 @@ describe('harness profile', () => {
     const table = harnessTable(profile).join('\n');
     for (const area of HARNESS_AREAS) expect(table).toContain(`| ${area} |`);
     expect(table).toContain('scenarios/s');
+    const { stats } = profile.summary;
+    expect(table).toContain(
+      `per scenario: ${(stats.crashes / 20).toFixed(2)} crash points, ${(stats.recoveries / 20).toFixed(2)} recoveries`,
+    );
   });
 });

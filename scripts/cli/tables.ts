@@ -211,10 +211,17 @@ export function auditTable(s: AuditSummary): string[] {
   return lines;
 }
 
-/** Scenarios/s, then the share of the time per area of the harness. */
+/**
+ * Scenarios/s, the crash work a scenario does (a rate means something only at a known amount
+ * of work: a faster campaign of smaller scenarios checks less), then the share of the time per
+ * area of the harness.
+ */
 export function harnessTable(p: HarnessProfile): string[] {
+  const { stats } = p.summary;
+  const per = (n: number): string => (n / Math.max(stats.scenarios, 1)).toFixed(2);
   return [
     `crash campaign: seed ${p.seed}, ${p.runs} runs, ${p.scenariosPerSec.toFixed(0)} scenarios/s (${p.seconds.toFixed(1)} s, one thread, under the profiler)`,
+    `per scenario: ${per(stats.crashes)} crash points, ${per(stats.recoveries)} recoveries, ${per(stats.batches)} batches issued, ${per(stats.acks)} acks checked`,
     '',
     '| area | share of busy time |',
     '|---|---|',

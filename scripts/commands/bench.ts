@@ -37,9 +37,10 @@ the missed ones; --json prints one object as the last line of stdout, with "targ
 {name: met} and "targetRatios": {name: ratio}. The exit status is 0 either way: a target
 depends on the machine, not only the code.
 With --harness, measures the crash campaign instead: --harness-runs scenarios of seed
-9001 in this thread under the V8 profiler, printing scenarios/s and the share of busy
-time spent in the engine, the oracle, the simulated filesystem, the campaign driver,
-fast-check's generation and garbage collection.
+9001 in this thread under the V8 profiler, printing scenarios/s, the crash work per
+scenario (crash points, recoveries, batches, acks checked: rates compare only at equal
+work) and the share of busy time spent in the engine, the oracle, the simulated
+filesystem, the campaign driver, fast-check's generation and garbage collection.
 Needs classic-level, a dev dependency of walcheck: where walcheck is installed, it exits 3
 saying so unless classic-level is installed beside it (--harness does not need it).`,
     positionals: [],
