@@ -22,6 +22,7 @@ export const SLOW_FIRST: readonly string[] = [
   'test/liveness.test.ts',
   'test/sim-fs.test.ts',
   'test/memtable.test.ts',
+  'test/scenario-draw.test.ts',
   'test/applog-engine.test.ts',
   'test/engine-model.property.test.ts',
   'test/campaign-blind-spots.test.ts',
