@@ -19,6 +19,9 @@ export const HARNESS_AREAS = [
 
 export type HarnessArea = (typeof HARNESS_AREAS)[number];
 
+/** The seed `walcheck bench --harness` and the report profile (issue 12 measured with it). */
+export const HARNESS_SEED = 9001;
+
 export interface HarnessProfile {
   seed: number;
   runs: number;

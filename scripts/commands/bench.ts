@@ -2,7 +2,7 @@
 // disk's raw write + datasync limit and LevelDB (classic-level) with sync: true.
 
 import { targetVerdicts, benchTargets } from '../bench/targets.ts';
-import { profileHarness } from '../../faults/campaign/harness-profile.ts';
+import { HARNESS_SEED, profileHarness } from '../../faults/campaign/harness-profile.ts';
 import { CliFailure, defineCommand, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
 import { JSON_OPTION, UsageError } from '../cli/args.ts';
 import { LineWriter } from '../cli/output.ts';
@@ -143,8 +143,6 @@ saying so unless classic-level is installed beside it (--harness does not need i
     return EXIT_OK;
   },
 );
-
-const HARNESS_SEED = 9001;
 
 function parseSweep(text: string): number[] {
   const counts = text === '' ? [] : text.split(',').map((part) => Number(part.trim()));

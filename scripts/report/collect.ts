@@ -1,6 +1,11 @@
 // Runs everything REPORT.md states, with the budgets it names, and returns the results.
 
 import { type BenchResult, runBench } from '../bench/engine-bench.ts';
+import {
+  HARNESS_SEED,
+  type HarnessProfile,
+  profileHarness,
+} from '../../faults/campaign/harness-profile.ts';
 import type { CampaignSummary } from '../../faults/campaign/campaign.ts';
 import { runCampaignParallel } from '../../faults/campaign/parallel.ts';
 import { DEFAULT_SHAPE } from '../../faults/campaign/scenario.ts';
@@ -23,6 +28,8 @@ export interface Budgets {
   benchSeconds: number;
   replayRecords: number;
   sweep: number[];
+  /** Scenarios of the profiled one-thread campaign (`bench --harness`). */
+  harnessRuns: number;
 }
 
 export const FULL_BUDGETS: Budgets = {
@@ -36,6 +43,7 @@ export const FULL_BUDGETS: Budgets = {
   benchSeconds: 3,
   replayRecords: 1_000_000,
   sweep: [4, 16],
+  harnessRuns: 3000,
 };
 
 export const QUICK_BUDGETS: Budgets = {
@@ -49,6 +57,7 @@ export const QUICK_BUDGETS: Budgets = {
   benchSeconds: 1,
   replayRecords: 20_000,
   sweep: [],
+  harnessRuns: 100,
 };
 
 export interface Measured<T> {
@@ -71,6 +80,7 @@ export interface ReportData {
   level: RealRun[];
   mutants: Measured<MutantRow[]>;
   bench: Measured<BenchResult>;
+  harness: Measured<HarnessProfile>;
   audits: AuditRun[];
 }
 
@@ -158,6 +168,11 @@ export async function collect(budgets: Budgets, step: (line: string) => void): P
       progress: (line) => step(`  ${line}`),
     }),
   };
+  step(`crash campaign profiled in one thread: ${budgets.harnessRuns} scenarios`);
+  const harness = {
+    command: `${WALCHECK} bench --harness --harness-runs ${budgets.harnessRuns}`,
+    result: await profileHarness(HARNESS_SEED, budgets.harnessRuns),
+  };
   const audits = await collectAudits(step);
   return {
     env,
@@ -170,6 +185,7 @@ export async function collect(budgets: Budgets, step: (line: string) => void): P
     level,
     mutants,
     bench,
+    harness,
     audits,
   };
 }

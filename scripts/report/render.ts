@@ -6,6 +6,7 @@ import { CORRECT_ENGINE, type MutantRow, tally } from '../../faults/mutants/run-
 import { EXPLORE_KINDS } from '../../faults/explore.ts';
 import {
   benchTable,
+  harnessTable,
   campaignTable,
   exploreTable,
   mutantsTable,
@@ -285,6 +286,12 @@ function performance(data: ReportData): string[] {
     '',
     ...codeBlock(writersChart(r)),
     `Reproduce: \`${data.bench.command}\``,
+    '',
+    'The crash campaign in one thread, under the V8 sampling profiler: its rate, the crash work behind each scenario, and where the time goes.',
+    '',
+    ...harnessTable(data.harness.result),
+    '',
+    `Reproduce: \`${data.harness.command}\``,
     '',
   ];
 }
