@@ -2,6 +2,12 @@
 // disk's raw write + datasync limit and LevelDB (classic-level) with sync: true.
 
 import { targetVerdicts, benchTargets } from '../bench/targets.ts';
+import {
+  campaignAgainstTable,
+  campaignTarget,
+  checkoutProblem,
+  compareCampaigns,
+} from '../bench/campaign-against.ts';
 import { HARNESS_SEED, profileHarness } from '../../faults/campaign/harness-profile.ts';
 import { CliFailure, defineCommand, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
 import { JSON_OPTION, UsageError } from '../cli/args.ts';
@@ -36,7 +42,13 @@ Prints the measures, then each target: target | ratio | met/missed, and a line n
 the missed ones; --json prints one object as the last line of stdout, with "targets":
 {name: met} and "targetRatios": {name: ratio}. The exit status is 0 either way: a target
 depends on the machine, not only the code.
-With --harness, measures the crash campaign instead: --harness-runs scenarios of seed
+With --harness --against DIR, runs the crash campaign (--harness-runs scenarios of seed
+9001, each in a fresh process) of this version and of the walcheck checkout DIR (its
+sources and node_modules) alternately for --rounds rounds, the order reversed each round,
+and prints each round's rates, the crash work per scenario of both versions, and the
+target of issue 12: at least 2.5x DIR's scenarios/s (the median of the rounds' ratios) at
+no less crash work per scenario.
+With --harness alone, measures the crash campaign instead: --harness-runs scenarios of seed
 9001 in this thread under the V8 profiler, printing scenarios/s, the crash work per
 scenario (crash points, recoveries, batches, acks checked: rates compare only at equal
 work) and the share of busy time spent in the engine, the oracle, the simulated
@@ -90,12 +102,46 @@ saying so unless classic-level is installed beside it (--harness does not need i
         integer: { min: 10, max: 1_000_000 },
         default: '1000',
       },
+      against: {
+        type: 'string',
+        valueName: 'DIR',
+        description:
+          'with --harness: compare the campaign with the walcheck checkout DIR, alternating',
+      },
+      rounds: {
+        type: 'string',
+        valueName: 'N',
+        description: 'rounds of the --against comparison (each runs both versions once)',
+        integer: { min: 1, max: 50 },
+        default: '3',
+      },
       json: JSON_OPTION,
     },
   },
   async (args) => {
     const sweepWriters = parseSweep(args.string('sweep')!);
     const progress = new Progress();
+    const against = args.string('against');
+    if (against !== undefined) {
+      if (!args.flag('harness'))
+        throw new UsageError('--against DIR compares campaigns: give --harness too');
+      const problem = checkoutProblem(against);
+      if (problem !== null) throw new UsageError(`--against: ${problem}`);
+      const runs = args.integer('harness-runs')!;
+      const rounds = args.integer('rounds')!;
+      progress.step(
+        `crash campaign, seed ${HARNESS_SEED}, ${runs} runs, against ${against}: ${rounds} alternating rounds`,
+      );
+      const measured = await compareCampaigns(against, HARNESS_SEED, runs, rounds, (line) =>
+        progress.step(line),
+      );
+      const out = new LineWriter();
+      for (const line of campaignAgainstTable(measured, against)) out.line(line);
+      if (args.flag('json'))
+        out.json({ against, runs, rounds: measured, target: campaignTarget(measured, against) });
+      out.flush();
+      return EXIT_OK;
+    }
     if (args.flag('harness')) {
       const runs = args.integer('harness-runs')!;
       progress.step(`crash campaign, seed ${HARNESS_SEED}, ${runs} runs, profiled in this thread`);

@@ -1,0 +1,168 @@
+// The crash campaign against another version of walcheck (`bench --harness --against DIR`):
+// the same seed and run count in both, each in a fresh process, alternating round by round
+// with the order reversed each round, so that load changes fall on both. A campaign rate means
+// something only at a known amount of crash work, so the target (issue 12: 2.5x) is met only
+// when this version is that much faster AND each of its scenarios does at least the crash work
+// of the other's (crash points, recoveries, batches issued, acks checked).
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeScript, RUN_ROOT } from '../../faults/runtime.ts';
+import type { BenchTarget } from './targets.ts';
+
+/** What the comparison reads of `walcheck crash --json` (every version since format 1 prints it). */
+export interface CampaignRun {
+  scenariosPerSec: number;
+  scenarios: number;
+  crashes: number;
+  recoveries: number;
+  batches: number;
+  acks: number;
+}
+
+export interface CampaignRound {
+  baseline: CampaignRun;
+  current: CampaignRun;
+}
+
+export const WORK_FIELDS = [
+  ['crash points', 'crashes'],
+  ['recoveries', 'recoveries'],
+  ['batches issued', 'batches'],
+  ['acks checked', 'acks'],
+] as const;
+
+/** The issue-12 bound: this version's campaign at least this many times the other's rate. */
+export const CAMPAIGN_SPEEDUP_MIN = 2.5;
+
+/** A directory holding a walcheck checkout (its sources and node_modules), or a reason it is not one. */
+export function checkoutProblem(dir: string): string | null {
+  if (!existsSync(join(dir, 'scripts', 'walcheck.ts')))
+    return `${dir} is not a walcheck checkout (no scripts/walcheck.ts)`;
+  if (!existsSync(join(dir, 'node_modules', 'tsx')))
+    return `${dir} has no node_modules/tsx (run npm ci there first)`;
+  return null;
+}
+
+/** Runs `crash --seed --runs --json` in a fresh process of the checkout `dir` (null: this one). */
+export function runCrash(dir: string | null, seed: number, runs: number): Promise<CampaignRun> {
+  const argv =
+    dir === null
+      ? nodeScript('scripts/walcheck')
+      : [process.execPath, '--import', 'tsx', join(dir, 'scripts', 'walcheck.ts')];
+  const args = ['crash', '--seed', String(seed), '--runs', String(runs), '--json'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, [...argv.slice(1), ...args], {
+      cwd: dir ?? RUN_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = stdout.trimEnd().split('\n').at(-1) ?? '';
+      try {
+        if (code !== 0) throw new Error(`exit status ${code}`);
+        resolve(campaignRunOf(JSON.parse(last)));
+      } catch (error) {
+        const where = dir ?? 'this checkout';
+        reject(new Error(`walcheck crash in ${where}: ${(error as Error).message}\n${stderr}`));
+      }
+    });
+  });
+}
+
+function campaignRunOf(json: Record<string, unknown>): CampaignRun {
+  const run = {} as Record<keyof CampaignRun, number>;
+  for (const key of [
+    'scenariosPerSec',
+    'scenarios',
+    'crashes',
+    'recoveries',
+    'batches',
+    'acks',
+  ] as const) {
+    const value = json[key];
+    if (typeof value !== 'number') throw new Error(`its --json has no number '${key}'`);
+    run[key] = value;
+  }
+  return run;
+}
+
+/** `rounds` rounds, the order reversed every round (odd rounds: the other version first). */
+export async function compareCampaigns(
+  dir: string,
+  seed: number,
+  runs: number,
+  rounds: number,
+  progress: (line: string) => void,
+): Promise<CampaignRound[]> {
+  const result: CampaignRound[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const baselineFirst = round % 2 === 0;
+    const first = await runCrash(baselineFirst ? dir : null, seed, runs);
+    const second = await runCrash(baselineFirst ? null : dir, seed, runs);
+    const pair = baselineFirst
+      ? { baseline: first, current: second }
+      : { baseline: second, current: first };
+    progress(
+      `round ${round + 1}/${rounds}: ${pair.baseline.scenariosPerSec.toFixed(0)} and ${pair.current.scenariosPerSec.toFixed(0)} scenarios/s`,
+    );
+    result.push(pair);
+  }
+  return result;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Crash work per scenario of a run. */
+export function workPerScenario(run: CampaignRun): number[] {
+  return WORK_FIELDS.map(([, key]) => run[key] / Math.max(run.scenarios, 1));
+}
+
+/** The target: the median of the rounds' rate ratios, met only at no less crash work per scenario. */
+export function campaignTarget(rounds: readonly CampaignRound[], against: string): BenchTarget {
+  const ratio = median(rounds.map((r) => r.current.scenariosPerSec / r.baseline.scenariosPerSec));
+  const before = workPerScenario(rounds[0]!.baseline);
+  const now = workPerScenario(rounds[0]!.current);
+  const asMuchWork = now.every((value, i) => value >= before[i]!);
+  return {
+    target: `campaign scenarios/s / ${against}'s, at no less crash work per scenario >= ${CAMPAIGN_SPEEDUP_MIN}x`,
+    ratio,
+    bound: CAMPAIGN_SPEEDUP_MIN,
+    direction: '>=',
+    met: ratio >= CAMPAIGN_SPEEDUP_MIN && asMuchWork,
+  };
+}
+
+/** The rounds, the crash work per scenario of both versions, and the target line. */
+export function campaignAgainstTable(rounds: readonly CampaignRound[], against: string): string[] {
+  const target = campaignTarget(rounds, against);
+  const before = workPerScenario(rounds[0]!.baseline);
+  const now = workPerScenario(rounds[0]!.current);
+  return [
+    `| round | ${against}, scenarios/s | this version, scenarios/s | ratio |`,
+    '|---|---|---|---|',
+    ...rounds.map(
+      (r, i) =>
+        `| ${i + 1} | ${r.baseline.scenariosPerSec.toFixed(0)} | ${r.current.scenariosPerSec.toFixed(0)} | ${(r.current.scenariosPerSec / r.baseline.scenariosPerSec).toFixed(2)}x |`,
+    ),
+    '',
+    `| crash work per scenario | ${against} | this version |`,
+    '|---|---|---|',
+    ...WORK_FIELDS.map(
+      ([name], i) => `| ${name} | ${before[i]!.toFixed(2)} | ${now[i]!.toFixed(2)} |`,
+    ),
+    '',
+    '| target | ratio | met/missed |',
+    '|---|---|---|',
+    `| ${target.target} | ${target.ratio.toFixed(2)}x | ${target.met ? 'met' : 'missed'} |`,
+  ];
+}
