@@ -27,7 +27,7 @@ const SEED = 1;
 const WORKERS = 2;
 
 const AUDIT_PLANS: readonly AuditPlan[] = [
-  { label: 'our engine', expect: 'pass', engine: null, batches: 4, states: 2, continuations: 3 },
+  { label: 'our engine', expect: 'pass', engine: null, batches: 4, states: 4, continuations: 3 },
   {
     label: 'SQLite, synchronous=FULL',
     expect: 'pass',
