@@ -9,11 +9,18 @@ import {
   campaignAgainstTable,
   campaignTarget,
   checkoutProblem,
-  median,
 } from '../scripts/bench/campaign-against.ts';
+import { median } from '../scripts/bench/measure.ts';
 import { ROOT, walcheck } from './support/walcheck-cli.ts';
 
-const work = { scenarios: 100, crashes: 190, recoveries: 250, batches: 1150, acks: 900 };
+const work = {
+  scenarios: 100,
+  crashes: 190,
+  crashesMidCycle: 130,
+  recoveries: 250,
+  batches: 1150,
+  acks: 900,
+};
 const run = (rate: number, more: Partial<CampaignRun> = {}): CampaignRun => ({
   scenariosPerSec: rate,
   ...work,
@@ -62,7 +69,7 @@ describe('the campaign target against another version', () => {
     expect(json.rounds).toHaveLength(1);
     // The same code and seed: the same scenarios, so the same crash work.
     const [{ baseline, current }] = json.rounds;
-    for (const key of ['scenarios', 'crashes', 'recoveries', 'batches', 'acks'])
+    for (const key of ['scenarios', 'crashes', 'crashesMidCycle', 'recoveries', 'batches', 'acks'])
       expect(current[key], key).toBe(baseline[key]);
     expect(ran.stdout).toContain('| crash points |');
   });

@@ -8,7 +8,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeScript, RUN_ROOT } from '../../faults/runtime.ts';
+import { RUN_ROOT, RUNS_FROM_SOURCE } from '../../faults/runtime.ts';
+import { median } from './measure.ts';
 import type { BenchTarget } from './targets.ts';
 
 /** What the comparison reads of `walcheck crash --json` (every version since format 1 prints it). */
@@ -16,6 +17,7 @@ export interface CampaignRun {
   scenariosPerSec: number;
   scenarios: number;
   crashes: number;
+  crashesMidCycle: number;
   recoveries: number;
   batches: number;
   acks: number;
@@ -28,6 +30,7 @@ export interface CampaignRound {
 
 export const WORK_FIELDS = [
   ['crash points', 'crashes'],
+  ['of them inside a cycle', 'crashesMidCycle'],
   ['recoveries', 'recoveries'],
   ['batches issued', 'batches'],
   ['acks checked', 'acks'],
@@ -36,8 +39,14 @@ export const WORK_FIELDS = [
 /** The issue-12 bound: this version's campaign at least this many times the other's rate. */
 export const CAMPAIGN_SPEEDUP_MIN = 2.5;
 
-/** A directory holding a walcheck checkout (its sources and node_modules), or a reason it is not one. */
+/**
+ * A directory holding a walcheck checkout (its sources and node_modules), or a reason it is
+ * not one. Both versions run from sources under tsx, so that the comparison is of the code:
+ * a build runs faster than the same sources under tsx.
+ */
 export function checkoutProblem(dir: string): string | null {
+  if (!RUNS_FROM_SOURCE)
+    return 'the comparison runs both versions from their sources: run it from a walcheck checkout (npx tsx scripts/walcheck.ts bench ...)';
   if (!existsSync(join(dir, 'scripts', 'walcheck.ts')))
     return `${dir} is not a walcheck checkout (no scripts/walcheck.ts)`;
   if (!existsSync(join(dir, 'node_modules', 'tsx')))
@@ -47,14 +56,22 @@ export function checkoutProblem(dir: string): string | null {
 
 /** Runs `crash --seed --runs --json` in a fresh process of the checkout `dir` (null: this one). */
 export function runCrash(dir: string | null, seed: number, runs: number): Promise<CampaignRun> {
-  const argv =
-    dir === null
-      ? nodeScript('scripts/walcheck')
-      : [process.execPath, '--import', 'tsx', join(dir, 'scripts', 'walcheck.ts')];
-  const args = ['crash', '--seed', String(seed), '--runs', String(runs), '--json'];
+  const root = dir ?? RUN_ROOT;
+  const argv = [process.execPath, '--import', 'tsx', join(root, 'scripts', 'walcheck.ts')];
+  // One worker thread in both, whatever their defaults.
+  const args = [
+    'crash',
+    '--seed',
+    String(seed),
+    '--runs',
+    String(runs),
+    '--workers',
+    '1',
+    '--json',
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, [...argv.slice(1), ...args], {
-      cwd: dir ?? RUN_ROOT,
+      cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -81,6 +98,7 @@ function campaignRunOf(json: Record<string, unknown>): CampaignRun {
     'scenariosPerSec',
     'scenarios',
     'crashes',
+    'crashesMidCycle',
     'recoveries',
     'batches',
     'acks',
@@ -114,12 +132,6 @@ export async function compareCampaigns(
     result.push(pair);
   }
   return result;
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Crash work per scenario of a run. */

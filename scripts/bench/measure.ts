@@ -92,6 +92,13 @@ export interface PairedRatio {
  * in one turn and moves a ratio of totals by tens of percent (two copies of one engine, at a
  * load average of 10 on 2 cores: 0.77x to 1.18x by totals, 0.98x to 1.02x by this median).
  */
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export function pairedRatio(run: Interleaved, a: number, b: number): PairedRatio {
   const ratios = run.turnMs.map((row) => row[b]! / row[a]!).sort((x, y) => x - y);
   const at = (q: number): number => {

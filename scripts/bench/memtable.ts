@@ -8,6 +8,7 @@
 // Env: WALCHECK_SEED (key generator seed), BENCH_ENTRIES (default 1000000), BENCH_ROUNDS (default 3).
 
 import { KIND_PUT, Memtable } from '../../src/memtable/memtable.ts';
+import { median } from './measure.ts';
 
 const KEY_BYTES = 16;
 const VALUE_BYTES = 100;
@@ -103,11 +104,6 @@ function timed<T>(run: () => T): { result: T; seconds: number } {
   const start = process.hrtime.bigint();
   const result = run();
   return { result, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function rate(count: number, seconds: number): string {
