@@ -10,18 +10,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_ROOT, RUNS_FROM_SOURCE } from '../../faults/runtime.ts';
 import { median } from './measure.ts';
+import type { ScenarioStats } from '../../faults/campaign/stats.ts';
 import type { BenchTarget } from './targets.ts';
 
 /** What the comparison reads of `walcheck crash --json` (every version since format 1 prints it). */
-export interface CampaignRun {
-  scenariosPerSec: number;
-  scenarios: number;
-  crashes: number;
-  crashesMidCycle: number;
-  recoveries: number;
-  batches: number;
-  acks: number;
-}
+export type CampaignRun = Pick<
+  ScenarioStats,
+  'scenarios' | 'crashes' | 'crashesMidCycle' | 'recoveries' | 'batches' | 'acks'
+> & { scenariosPerSec: number };
 
 export interface CampaignRound {
   baseline: CampaignRun;
