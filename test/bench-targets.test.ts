@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../scripts/bench/engine-bench.ts';
 import { interleaveSerial, pairedRatio } from '../scripts/bench/measure.ts';
-import { benchTargets } from '../scripts/bench/targets.ts';
+import { benchTargets, targetVerdicts } from '../scripts/bench/targets.ts';
 import { benchTable, targetsTable } from '../scripts/cli/tables.ts';
 
 const result: BenchResult = {
@@ -62,6 +62,37 @@ describe('bench targets', () => {
       '| engine, 1 writer | 1,100 writes/s | 1.10x (turns 1.05-1.15) LevelDB (totals 1.10x), 0.92x (turns 0.90-0.95) raw O_DSYNC (totals 0.92x) |',
     );
     expect(measures).toContain('writable 2.50 s, read-only 1.00 s | 2.50x');
+  });
+  it('bench prints a verdict per target: met or missed', () => {
+    const mixed: BenchResult = {
+      ...result,
+      rawDsyncWritesPerSec: 1000,
+      serialWritesPerSec: 950,
+      serialVsLevel: { median: 1.9, q1: 1.8, q3: 2 },
+      serialVsRawDsync: { median: 0.95, q1: 0.9, q3: 1 },
+      concurrentWritesPerSec: 10_000,
+      levelSerialWritesPerSec: 500,
+      levelConcurrentWritesPerSec: 4000,
+      replayRecordsPerSec: 2_000_000,
+      replayMBPerSec: 200,
+      replaySeconds: 0.5,
+      replayLogBytes: 1,
+      memtableBytesPerRecord: 300,
+      largeOpen: { segmentBytes: 64 * 2 ** 20, readOnlySeconds: 1, writableSeconds: 1.5 },
+      phaseSeconds: 1,
+    };
+    const table = targetsTable(benchTargets(mixed)).join('\n');
+    expect(table).toContain('| engine 1 writer / raw O_DSYNC loop >= 0.9x | 0.95x | met |');
+    expect(table).toContain('| engine 64 writers / LevelDB 64 writers >= 8x | 2.50x | missed |');
+    expect(table).toContain('| memtable bytes per record / 290 <= 1x | 1.03x | missed |');
+    expect(targetVerdicts(mixed)).toEqual({
+      'engine 1 writer / LevelDB 1 writer >= 1x': true,
+      'engine 64 writers / LevelDB 64 writers >= 8x': false,
+      'engine 1 writer / raw O_DSYNC loop >= 0.9x': true,
+      'writable open / read-only open, 64 MiB last segment <= 2x': true,
+      'replay / 1,000,000 records/s >= 1x': true,
+      'memtable bytes per record / 290 <= 1x': false,
+    });
   });
 });
 

@@ -31,8 +31,6 @@ import { UsageError } from '../scripts/cli/args.ts';
 import { emptyStats } from '../faults/campaign/stats.ts';
 import { campaignJunit } from '../scripts/cli/junit.ts';
 import { describeFailure } from '../scripts/cli/failure.ts';
-import { benchTargets, targetVerdicts } from '../scripts/bench/targets.ts';
-import { targetsTable } from '../scripts/cli/tables.ts';
 import { isOneRecordTail } from '../scripts/commands/load.ts';
 import { fakeEngine } from './support/fake-engine.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
@@ -421,42 +419,6 @@ describe.concurrent('inspecting and loading: say what was not checked or was set
     const longer = new Uint8Array(24 + 130);
     longer.set(header);
     expect(isOneRecordTail(longer)).toBe(false); // more bytes than that record
-  });
-
-  it('bench prints a verdict per target: met or missed', () => {
-    const result = {
-      rawBytes: 149,
-      rawSyncsPerSec: 1000,
-      rawDsyncWritesPerSec: 1000,
-      serialWritesPerSec: 950,
-      serialVsLevel: { median: 1.9, q1: 1.8, q3: 2 },
-      serialVsRawDsync: { median: 0.95, q1: 0.9, q3: 1 },
-      concurrentWritesPerSec: 10_000,
-      levelSerialWritesPerSec: 500,
-      levelConcurrentWritesPerSec: 4000,
-      replayRecordsPerSec: 2_000_000,
-      replayMBPerSec: 200,
-      replaySeconds: 0.5,
-      replayLogBytes: 1,
-      memtableBytesPerRecord: 300,
-      largeOpen: { segmentBytes: 64 * 2 ** 20, readOnlySeconds: 1, writableSeconds: 1.5 },
-      writers: 64,
-      replayRecords: 1_000_000,
-      phaseSeconds: 1,
-      sweep: [],
-    };
-    const table = targetsTable(benchTargets(result)).join('\n');
-    expect(table).toContain('| engine 1 writer / raw O_DSYNC loop >= 0.9x | 0.95x | met |');
-    expect(table).toContain('| engine 64 writers / LevelDB 64 writers >= 8x | 2.50x | missed |');
-    expect(table).toContain('| memtable bytes per record / 290 <= 1x | 1.03x | missed |');
-    expect(targetVerdicts(result)).toEqual({
-      'engine 1 writer / LevelDB 1 writer >= 1x': true,
-      'engine 64 writers / LevelDB 64 writers >= 8x': false,
-      'engine 1 writer / raw O_DSYNC loop >= 0.9x': true,
-      'writable open / read-only open, 64 MiB last segment <= 2x': true,
-      'replay / 1,000,000 records/s >= 1x': true,
-      'memtable bytes per record / 290 <= 1x': false,
-    });
   });
 });
 
