@@ -3,28 +3,13 @@
 // --materialize of a broken variant's violation, and our own engine passing (its scans start
 // node with tsx, ~1 s each, so the run is kept small).
 
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { quoteCommand } from '../faults/real/engine-process.ts';
+import { applog, HAS_STRACE } from './support/audit-tools.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
-import { ROOT, walcheck, walcheckInterrupted } from './support/walcheck-cli.ts';
+import { walcheck, walcheckInterrupted } from './support/walcheck-cli.ts';
 
 afterAll(removeTempDirs);
-
-const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
-  encoding: 'utf8',
-}).trim();
-const HAS_STRACE = (() => {
-  try {
-    execFileSync('strace', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const applog = (variant: string): string =>
-  quoteCommand([PYTHON, join(ROOT, 'test/engines/applog.py'), '--variant', variant]);
 
 describe('walcheck audit (command line)', () => {
   it('--help says what it checks and what it needs', async () => {

@@ -4,7 +4,6 @@
 // unsynced file over the log) is caught with the rule, and the state its token names, rebuilt
 // from the kept run with no engine, shows the acknowledged batch lost when the engine scans it.
 
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkBlackBoxRecovery } from '../model/check-black-box.ts';
@@ -17,30 +16,14 @@ import { straceRecorder } from '../faults/audit/recorder.ts';
 import { parseBatchLine } from '../faults/protocol/batch-line.ts';
 import { hexCodec } from '../faults/protocol/codec.ts';
 import { blackBoxEngine, scanArgv } from '../faults/real/engine-command.ts';
-import { quoteCommand } from '../faults/real/engine-process.ts';
 import { runScanSession } from '../faults/real/scan-session.ts';
+import { applog, HAS_STRACE } from './support/audit-tools.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
 import { ROOT } from './support/walcheck-cli.ts';
 
 afterAll(removeTempDirs);
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 1);
-// The interpreter itself, not a version manager's shell shim: scans start ~10x faster.
-const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
-  encoding: 'utf8',
-}).trim();
-const HAS_STRACE = (() => {
-  try {
-    execFileSync('strace', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-function applog(variant: string): string {
-  return quoteCommand([PYTHON, join(ROOT, 'test/engines/applog.py'), '--variant', variant]);
-}
 
 function options(engine: string, overrides: Partial<AuditOptions> = {}): AuditOptions {
   return {

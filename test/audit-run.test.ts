@@ -6,8 +6,6 @@
 // an aborted run returns its partial summary marked interrupted.
 
 import { crc32 } from '@node-rs/crc32';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditOp, RecordedRun } from '../faults/audit/audit-ops.ts';
 import { type AuditOptions, runAudit } from '../faults/audit/audit-run.ts';
@@ -15,17 +13,14 @@ import type { LoadRecorder, Recording } from '../faults/audit/recorder.ts';
 import { parseBatchLine } from '../faults/protocol/batch-line.ts';
 import { hexCodec } from '../faults/protocol/codec.ts';
 import { quoteCommand } from '../faults/real/engine-process.ts';
-import { ROOT } from './support/walcheck-cli.ts';
+import { APPLOG, PYTHON } from './support/audit-tools.ts';
 
-const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
-  encoding: 'utf8',
-}).trim();
-const ENGINE = quoteCommand([PYTHON, join(ROOT, 'test/engines/applog.py')]);
+const ENGINE = quoteCommand([PYTHON, APPLOG]);
 
 /** applog.py for scans, `load` replaced by a shell snippet. */
 function wrapped(load: string): string {
   const script = `if [ "$2" = load ]; then ${load}; exit; fi; exec "$0" "$@"`;
-  return quoteCommand(['sh', '-c', script, PYTHON, join(ROOT, 'test/engines/applog.py')]);
+  return quoteCommand(['sh', '-c', script, PYTHON, APPLOG]);
 }
 
 /** An applog.py record of one batch line starting at `seq`. */
