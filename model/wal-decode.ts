@@ -209,12 +209,8 @@ export class LogDecoder {
     let expectedSeq = last === undefined ? 1 : last.seqStart + last.count;
     // Every valid record takes at least 24 bytes, so this loop ends within size/24 turns.
     while (offset < bytes.byteLength) {
-      const available = bytes.byteLength - offset;
-      if (available < HEADER_BYTES) return { segment: name, offset, reason: 'truncated-header' };
-      const length = readUint32(bytes, offset + 4);
-      if (length > available - HEADER_BYTES)
-        return { segment: name, offset, reason: 'truncated-payload' };
-      const size = HEADER_BYTES + length;
+      const size = recordSize(bytes, offset);
+      if (typeof size === 'string') return { segment: name, offset, reason: size };
       const at = appendCopy(progress, bytes.subarray(offset, offset + size));
       const outcome = decodeRecord(progress.copy.subarray(0, at + size), at, expectedSeq);
       if (!outcome.ok) {
@@ -343,11 +339,10 @@ export function decodeRecord(
   offset: number,
   expectedSeq: number,
 ): RecordOutcome {
+  const size = recordSize(bytes, offset);
+  if (typeof size === 'string') return { ok: false, reason: size };
+  const length = size - HEADER_BYTES;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const available = bytes.byteLength - offset;
-  if (available < HEADER_BYTES) return { ok: false, reason: 'truncated-header' };
-  const length = view.getUint32(offset + 4, true);
-  if (length > available - HEADER_BYTES) return { ok: false, reason: 'truncated-payload' };
   const crc = view.getUint32(offset, true);
   if (crc32c(bytes.subarray(offset + 4, offset + HEADER_BYTES + length)) >>> 0 !== crc) {
     return { ok: false, reason: 'checksum-mismatch' };
@@ -366,7 +361,22 @@ export function decodeRecord(
   if (seqHigh >= 2 ** 21 || seqStart !== expectedSeq || count - 1 > SEQ_MAX - seqStart) {
     return { ok: false, reason: 'sequence-mismatch' };
   }
-  return { ok: true, size: HEADER_BYTES + length, seqStart, ops };
+  return { ok: true, size, seqStart, ops };
+}
+
+/**
+ * The size of the record at `offset` (header and payload) as its length field says, or why
+ * the bytes end before it does: the first two checks of a record, shared by decodeRecord and
+ * the resuming decoder (which copies exactly one record before decoding it).
+ */
+function recordSize(
+  bytes: Uint8Array,
+  offset: number,
+): number | 'truncated-header' | 'truncated-payload' {
+  const available = bytes.byteLength - offset;
+  if (available < HEADER_BYTES) return 'truncated-header';
+  const length = readUint32(bytes, offset + 4);
+  return length > available - HEADER_BYTES ? 'truncated-payload' : HEADER_BYTES + length;
 }
 
 /** Exactly `count` logical records using exactly `length` bytes, or null. */
