@@ -29,7 +29,11 @@ export function compareBytes(a: Bytes, b: Bytes): number {
 export function bytesEqual(a: Bytes, b: Bytes): boolean {
   const length = a.byteLength;
   if (length !== b.byteLength) return false;
-  if (length > SHORT_COMPARE_BYTES) return Buffer.compare(a, b) === 0;
+  if (length > SHORT_COMPARE_BYTES) {
+    // The same view (a file compared with the durable bytes it came from) is equal unread.
+    if (a.buffer === b.buffer && a.byteOffset === b.byteOffset) return true;
+    return Buffer.compare(a, b) === 0;
+  }
   for (let i = 0; i < length; i++) if (a[i] !== b[i]) return false;
   return true;
 }

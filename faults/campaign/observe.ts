@@ -163,7 +163,7 @@ export function dirFiles(fs: SimFs): Map<string, Uint8Array> {
   for (const [path, bytes] of fs.volatileView()) {
     if (!path.startsWith(`${DB_DIR}/`)) continue;
     const kept = durable.get(path);
-    files.set(path, kept !== undefined && sameBytes(kept, bytes) ? kept : new Uint8Array(bytes));
+    files.set(path, kept !== undefined && bytesEqual(kept, bytes) ? kept : new Uint8Array(bytes));
   }
   return files;
 }
@@ -174,13 +174,6 @@ export function dirFilesNow(fs: SimFs): Map<string, Uint8Array> {
   for (const [path, bytes] of fs.volatileView())
     if (path.startsWith(`${DB_DIR}/`)) files.set(path, bytes);
   return files;
-}
-
-/** The same view of the same buffer is equal without reading it; else compare the bytes. */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength)
-    return true;
-  return bytesEqual(a, b);
 }
 
 /** The log's segments and quarantined files as reads see them now, as bytes that never change (dirFiles). */
@@ -210,7 +203,7 @@ function sameMap(a: ReadonlyMap<string, Uint8Array>, b: ReadonlyMap<string, Uint
   if (a.size !== b.size) return false;
   for (const [name, bytes] of a) {
     const other = b.get(name);
-    if (other === undefined || !sameBytes(bytes, other)) return false;
+    if (other === undefined || !bytesEqual(bytes, other)) return false;
   }
   return true;
 }
