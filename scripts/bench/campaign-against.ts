@@ -5,9 +5,10 @@
 // when this version is that much faster AND each of its scenarios does at least the crash work
 // of the other's (crash points, recoveries, batches issued, acks checked).
 
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { RUN_ROOT, RUNS_FROM_SOURCE } from '../../faults/runtime.ts';
 import { median } from './measure.ts';
 import type { ScenarioStats } from '../../faults/campaign/stats.ts';
@@ -23,6 +24,8 @@ export interface CampaignRound {
   baseline: CampaignRun;
   current: CampaignRun;
 }
+
+const execFileAsync = promisify(execFile);
 
 export const WORK_FIELDS = [
   ['crash points', 'crashes'],
@@ -51,9 +54,12 @@ export function checkoutProblem(dir: string): string | null {
 }
 
 /** Runs `crash --seed --runs --json` in a fresh process of the checkout `dir` (null: this one). */
-export function runCrash(dir: string | null, seed: number, runs: number): Promise<CampaignRun> {
+export async function runCrash(
+  dir: string | null,
+  seed: number,
+  runs: number,
+): Promise<CampaignRun> {
   const root = dir ?? RUN_ROOT;
-  const argv = [process.execPath, '--import', 'tsx', join(root, 'scripts', 'walcheck.ts')];
   // One worker thread in both, whatever their defaults.
   const args = [
     'crash',
@@ -65,27 +71,18 @@ export function runCrash(dir: string | null, seed: number, runs: number): Promis
     '1',
     '--json',
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, [...argv.slice(1), ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = stdout.trimEnd().split('\n').at(-1) ?? '';
-      try {
-        if (code !== 0) throw new Error(`exit status ${code}`);
-        resolve(campaignRunOf(JSON.parse(last)));
-      } catch (error) {
-        const where = dir ?? 'this checkout';
-        reject(new Error(`walcheck crash in ${where}: ${(error as Error).message}\n${stderr}`));
-      }
-    });
-  });
+  try {
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'scripts', 'walcheck.ts'), ...args],
+      { cwd: root, maxBuffer: 64 * 2 ** 20 },
+    );
+    return campaignRunOf(JSON.parse(stdout.trimEnd().split('\n').at(-1) ?? ''));
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').slice(-2000);
+    const where = dir ?? 'this checkout';
+    throw new Error(`walcheck crash in ${where}: ${(error as Error).message}\n${stderr}`);
+  }
 }
 
 function campaignRunOf(json: Record<string, unknown>): CampaignRun {
