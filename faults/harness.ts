@@ -8,9 +8,9 @@ export {
   crashSummary,
   runCampaign,
   type RunCampaignOptions,
-} from './crash-campaign.ts';
+} from './campaign/crash-campaign.ts';
 export type { CampaignProgress, CampaignSummary } from './campaign/campaign.ts';
-export type { EngineDatabase, EngineModule } from './campaign/engine-under-test.ts';
+export type { EngineDatabase, EngineModule } from './engine/engine-under-test.ts';
 export { reproduce, type ReproResult } from './campaign/repro.ts';
 
 // Every crash point of a small workload with every outcome variant.
@@ -21,7 +21,7 @@ export {
   type ExploreSummary,
   type ExploreViolation,
   runExplore,
-} from './explore.ts';
+} from './explore/explore.ts';
 
 // A real engine process killed and recovered on a real directory.
 export {
@@ -36,12 +36,16 @@ export { DAMAGE_KINDS, type DamageKind } from './real/damage.ts';
 export * from '../model/oracle.ts';
 
 // Filesystems: simulated (crash states, injected faults) and power-loss emulation on a real disk.
-export { type CrashPoint, SimCrashError, SimFs, type SimFsOptions } from './sim-fs.ts';
-export { PowerLossFileSystem, type PowerLossOptions, type TearOptions } from './power-loss-fs.ts';
-export { DEFAULT_OUTCOME_KINDS, OUTCOME_KINDS, type OutcomeKind } from './crash-outcome.ts';
-export type { FaultKind, FaultPlan, FaultRule } from './fault-plan.ts';
+export { type CrashPoint, SimCrashError, SimFs, type SimFsOptions } from './disk/sim-fs.ts';
+export {
+  PowerLossFileSystem,
+  type PowerLossOptions,
+  type TearOptions,
+} from './disk/power-loss-fs.ts';
+export { DEFAULT_OUTCOME_KINDS, OUTCOME_KINDS, type OutcomeKind } from './disk/crash-outcome.ts';
+export type { FaultKind, FaultPlan, FaultRule } from './disk/fault-plan.ts';
 
-export { type HarnessInputCode, HarnessInputError } from './harness-error.ts';
+export { type HarnessInputCode, HarnessInputError } from './base/harness-error.ts';
 
 // Crash-testing an engine of your own: the interface it implements (on the simulated
 // filesystem), the adapter of walcheck's own engine, and the judge every runner shares.
@@ -53,13 +57,13 @@ export type {
   CrashTestOpenOptions,
   CrashTestRecoveryReport,
   RecoveryMode,
-} from './engine-interface.ts';
+} from './engine/engine-interface.ts';
 export {
   asCrashTestEngine,
   type EngineUnderTest,
   walcheckEngine,
-} from './campaign/engine-under-test.ts';
-export { type AckRule, ackRuleFor, recoverCopy } from './judge.ts';
+} from './engine/engine-under-test.ts';
+export { type AckRule, ackRuleFor, recoverCopy } from './judge/ack-rule.ts';
 export {
   checkAckRecovered,
   judgeFirstAck,

@@ -2,7 +2,7 @@
 // or refused. A write the engine leaves pending forever is neither: after a failed write
 // the engine neither went on nor refused (rule 7); with nothing failed it simply did not
 // go on (rule 5). The harness decides "forever" by a count of filesystem operations or an
-// idle event loop (faults/campaign/settle.ts); this names the batches and the rule.
+// idle event loop (faults/engine/settle.ts); this names the batches and the rule.
 
 import type { History } from './history.ts';
 import { REFUSED_BEFORE_WRITE_CODES } from './history.ts';

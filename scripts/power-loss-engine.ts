@@ -1,5 +1,5 @@
-// The power-loss engine: our engine on faults/power-loss-fs.ts, speaking the engine protocol
-// of `walcheck real` (faults/real/engine-command.ts starts it):
+// The power-loss engine: our engine on faults/disk/power-loss-fs.ts, speaking the engine protocol
+// of `walcheck real` (faults/engine/protocol/engine-command.ts starts it):
 //
 //   power-loss-engine [--tear-seed N] load <dir>
 //   power-loss-engine scan <dir>
@@ -12,8 +12,8 @@
 // the walcheck command registry so the engine itself has no test switch.
 
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
-import { PowerLossFileSystem } from '../faults/power-loss-fs.ts';
-import { hexCodec } from '../faults/protocol/codec.ts';
+import { PowerLossFileSystem } from '../faults/disk/power-loss-fs.ts';
+import { hexCodec } from '../faults/engine/protocol/codec.ts';
 import { CliFailure, EXIT_OK, EXIT_USAGE } from './cli/command.ts';
 import { loadLines, openForLoad } from './cli/load-loop.ts';
 

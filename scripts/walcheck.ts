@@ -10,7 +10,7 @@
 import { UsageError } from './cli/args.ts';
 import { EXIT_OK, EXIT_USAGE } from './cli/command.ts';
 import { describeFailure } from './cli/failure.ts';
-import { PACKAGE_VERSION } from '../faults/runtime.ts';
+import { PACKAGE_VERSION } from '../faults/base/runtime.ts';
 import { COMMANDS } from './commands/index.ts';
 
 const SUMMARY_COLUMN = 10;

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordLoad } from '../faults/audit/record-load.ts';
 import { captureStart } from '../faults/audit/record-start.ts';
-import { findStrace } from '../faults/audit/strace-command.ts';
-import { HarnessInputError } from '../faults/harness-error.ts';
+import { findStrace } from '../faults/audit/trace/strace-command.ts';
+import { HarnessInputError } from '../faults/base/harness-error.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
 
 afterAll(removeTempDirs);

@@ -7,12 +7,12 @@
 
 import { crc32 } from '@node-rs/crc32';
 import { describe, expect, it } from 'vitest';
-import type { AuditOp, RecordedRun } from '../faults/audit/audit-ops.ts';
+import type { AuditOp, RecordedRun } from '../faults/audit/trace/audit-ops.ts';
 import { type AuditOptions, runAudit } from '../faults/audit/audit-run.ts';
 import type { LoadRecorder, Recording } from '../faults/audit/recorder.ts';
-import { parseBatchLine } from '../faults/protocol/batch-line.ts';
-import { hexCodec } from '../faults/protocol/codec.ts';
-import { quoteCommand } from '../faults/real/engine-process.ts';
+import { parseBatchLine } from '../faults/engine/protocol/batch-line.ts';
+import { hexCodec } from '../faults/engine/protocol/codec.ts';
+import { quoteCommand } from '../faults/engine/protocol/engine-process.ts';
 import { APPLOG, PYTHON } from './support/audit-tools.ts';
 
 const ENGINE = quoteCommand([PYTHON, APPLOG]);

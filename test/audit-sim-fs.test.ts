@@ -3,8 +3,8 @@
 // once their directory is synced; sync makes every file and entry durable).
 
 import { describe, expect, it } from 'vitest';
-import type { CrashOutcome } from '../faults/crash-outcome.ts';
-import { SimFs } from '../faults/sim-fs.ts';
+import type { CrashOutcome } from '../faults/disk/crash-outcome.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
 
 const LOSE: CrashOutcome = { kind: 'lose-unsynced' };
 const bytes = (...xs: number[]): Uint8Array => Uint8Array.from(xs);

@@ -4,7 +4,7 @@
 // the same image alone, unreplayable traces refused; the kept-run format round trip; globs.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AuditOp, RecordedRun, TracedOp } from '../faults/audit/audit-ops.ts';
+import type { AuditOp, RecordedRun, TracedOp } from '../faults/audit/trace/audit-ops.ts';
 import { HistoryRecipe } from '../faults/audit/audit-history.ts';
 import { loadCycle, saveCycle } from '../faults/audit/audit-keep.ts';
 import {
@@ -20,7 +20,7 @@ import {
 } from '../faults/audit/crash-states.ts';
 import { materialize } from '../faults/audit/materialize.ts';
 import { globsMatcher } from '../faults/audit/recorder.ts';
-import { HarnessInputError } from '../faults/harness-error.ts';
+import { HarnessInputError } from '../faults/base/harness-error.ts';
 import { makeTempDir, removeTempDirs, snapshotTree } from './support/temp-dirs.ts';
 
 afterAll(removeTempDirs);

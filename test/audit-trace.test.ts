@@ -4,10 +4,16 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AuditOp, StartEntry, TracedOp } from '../faults/audit/audit-ops.ts';
-import { intArg, iovecArg, parseTrace, splitArgs, stringArg } from '../faults/audit/trace-parse.ts';
-import { traceToOps } from '../faults/audit/trace-to-ops.ts';
-import { HarnessInputError } from '../faults/harness-error.ts';
+import type { AuditOp, StartEntry, TracedOp } from '../faults/audit/trace/audit-ops.ts';
+import {
+  intArg,
+  iovecArg,
+  parseTrace,
+  splitArgs,
+  stringArg,
+} from '../faults/audit/trace/trace-parse.ts';
+import { traceToOps } from '../faults/audit/trace/trace-to-ops.ts';
+import { HarnessInputError } from '../faults/base/harness-error.ts';
 
 const FIXTURES = new URL('./fixtures/strace/', import.meta.url);
 const DIR = '/tmp/wcfx/db';

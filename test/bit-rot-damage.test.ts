@@ -1,10 +1,10 @@
-// Bit rot across cycles (faults/campaign/bit-rot-damage.ts): a restored record does not undo
+// Bit rot across cycles (faults/disk/bit-rot-damage.ts): a restored record does not undo
 // what a point-in-time recovery that died part-way already moved to quarantine/.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Damage, damageNow } from '../faults/campaign/bit-rot-damage.ts';
-import { shippedEngine } from '../faults/campaign/engine-under-test.ts';
+import { type Damage, damageNow } from '../faults/disk/bit-rot-damage.ts';
+import { shippedEngine } from '../faults/engine/engine-under-test.ts';
 import { runScenario } from '../faults/campaign/run-scenario.ts';
 import type { Scenario } from '../faults/campaign/scenario.ts';
 import { emptyStats } from '../faults/campaign/stats.ts';

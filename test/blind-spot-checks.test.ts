@@ -14,18 +14,18 @@ import { checkScan, describeBounds, expectedScan } from '../model/check-scans.ts
 import { History } from '../model/history.ts';
 import type { Entry } from '../model/prefix-model.ts';
 import { decodeLog, segmentFiles } from '../model/wal-decode.ts';
-import { BoundedFs } from '../faults/campaign/bounded-fs.ts';
-import { applyDamage, damageStill } from '../faults/campaign/damage-steps.ts';
-import { DB_DIR } from '../faults/campaign/observe.ts';
+import { BoundedFs } from '../faults/disk/bounded-fs.ts';
+import { applyDamage, damageStill } from '../faults/disk/damage-steps.ts';
+import { DB_DIR } from '../faults/disk/db-files.ts';
 import {
   detachLongest,
   encodedBytes,
   ownCopy,
   refusalExpected,
 } from '../faults/campaign/refusal-steps.ts';
-import { settleWithin } from '../faults/campaign/settle.ts';
-import { SimFs } from '../faults/sim-fs.ts';
-import { truncateAt } from '../faults/wal-injectors.ts';
+import { settleWithin } from '../faults/engine/settle.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
+import { truncateAt } from '../faults/disk/wal-injectors.ts';
 
 const k = (s: string): Uint8Array => Buffer.from(s);
 const put = (key: string, value: string) =>

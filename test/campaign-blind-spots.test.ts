@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runCampaign } from '../faults/campaign/campaign.ts';
-import type { EngineModule } from '../faults/campaign/engine-under-test.ts';
+import type { EngineModule } from '../faults/engine/engine-under-test.ts';
 import { runScenario } from '../faults/campaign/run-scenario.ts';
 import {
   type Cycle,
@@ -18,7 +18,7 @@ import {
   scenarioArb,
 } from '../faults/campaign/scenario.ts';
 import { emptyStats } from '../faults/campaign/stats.ts';
-import type { FaultRule } from '../faults/fault-plan.ts';
+import type { FaultRule } from '../faults/disk/fault-plan.ts';
 import * as shipped from '../src/index.ts';
 import {
   purgeQuarantineEngine,

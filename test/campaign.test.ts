@@ -5,12 +5,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { runCampaign, runIndices } from '../faults/campaign/campaign.ts';
-import { shippedEngine } from '../faults/campaign/engine-under-test.ts';
+import { shippedEngine } from '../faults/engine/engine-under-test.ts';
 import { runCampaignParallel } from '../faults/campaign/parallel.ts';
 import { decodeToken, encodeToken } from '../faults/campaign/repro-token.ts';
 import { reproduce } from '../faults/campaign/repro.ts';
 import { DEFAULT_SHAPE } from '../faults/campaign/scenario.ts';
-import type { EngineDatabase, EngineModule } from '../faults/campaign/engine-under-test.ts';
+import type { EngineDatabase, EngineModule } from '../faults/engine/engine-under-test.ts';
 import * as shipped from '../src/index.ts';
 import type { OpenOptions } from '../src/index.ts';
 import { noSyncEngine } from './support/seam-engines.ts';

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCampaign } from '../faults/campaign/campaign.ts';
 import { runCampaignParallel } from '../faults/campaign/parallel.ts';
-import { shippedEngine } from '../faults/campaign/engine-under-test.ts';
+import { shippedEngine } from '../faults/engine/engine-under-test.ts';
 import { reproduce } from '../faults/campaign/repro.ts';
 import { encodeToken } from '../faults/campaign/repro-token.ts';
 import { damageLastSegment } from '../faults/real/damage.ts';
-import { Rng } from '../faults/rng.ts';
+import { Rng } from '../faults/base/rng.ts';
 import { runRealSuite } from '../faults/real/real-suite.ts';
 import {
   type CampaignJson,
@@ -23,7 +23,7 @@ import {
   statsOf,
 } from '../faults/campaign/shard-json.ts';
 import { DEFAULT_SHAPE } from '../faults/campaign/scenario.ts';
-import { runExplore } from '../faults/explore.ts';
+import { runExplore } from '../faults/explore/explore.ts';
 import { checkBlackBoxRecovery } from '../model/check-black-box.ts';
 import { History } from '../model/history.ts';
 import { diffStates, formatVerdict } from '../model/verdict.ts';

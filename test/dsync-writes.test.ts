@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { enumerateOutcomes } from '../faults/crash-outcome.ts';
-import { PowerLossFileSystem } from '../faults/power-loss-fs.ts';
-import { SimFs } from '../faults/sim-fs.ts';
-import type { SimFsOptions } from '../faults/sim-fs.ts';
+import { enumerateOutcomes } from '../faults/disk/crash-outcome.ts';
+import { PowerLossFileSystem } from '../faults/disk/power-loss-fs.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
+import type { SimFsOptions } from '../faults/disk/sim-fs.ts';
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import { createsFile, isDsync } from '../src/fs/types.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';

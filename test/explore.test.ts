@@ -4,7 +4,7 @@
 // checked by a test of their own.
 
 import { describe, expect, it } from 'vitest';
-import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../faults/explore.ts';
+import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../faults/explore/explore.ts';
 import { noSyncEngine } from './support/seam-engines.ts';
 
 type Progress = [done: number, total: number, phase: string];

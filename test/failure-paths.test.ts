@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Database, NodeFileSystem, WalError } from '../src/index.ts';
-import { SimFs } from '../faults/sim-fs.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
 import { ownerLine } from './support/lock-owner.ts';
 
 const b = (text: string): Buffer => Buffer.from(text);

@@ -1,12 +1,12 @@
 // One behaviour suite for every FileSystem: node:fs itself (src/fs/node-fs.ts), the simulated
-// filesystem (faults/sim-fs.ts) and the power-loss emulation on a real directory
-// (faults/power-loss-fs.ts). The simulations must read like the real thing in their volatile
+// filesystem (faults/disk/sim-fs.ts) and the power-loss emulation on a real directory
+// (faults/disk/power-loss-fs.ts). The simulations must read like the real thing in their volatile
 // view: the same results and the same error codes for the same calls.
 
 import { link } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PowerLossFileSystem } from '../faults/power-loss-fs.ts';
-import { SimFs } from '../faults/sim-fs.ts';
+import { PowerLossFileSystem } from '../faults/disk/power-loss-fs.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import type { FileSystem } from '../src/fs/types.ts';
 import { joinPath } from '../src/fs/types.ts';

@@ -14,8 +14,8 @@ describe('harness profile', () => {
   it('names the area of a frame by its script', () => {
     expect(areaOf('file:///p/src/db/database.ts', 'open')).toBe('engine (src/)');
     expect(areaOf('file:///p/model/check-ack.ts', 'x')).toBe('oracle (model/)');
-    expect(areaOf('file:///p/faults/sim-fs.ts', 'x')).toBe('simulated fs and images');
-    expect(areaOf('file:///p/faults/campaign/observe.ts', 'x')).toBe('campaign driver');
+    expect(areaOf('file:///p/faults/disk/sim-fs.ts', 'x')).toBe('simulated fs and images');
+    expect(areaOf('file:///p/faults/judge/observe.ts', 'x')).toBe('campaign driver');
     expect(areaOf('file:///p/node_modules/fast-check/lib/fast-check.js', 'x')).toBe(
       'generation (fast-check)',
     );

@@ -10,9 +10,9 @@ import {
   type RecoveredCopy,
 } from '../model/judge.ts';
 import { describeOpenFailure, errorCode, openFailureOf } from '../model/open-failure.ts';
-import type { CrashTestEngine } from '../faults/engine-interface.ts';
-import { ackRuleFor, recoverCopy } from '../faults/judge.ts';
-import { SimFs } from '../faults/sim-fs.ts';
+import type { CrashTestEngine } from '../faults/engine/engine-interface.ts';
+import { ackRuleFor, recoverCopy } from '../faults/judge/ack-rule.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
 
 const b = (text: string): Uint8Array => Buffer.from(text);
 const put = (key: string, value: string) => [
@@ -150,7 +150,7 @@ describe('checkAckRecovered (rule 1 by recovering a copy of the durable image)',
   });
 });
 
-describe('rule 1 by recovering a copy (faults/judge.ts)', () => {
+describe('rule 1 by recovering a copy (faults/judge/ack-rule.ts)', () => {
   const refusing: CrashTestEngine = {
     name: 'refuses every open',
     open: () => Promise.reject(Object.assign(new Error('damaged'), { code: 'CORRUPT' })),

@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import type { Batch } from '../src/batch.ts';
 import type { OpenOptions } from '../src/index.ts';
 import * as shipped from '../src/index.ts';
-import type { EngineModule } from '../faults/campaign/engine-under-test.ts';
+import type { EngineModule } from '../faults/engine/engine-under-test.ts';
 import { runScenario } from '../faults/campaign/run-scenario.ts';
 import type { Scenario } from '../faults/campaign/scenario.ts';
 import { emptyStats } from '../faults/campaign/stats.ts';
-import { runExplore } from '../faults/explore.ts';
+import { runExplore } from '../faults/explore/explore.ts';
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 

@@ -17,9 +17,9 @@ import {
 } from '../src/fs/lock-protocol.ts';
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import { Database } from '../src/index.ts';
-import { OUTCOME_KINDS, enumerateOutcomes } from '../faults/crash-outcome.ts';
-import { PowerLossFileSystem } from '../faults/power-loss-fs.ts';
-import { SimFs } from '../faults/sim-fs.ts';
+import { OUTCOME_KINDS, enumerateOutcomes } from '../faults/disk/crash-outcome.ts';
+import { PowerLossFileSystem } from '../faults/disk/power-loss-fs.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
 import { ownerLine } from './support/lock-owner.ts';
 

@@ -19,7 +19,8 @@ import { mutantsSummary, runMutants, selectVariants } from '../faults/mutants/ru
 import { mutantsJunit } from '../scripts/commands/mutants.ts';
 import { mutantsTable } from '../scripts/cli/tables.ts';
 import { reproduce } from '../faults/campaign/repro.ts';
-import { type Mutant, MUTANTS, mutantNamed } from '../faults/mutants/zoo.ts';
+import type { Mutant } from '../faults/mutants/mutant.ts';
+import { MUTANTS, mutantNamed } from '../faults/mutants/zoo.ts';
 import { BLIND_SPOT_MUTANTS } from '../faults/mutants/zoo-blind-spots.ts';
 
 let sources: Map<string, string>;

@@ -1,12 +1,12 @@
-// The oracle's views of the files (faults/campaign/observe.ts) and its byte helpers
+// The oracle's views of the files (faults/judge/observe.ts) and its byte helpers
 // (model/bytes.ts): the files an open started from keep their bytes whatever the engine
 // writes afterwards, although files equal to their durable bytes are not copied; the short
 // comparisons agree with Buffer.compare.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dirFiles, dirFilesNow, filesNow } from '../faults/campaign/observe.ts';
-import { SimFs } from '../faults/sim-fs.ts';
+import { dirFiles, dirFilesNow, filesNow } from '../faults/disk/db-files.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
 import { bytesEqual, compareBytes } from '../model/bytes.ts';
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 20_261_127);

@@ -10,9 +10,9 @@ import {
   enumerateOutcomes,
   isDependenceClosed,
   randomOutcome,
-} from '../faults/crash-outcome.ts';
-import { Rng } from '../faults/rng.ts';
-import { SimFs } from '../faults/sim-fs.ts';
+} from '../faults/disk/crash-outcome.ts';
+import { Rng } from '../faults/base/rng.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 20_261_127);
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);

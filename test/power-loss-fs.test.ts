@@ -1,4 +1,4 @@
-// PowerLossFileSystem (faults/power-loss-fs.ts) in-process, beyond the semantics that
+// PowerLossFileSystem (faults/disk/power-loss-fs.ts) in-process, beyond the semantics that
 // test/real.test.ts shows: the errors it gives (the codes node:fs gives for the same calls),
 // writeFile, handle reads, closed and read-only handles, directories whose names are not
 // durable yet, renames onto existing files, and datasyncs that cannot make progress.
@@ -6,7 +6,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PowerLossFileSystem, splitUnits } from '../faults/power-loss-fs.ts';
+import { PowerLossFileSystem, splitUnits } from '../faults/disk/power-loss-fs.ts';
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import type { FileHandle, FileSystem, OpenMode } from '../src/fs/types.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';

@@ -1,9 +1,13 @@
-// The stdio protocol's line formats in process (faults/protocol/): what `walcheck load`
+// The stdio protocol's line formats in process (faults/engine/protocol/): what `walcheck load`
 // reads and the real-process runner writes; the CLI tests run the same through processes.
 
 import { describe, expect, it } from 'vitest';
-import { formatBatchLine, LineError, parseBatchLine } from '../faults/protocol/batch-line.ts';
-import { CodecError, codecFor, hexCodec, utf8Codec } from '../faults/protocol/codec.ts';
+import {
+  formatBatchLine,
+  LineError,
+  parseBatchLine,
+} from '../faults/engine/protocol/batch-line.ts';
+import { CodecError, codecFor, hexCodec, utf8Codec } from '../faults/engine/protocol/codec.ts';
 
 const b = (text: string): Buffer => Buffer.from(text);
 

@@ -6,7 +6,7 @@
 import { readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SimFs } from '../faults/sim-fs.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
 import {
   Database,
   NodeFileSystem,

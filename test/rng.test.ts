@@ -1,9 +1,9 @@
-// The harness's seeded PRNG (faults/rng.ts): the same seed gives the same draws on every run,
+// The harness's seeded PRNG (faults/base/rng.ts): the same seed gives the same draws on every run,
 // both 32-bit halves of a seed matter, and every helper stays inside its range, including
 // integer bounds past 2^32 (drawn from 53-bit floats).
 
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../faults/rng.ts';
+import { Rng } from '../faults/base/rng.ts';
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 20_240_611);
 const DRAWS = 4000;

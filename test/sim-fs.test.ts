@@ -1,4 +1,4 @@
-// The simulated filesystem (faults/sim-fs.ts) against crash-model.md section 1: the volatile
+// The simulated filesystem (faults/disk/sim-fs.ts) against crash-model.md section 1: the volatile
 // view behaves like POSIX, every crash outcome leaves what the table says, directory entries
 // are durable only after syncDir (pessimistic), rename/unlink durability follows the inode,
 // injected failures (fsyncgate included), crash points, determinism and enumeration counts.
@@ -10,13 +10,13 @@ import {
   describeOutcome,
   enumerateOutcomes,
   randomOutcome,
-} from '../faults/crash-outcome.ts';
-import type { CrashOutcome, OutcomeKind } from '../faults/crash-outcome.ts';
-import { validateFaultPlan } from '../faults/fault-plan.ts';
-import type { FaultPlan } from '../faults/fault-plan.ts';
-import { Rng } from '../faults/rng.ts';
-import { SimCrashError, SimFs } from '../faults/sim-fs.ts';
-import type { SimFsOptions } from '../faults/sim-fs.ts';
+} from '../faults/disk/crash-outcome.ts';
+import type { CrashOutcome, OutcomeKind } from '../faults/disk/crash-outcome.ts';
+import { validateFaultPlan } from '../faults/disk/fault-plan.ts';
+import type { FaultPlan } from '../faults/disk/fault-plan.ts';
+import { Rng } from '../faults/base/rng.ts';
+import { SimCrashError, SimFs } from '../faults/disk/sim-fs.ts';
+import type { SimFsOptions } from '../faults/disk/sim-fs.ts';
 
 const SEED = Number(process.env.WALCHECK_SEED ?? 20_240_612);
 const NUM_RUNS = 300;

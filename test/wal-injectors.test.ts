@@ -1,4 +1,4 @@
-// Byte-level injectors (faults/wal-injectors.ts) on a hand-built two-record segment: the
+// Byte-level injectors (faults/disk/wal-injectors.ts) on a hand-built two-record segment: the
 // walker finds every field, each injector changes exactly what it says (and returns a new
 // array), and with the CRC recomputed a flip reaches the validation step after the checksum
 // that wal-format.md section 6 names for it. A small validator here follows section 6 by hand.
@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SimFs } from '../faults/sim-fs.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
 import { NodeFileSystem } from '../src/fs/node-fs.ts';
 import {
   applyInjection,
@@ -20,8 +20,8 @@ import {
   tearRange,
   truncateAt,
   walkRecords,
-} from '../faults/wal-injectors.ts';
-import type { Injection, RecordField } from '../faults/wal-injectors.ts';
+} from '../faults/disk/wal-injectors.ts';
+import type { Injection, RecordField } from '../faults/disk/wal-injectors.ts';
 
 const enc = new TextEncoder();
 

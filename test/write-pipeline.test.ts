@@ -5,8 +5,8 @@
 // thing the filesystem can throw.
 
 import { describe, expect, it } from 'vitest';
-import type { FaultPlan } from '../faults/fault-plan.ts';
-import { SimFs } from '../faults/sim-fs.ts';
+import type { FaultPlan } from '../faults/disk/fault-plan.ts';
+import { SimFs } from '../faults/disk/sim-fs.ts';
 import { type Batch, SEQ_MAX } from '../src/batch.ts';
 import { BatchBoundaries } from '../src/db/batch-boundaries.ts';
 import { Database } from '../src/db/database.ts';

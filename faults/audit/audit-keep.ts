@@ -11,9 +11,9 @@
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HarnessInputError } from '../harness-error.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
 import type { AckLine } from './audit-history.ts';
-import type { AuditOp, RecordedRun, StartEntry, TracedOp } from './audit-ops.ts';
+import type { AuditOp, RecordedRun, StartEntry, TracedOp } from './trace/audit-ops.ts';
 
 const FORMAT = 'walcheck-audit-run';
 const VERSION = 1;

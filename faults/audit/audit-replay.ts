@@ -2,7 +2,7 @@
 // state a token names from a run saved with --keep (audit-keep.ts), with no engine and no
 // timing involved, and writes it into OUT for the engine's developer to debug recovery on.
 
-import { describeOutcome } from '../crash-outcome.ts';
+import { describeOutcome } from '../disk/crash-outcome.ts';
 import { loadCycle } from './audit-keep.ts';
 import { describePoint, parseToken, stateOf, traceAround } from './crash-states.ts';
 import { materialize } from './materialize.ts';

@@ -4,9 +4,9 @@
 
 import { checkBlackBoxRecovery } from '../../model/check-black-box.ts';
 import { describeBatch, type RuleNumber, RULE_NAMES } from '../../model/verdict.ts';
-import { describeOutcome } from '../crash-outcome.ts';
+import { describeOutcome } from '../disk/crash-outcome.ts';
 import type { HistoryRecipe } from './audit-history.ts';
-import type { RecordedRun } from './audit-ops.ts';
+import type { RecordedRun } from './trace/audit-ops.ts';
 import { describePoint, formatToken, traceAround } from './crash-states.ts';
 import type { JudgedState } from './judge-states.ts';
 

@@ -22,17 +22,21 @@ import { performance } from 'node:perf_hooks';
 import type { Batch } from '../../src/batch.ts';
 import { checkFailClosed } from '../../model/check-fail-closed.ts';
 import { formatVerdict, violation } from '../../model/verdict.ts';
-import type { OutcomeKind } from '../crash-outcome.ts';
-import { HarnessInputError } from '../harness-error.ts';
-import { formatBatchLine } from '../protocol/batch-line.ts';
-import { hexCodec } from '../protocol/codec.ts';
-import { blackBoxEngine, type EngineCommand, ownEngine } from '../real/engine-command.ts';
-import { quoteCommand } from '../real/engine-process.ts';
-import { Workload } from '../real/workload.ts';
-import { Rng } from '../rng.ts';
+import type { OutcomeKind } from '../disk/crash-outcome.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
+import { formatBatchLine } from '../engine/protocol/batch-line.ts';
+import { hexCodec } from '../engine/protocol/codec.ts';
+import {
+  blackBoxEngine,
+  type EngineCommand,
+  ownEngine,
+} from '../engine/protocol/engine-command.ts';
+import { quoteCommand } from '../engine/protocol/engine-process.ts';
+import { Workload } from '../engine/protocol/workload.ts';
+import { Rng } from '../base/rng.ts';
 import { type AckLine, type CycleOutcome, HistoryRecipe } from './audit-history.ts';
 import { saveCycle } from './audit-keep.ts';
-import type { RecordedRun } from './audit-ops.ts';
+import type { RecordedRun } from './trace/audit-ops.ts';
 import { describeViolation, type AuditViolation } from './audit-report.ts';
 import { checkContinuationOn } from './continuation.ts';
 import { crashStates, formatToken, type PointStates } from './crash-states.ts';

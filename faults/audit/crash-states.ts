@@ -20,11 +20,11 @@ import {
   OUTCOME_KINDS,
   type OutcomeKind,
   randomOutcome,
-} from '../crash-outcome.ts';
-import { HarnessInputError } from '../harness-error.ts';
-import { Rng } from '../rng.ts';
-import { SimFs } from '../sim-fs.ts';
-import type { AuditOp, RecordedRun, TracedOp } from './audit-ops.ts';
+} from '../disk/crash-outcome.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
+import { Rng } from '../base/rng.ts';
+import { SimFs } from '../disk/sim-fs.ts';
+import type { AuditOp, RecordedRun, TracedOp } from './trace/audit-ops.ts';
 
 export interface CrashPointRef {
   /** Operations of the run applied before the crash (0..ops.length). */

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { checkBlackBoxRecovery, type BlackBoxObserved } from '../../model/check-black-box.ts';
 import type { RecoveryVerdict } from '../../model/verdict.ts';
 import { violation } from '../../model/verdict.ts';
-import type { CrashOutcome } from '../crash-outcome.ts';
-import { type EngineCommand, scanArgv } from '../real/engine-command.ts';
-import { runScanSession } from '../real/scan-session.ts';
+import type { CrashOutcome } from '../disk/crash-outcome.ts';
+import { type EngineCommand, scanArgv } from '../engine/protocol/engine-command.ts';
+import { runScanSession } from '../engine/protocol/scan-session.ts';
 import type { HistoryRecipe } from './audit-history.ts';
 import type { CrashPointRef, DirImage, StateId } from './crash-states.ts';
 import { materialize } from './materialize.ts';
-import { stderrLines } from '../real/engine-process.ts';
+import { stderrLines } from '../engine/protocol/engine-process.ts';
 
 /** The first state (in crash-point order) that reached an image with a given ack count. */
 export interface StateRef {

@@ -3,7 +3,7 @@
 
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { HarnessInputError } from '../harness-error.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
 import type { DirImage } from './crash-states.ts';
 
 export async function materialize(image: DirImage, dir: string): Promise<void> {

@@ -7,14 +7,14 @@
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HarnessInputError } from '../harness-error.ts';
-import { startEngine, stderrLines } from '../real/engine-process.ts';
-import { parseAck } from '../real/load-session.ts';
-import type { RecordedRun, TracedOp } from './audit-ops.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
+import { startEngine, stderrLines } from '../engine/protocol/engine-process.ts';
+import { parseAck } from '../engine/protocol/load-session.ts';
+import type { RecordedRun, TracedOp } from './trace/audit-ops.ts';
 import { captureStart } from './record-start.ts';
-import { findStrace, straceArgv } from './strace-command.ts';
-import { parseTrace } from './trace-parse.ts';
-import { traceToOps } from './trace-to-ops.ts';
+import { findStrace, straceArgv } from './trace/strace-command.ts';
+import { parseTrace } from './trace/trace-parse.ts';
+import { traceToOps } from './trace/trace-to-ops.ts';
 
 /** Lines written ahead of the acknowledgements (the protocol promises about 24). */
 const WINDOW_LINES = 24;

@@ -3,8 +3,8 @@
 
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HarnessInputError } from '../harness-error.ts';
-import type { StartEntry } from './audit-ops.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
+import type { StartEntry } from './trace/audit-ops.ts';
 
 /** Entries one directory tree may hold before it is refused (a bound on the walk). */
 const START_ENTRIES_MAX = 100_000;

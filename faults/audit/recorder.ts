@@ -1,9 +1,9 @@
 // How the audit runner asks for a recorded `CMD load` (record-load.ts does it under strace);
 // a parameter of the runner so that tests can hand it recorded runs of their own.
 
-import type { EngineCommand } from '../real/engine-command.ts';
+import type { EngineCommand } from '../engine/protocol/engine-command.ts';
 import type { AckLine } from './audit-history.ts';
-import type { RecordedRun } from './audit-ops.ts';
+import type { RecordedRun } from './trace/audit-ops.ts';
 import { recordLoad } from './record-load.ts';
 
 export interface RecordRequest {

@@ -3,7 +3,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { eachRunIndex, runOne } from './campaign.ts';
-import { shippedEngine } from './engine-under-test.ts';
+import { shippedEngine } from '../engine/engine-under-test.ts';
 import type { ScenarioShape } from './scenario.ts';
 import { emptyStats } from './stats.ts';
 

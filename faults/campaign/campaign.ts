@@ -5,14 +5,14 @@
 
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
-import { HarnessInputError } from '../harness-error.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
 import { assert } from '../../src/assert.ts';
 import {
   asCrashTestEngine,
   type EngineUnderTest,
   shippedEngine,
   writesWalcheckWal,
-} from './engine-under-test.ts';
+} from '../engine/engine-under-test.ts';
 import { CUSTOM_VARIANT, encodeToken, scenarioCheck, SHIPPED_VARIANT } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
 import {

@@ -50,8 +50,8 @@ export function areaOf(url: string, functionName: string): HarnessArea | 'idle' 
   if (url.includes('fast-check')) return 'generation (fast-check)';
   if (url.includes('/src/')) return 'engine (src/)';
   if (url.includes('/model/')) return 'oracle (model/)';
-  if (url.includes('/faults/campaign/')) return 'campaign driver';
-  if (url.includes('/faults/')) return 'simulated fs and images';
+  if (url.includes('/faults/disk/')) return 'simulated fs and images';
+  if (url.includes('/faults/')) return 'campaign driver';
   return 'other';
 }
 

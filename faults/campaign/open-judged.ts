@@ -14,25 +14,18 @@ import { errorCode, openFailureOf } from '../../model/open-failure.ts';
 import { logDecoderFor } from '../../model/check-ack.ts';
 import { type LogDecoder, quarantineFiles, segmentFiles } from '../../model/wal-decode.ts';
 import { violation } from '../../model/verdict.ts';
-import type { CrashTestDatabase, CrashTestOpenOptions } from '../engine-interface.ts';
-import type { SimFs } from '../sim-fs.ts';
-import { damageNow } from './bit-rot-damage.ts';
-import { BoundedFs, STEP_OPS_MAX } from './bounded-fs.ts';
-import { damageStill } from './damage-steps.ts';
-import { judgeScans } from './scan-steps.ts';
-import { settleWithin } from './settle.ts';
+import type { CrashTestDatabase, CrashTestOpenOptions } from '../engine/engine-interface.ts';
+import type { SimFs } from '../disk/sim-fs.ts';
+import { damageNow } from '../disk/bit-rot-damage.ts';
+import { BoundedFs, STEP_OPS_MAX } from '../disk/bounded-fs.ts';
+import { damageStill } from '../disk/damage-steps.ts';
+import { judgeScans } from '../judge/scan-steps.ts';
+import { settleWithin } from '../engine/settle.ts';
 import { checkRecoveryMode } from '../../model/check-recovery-mode.ts';
 import { livenessViolation } from '../../model/check-liveness.ts';
-import { finding, type Finding } from './finding.ts';
-import {
-  checkReadsAgree,
-  DB_DIR,
-  dirFiles,
-  dirFilesNow,
-  filesViewNow,
-  observe,
-  seenOf,
-} from './observe.ts';
+import { finding, type Finding } from '../judge/finding.ts';
+import { checkReadsAgree, observe, seenOf } from '../judge/observe.ts';
+import { DB_DIR, dirFiles, dirFilesNow, filesViewNow } from '../disk/db-files.ts';
 import type { RecoveryMode } from './scenario.ts';
 import { recoveryContext, type ScenarioState, sizeHints } from './scenario-state.ts';
 

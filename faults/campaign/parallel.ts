@@ -5,7 +5,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../runtime.ts';
+import { startModuleWorker } from '../base/runtime.ts';
 import {
   type CampaignOptions,
   type CampaignSummary,

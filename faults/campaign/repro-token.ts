@@ -14,8 +14,8 @@
 
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import type { OutcomeKind } from '../crash-outcome.ts';
-import { HarnessInputError } from '../harness-error.ts';
+import type { OutcomeKind } from '../disk/crash-outcome.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
 import type { Scenario, ScenarioShape } from './scenario.ts';
 
 export const TOKEN_VERSION = 'w2';

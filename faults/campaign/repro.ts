@@ -5,8 +5,8 @@
 // a fixed bug.
 
 import fc from 'fast-check';
-import { HarnessInputError } from '../harness-error.ts';
-import { type EngineUnderTest, shippedEngine } from './engine-under-test.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
+import { type EngineUnderTest, shippedEngine } from '../engine/engine-under-test.ts';
 import { CUSTOM_VARIANT, decodeToken, scenarioCheck, SHIPPED_VARIANT } from './repro-token.ts';
 import { runScenario, type ScenarioViolation } from './run-scenario.ts';
 import { type Scenario, scenarioArb } from './scenario.ts';

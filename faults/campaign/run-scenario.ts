@@ -24,15 +24,15 @@ import {
   describeOutcome,
   type OutcomeKind,
   randomOutcome,
-} from '../crash-outcome.ts';
-import type { TraceEntry } from '../op-trace.ts';
-import { Rng } from '../rng.ts';
-import { SimFs, type SimFsOptions } from '../sim-fs.ts';
-import { applyDamage } from './damage-steps.ts';
-import { damagedBatch } from './bit-rot-damage.ts';
+} from '../disk/crash-outcome.ts';
+import type { TraceEntry } from '../disk/op-trace.ts';
+import { Rng } from '../base/rng.ts';
+import { SimFs, type SimFsOptions } from '../disk/sim-fs.ts';
+import { applyDamage } from '../disk/damage-steps.ts';
+import { damagedBatch } from '../disk/bit-rot-damage.ts';
 import { CycleRun } from './cycle-run.ts';
-import { asCrashTestEngine, type EngineUnderTest } from './engine-under-test.ts';
-import type { Finding } from './finding.ts';
+import { asCrashTestEngine, type EngineUnderTest } from '../engine/engine-under-test.ts';
+import type { Finding } from '../judge/finding.ts';
 import type { Cycle, Scenario } from './scenario.ts';
 import { type ScenarioState, scenarioState } from './scenario-state.ts';
 import type { ScenarioStats } from './stats.ts';

@@ -4,13 +4,13 @@
 
 import { History } from '../../model/history.ts';
 import type { BitRot, RecoveryContext } from '../../model/check-recovery.ts';
-import type { TraceEntry } from '../op-trace.ts';
-import type { CrashTestEngine, CrashTestFeatures } from '../engine-interface.ts';
-import { type AckRule, ackRuleFor } from '../judge.ts';
-import type { Damage } from './bit-rot-damage.ts';
-import { writesWalcheckWal } from './engine-under-test.ts';
-import { DB_DIR } from './observe.ts';
-import { QuarantineJudge } from './quarantine-judge.ts';
+import type { TraceEntry } from '../disk/op-trace.ts';
+import type { CrashTestEngine, CrashTestFeatures } from '../engine/engine-interface.ts';
+import { type AckRule, ackRuleFor } from '../judge/ack-rule.ts';
+import type { Damage } from '../disk/bit-rot-damage.ts';
+import { writesWalcheckWal } from '../engine/engine-under-test.ts';
+import { DB_DIR } from '../disk/db-files.ts';
+import { QuarantineJudge } from '../judge/quarantine-judge.ts';
 import type { RecoveryMode, Scenario } from './scenario.ts';
 import type { ScenarioStats } from './stats.ts';
 

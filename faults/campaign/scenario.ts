@@ -12,9 +12,10 @@
 import fc from 'fast-check';
 import type { Batch, BatchOp } from '../../src/batch.ts';
 import type { ScanBounds } from '../../model/check-scans.ts';
-import type { OutcomeKind } from '../crash-outcome.ts';
-import type { FaultRule } from '../fault-plan.ts';
-import type { DamagePlan } from './damage-steps.ts';
+import type { OutcomeKind } from '../disk/crash-outcome.ts';
+import type { FaultRule } from '../disk/fault-plan.ts';
+import type { DamagePlan } from '../disk/damage-steps.ts';
+import { KEY_SPACE, keyOf } from '../judge/key-space.ts';
 
 /** One wave: batches submitted back to back by concurrent writers, then maybe awaited. */
 export interface Wave {
@@ -88,14 +89,6 @@ export const DEFAULT_SHAPE: ScenarioShape = {
   batchesMax: 40,
   faults: true,
 };
-
-/** Keys come from a small space so that writes collide, overwrite and delete each other. */
-export const KEY_SPACE = 8;
-
-/** The key of index 0..KEY_SPACE-1; KEY_SPACE gives a key past every one of them (a scan bound). */
-export function keyOf(index: number): Uint8Array {
-  return index === 0 ? new Uint8Array(0) : Uint8Array.of(0x60 + index); // index 0: the empty key
-}
 
 const valueArb = fc.oneof(
   { weight: 6, arbitrary: fc.uint8Array({ maxLength: 24 }) },

@@ -4,9 +4,9 @@
 // stats are sums, so the merge of shards 0/N .. N-1/N of a seed and run count has the
 // counts of the unsharded campaign. Plain data in, plain data out; the CLI reads the files.
 
-import { OUTCOME_KINDS } from '../crash-outcome.ts';
-import { HarnessInputError } from '../harness-error.ts';
-import { PACKAGE_VERSION } from '../runtime.ts';
+import { OUTCOME_KINDS } from '../disk/crash-outcome.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
+import { PACKAGE_VERSION } from '../base/runtime.ts';
 import type { CampaignSummary } from './campaign.ts';
 import type { ScenarioShape } from './scenario.ts';
 import { addStats, emptyStats, type ScenarioStats } from './stats.ts';

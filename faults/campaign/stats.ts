@@ -1,6 +1,6 @@
 // What a campaign did, summed over its scenarios.
 
-import { OUTCOME_KINDS, type OutcomeKind } from '../crash-outcome.ts';
+import { OUTCOME_KINDS, type OutcomeKind } from '../disk/crash-outcome.ts';
 
 export interface ScenarioStats {
   scenarios: number;

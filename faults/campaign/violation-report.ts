@@ -2,7 +2,7 @@
 // the operations around the crash point, the scenario's size, and the repro command.
 
 import { formatVerdict } from '../../model/verdict.ts';
-import { formatTrace, type TraceEntry } from '../op-trace.ts';
+import { formatTrace, type TraceEntry } from '../disk/op-trace.ts';
 import { reproCommand } from './repro-token.ts';
 import type { ScenarioViolation } from './run-scenario.ts';
 import { batchCount, type Scenario } from './scenario.ts';

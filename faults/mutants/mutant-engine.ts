@@ -11,8 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { EngineModule } from '../campaign/engine-under-test.ts';
-import type { Mutant } from './zoo.ts';
+import type { EngineModule } from '../engine/engine-under-test.ts';
+import type { Mutant } from './mutant.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MUTANTS_DIR = join(PROJECT_ROOT, '.tmp', 'mutants');

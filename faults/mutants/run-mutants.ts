@@ -8,11 +8,12 @@
 
 import { performance } from 'node:perf_hooks';
 import { runCampaign } from '../campaign/campaign.ts';
-import { type EngineModule, shippedEngine } from '../campaign/engine-under-test.ts';
+import { type EngineModule, shippedEngine } from '../engine/engine-under-test.ts';
 import { SHIPPED_VARIANT } from '../campaign/repro-token.ts';
-import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../explore.ts';
+import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../explore/explore.ts';
 import { loadMutantEngine } from './mutant-engine.ts';
-import { type Mutant, MUTANTS, type MutantNeeds } from './zoo.ts';
+import type { Mutant, MutantNeeds } from './mutant.ts';
+import { MUTANTS } from './zoo.ts';
 
 export type Harness = MutantNeeds;
 

@@ -13,7 +13,7 @@
 //   tolerate-tail-earlier-damage    6    campaign  tolerate-tail cuts at an invalid record in an earlier segment instead of refusing
 //   pit-deletes-later-segments      8    campaign  point-in-time deletes the segments after the invalid record
 
-import type { Mutant } from './zoo.ts';
+import type { Mutant } from './mutant.ts';
 
 const PIPELINE = 'src/db/write-pipeline.ts';
 const MEMTABLE = 'src/memtable/memtable.ts';

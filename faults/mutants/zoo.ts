@@ -36,31 +36,8 @@
 // invariant refuses the reused numbers): see `walcheck mutants` for whether the harness
 // currently generates and judges those.
 
-import type { RuleNumber } from '../../model/verdict.ts';
+import type { Mutant } from './mutant.ts';
 import { BLIND_SPOT_MUTANTS } from './zoo-blind-spots.ts';
-
-export interface Edit {
-  /** Path from the project root, e.g. 'src/db/log-writer.ts'. */
-  readonly file: string;
-  /** Text that must occur exactly once in the file. */
-  readonly find: string;
-  readonly replace: string;
-}
-
-/** Which harness run is expected to catch a variant. */
-export type MutantNeeds = 'campaign' | 'explore';
-
-export interface Mutant {
-  readonly name: string;
-  /** One line: what the variant does wrong. */
-  readonly bug: string;
-  /** One line: the class of real engine bug it mirrors. */
-  readonly shipped: string;
-  /** The oracle rules (crash-model.md section 2) expected to catch it. */
-  readonly rules: readonly RuleNumber[];
-  readonly needs: MutantNeeds;
-  readonly edits: readonly Edit[];
-}
 
 const LOG_WRITER = 'src/db/log-writer.ts';
 const PIPELINE = 'src/db/write-pipeline.ts';

@@ -1,5 +1,5 @@
 // Damage to the engine's files between a kill and the recovery (`walcheck real --damage`):
-// one seeded injection of faults/wal-injectors.ts into the last segment (the last file, in
+// one seeded injection of faults/disk/wal-injectors.ts into the last segment (the last file, in
 // name order, whose name matches the segment pattern), near its end, where torn writes and
 // lost sectors land:
 //
@@ -16,14 +16,14 @@ import { join } from 'node:path';
 import type { BlackBoxDamage } from '../../model/check-black-box.ts';
 import { firstDamagedRecord } from '../../model/wal-decode.ts';
 import { NodeFileSystem } from '../../src/fs/node-fs.ts';
-import type { Rng } from '../rng.ts';
-import { HarnessInputError } from '../harness-error.ts';
+import type { Rng } from '../base/rng.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
 import {
   applyInjection,
   describeInjection,
   injectFile,
   type Injection,
-} from '../../faults/wal-injectors.ts';
+} from '../disk/wal-injectors.ts';
 
 export const DAMAGE_KINDS = ['truncate', 'tear', 'flip'] as const;
 export type DamageKind = (typeof DAMAGE_KINDS)[number];

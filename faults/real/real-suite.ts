@@ -24,8 +24,8 @@ import { checkFailClosed } from '../../model/check-fail-closed.ts';
 import { History } from '../../model/history.ts';
 import { judgeFirstAck, judgeRecovery } from '../../model/judge.ts';
 import { formatVerdict, type Violation } from '../../model/verdict.ts';
-import { Rng } from '../rng.ts';
-import { HarnessInputError } from '../harness-error.ts';
+import { Rng } from '../base/rng.ts';
+import { HarnessInputError } from '../base/harness-error.ts';
 import { damageLastSegment, type AppliedDamage, type DamageKind } from './damage.ts';
 import {
   blackBoxEngine,
@@ -34,12 +34,12 @@ import {
   ownEngine,
   powerLossEngine,
   scanArgv,
-} from './engine-command.ts';
-import { describeKillPlan, drawKillPlan } from './kill-plan.ts';
-import { type LoadSession, runLoadSession } from './load-session.ts';
-import { runScanSession } from './scan-session.ts';
-import { Workload } from './workload.ts';
-import { stderrLines } from './engine-process.ts';
+} from '../engine/protocol/engine-command.ts';
+import { describeKillPlan, drawKillPlan } from '../engine/protocol/kill-plan.ts';
+import { type LoadSession, runLoadSession } from '../engine/protocol/load-session.ts';
+import { runScanSession } from '../engine/protocol/scan-session.ts';
+import { Workload } from '../engine/protocol/workload.ts';
+import { stderrLines } from '../engine/protocol/engine-process.ts';
 
 export interface RealOptions {
   kills: number;

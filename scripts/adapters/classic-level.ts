@@ -20,8 +20,8 @@
 
 import { createInterface } from 'node:readline';
 import { ClassicLevel } from 'classic-level';
-import { parseBatchLine } from '../../faults/protocol/batch-line.ts';
-import { hexCodec } from '../../faults/protocol/codec.ts';
+import { parseBatchLine } from '../../faults/engine/protocol/batch-line.ts';
+import { hexCodec } from '../../faults/engine/protocol/codec.ts';
 
 const META_KEY = Buffer.concat([
   Buffer.from([0xff, 0xff]),

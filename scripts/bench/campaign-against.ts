@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { RUN_ROOT, RUNS_FROM_SOURCE } from '../../faults/runtime.ts';
+import { RUN_ROOT, RUNS_FROM_SOURCE } from '../../faults/base/runtime.ts';
 import { median } from './measure.ts';
 import type { ScenarioStats } from '../../faults/campaign/stats.ts';
 import type { BenchTarget } from './targets.ts';

@@ -19,7 +19,7 @@ import { constants } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { Database } from '../../src/index.ts';
 import { recordBytes } from '../../src/wal/record-encoder.ts';
-import { nodeScript } from '../../faults/runtime.ts';
+import { nodeScript } from '../../faults/base/runtime.ts';
 import {
   benchKey,
   interleaveSerial,

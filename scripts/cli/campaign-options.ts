@@ -1,6 +1,6 @@
 // Parsing of the campaign options shared by crash and mutants: --outcomes and --shard.
 
-import { OUTCOME_KINDS, type OutcomeKind } from '../../faults/crash-outcome.ts';
+import { OUTCOME_KINDS, type OutcomeKind } from '../../faults/disk/crash-outcome.ts';
 import { UsageError } from './args.ts';
 
 /** --outcomes: a comma-separated list of `allowed` kinds (default: all), or `fallback`. */

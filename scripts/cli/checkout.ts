@@ -2,7 +2,7 @@
 // zoo patches and imports copies of the TypeScript sources of src/, and the report also
 // reads the golden vectors of test/ and runs the CLI under tsx. The package ships neither.
 
-import { RUNS_FROM_SOURCE } from '../../faults/runtime.ts';
+import { RUNS_FROM_SOURCE } from '../../faults/base/runtime.ts';
 import { CliFailure, EXIT_USAGE } from './command.ts';
 
 /** The sentence --help shows for such a command. */

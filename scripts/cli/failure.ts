@@ -2,8 +2,8 @@
 // a usage or I/O error is 3 with one line; anything unforeseen is a bug in walcheck, 4,
 // with the stack and how to report it, so a CI log tells the two apart.
 
-import { HarnessInputError } from '../../faults/harness-error.ts';
-import { CodecError } from '../../faults/protocol/codec.ts';
+import { HarnessInputError } from '../../faults/base/harness-error.ts';
+import { CodecError } from '../../faults/engine/protocol/codec.ts';
 import { WalError } from '../../src/errors.ts';
 import { UsageError } from './args.ts';
 import { CliFailure, EXIT_INTERNAL, EXIT_USAGE } from './command.ts';

@@ -13,7 +13,7 @@ import { Progress } from '../cli/progress.ts';
 import { type AuditSummary, runAudit } from '../../faults/audit/audit-run.ts';
 import { replayState } from '../../faults/audit/audit-replay.ts';
 import { straceRecorder } from '../../faults/audit/recorder.ts';
-import { DEFAULT_OUTCOME_KINDS } from '../../faults/crash-outcome.ts';
+import { DEFAULT_OUTCOME_KINDS } from '../../faults/disk/crash-outcome.ts';
 import { parseOutcomes } from '../cli/campaign-options.ts';
 
 const PROGRESS_PLAIN_MS = 2000;

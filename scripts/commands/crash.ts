@@ -5,7 +5,7 @@ import { shardRunCount } from '../../faults/campaign/campaign.ts';
 import { runCampaignParallel } from '../../faults/campaign/parallel.ts';
 import { campaignJson } from '../../faults/campaign/shard-json.ts';
 import { DEFAULT_SHAPE } from '../../faults/campaign/scenario.ts';
-import { OUTCOME_KINDS } from '../../faults/crash-outcome.ts';
+import { OUTCOME_KINDS } from '../../faults/disk/crash-outcome.ts';
 import { parseOutcomes, parseShard } from '../cli/campaign-options.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';

@@ -8,7 +8,7 @@ import { NodeFileSystem } from '../../src/fs/node-fs.ts';
 import { LOGICAL_KIND_PUT, OFFSET_SEQ_START, RECORD_HEADER_BYTES } from '../../src/wal/format.ts';
 import { asBuffer, scanLog, scanSegment } from '../../src/wal/log-scan.ts';
 import { forEachLogical, type ValidRecord } from '../../src/wal/record-reader.ts';
-import { type Codec, codecFor } from '../../faults/protocol/codec.ts';
+import { type Codec, codecFor } from '../../faults/engine/protocol/codec.ts';
 import { defineCommand, EXIT_OK } from '../cli/command.ts';
 import { LineWriter, plural } from '../cli/output.ts';
 import { pathKind } from '../cli/paths.ts';

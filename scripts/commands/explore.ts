@@ -2,7 +2,7 @@
 // and every single-bit flip of its durable WAL, each recovered and judged.
 
 import { JSON_OPTION, JUNIT_OPTION } from '../cli/args.ts';
-import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../../faults/explore.ts';
+import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../../faults/explore/explore.ts';
 import { writeFile } from 'node:fs/promises';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { catchInterrupts } from '../cli/interrupt.ts';

@@ -13,7 +13,7 @@ import {
   RECORD_HEADER_BYTES,
   RECORD_TYPE_BATCH,
 } from '../../src/wal/format.ts';
-import { codecFor } from '../../faults/protocol/codec.ts';
+import { codecFor } from '../../faults/engine/protocol/codec.ts';
 import { defineCommand, EXIT_OK } from '../cli/command.ts';
 import { loadLines, openForLoad } from '../cli/load-loop.ts';
 

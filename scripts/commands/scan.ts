@@ -5,7 +5,7 @@ import { SEQ_MAX } from '../../src/batch.ts';
 import { Database } from '../../src/db/database.ts';
 import { RECOVERY_MODES, type RecoveryMode } from '../../src/db/options.ts';
 import { WalError } from '../../src/errors.ts';
-import { codecFor } from '../../faults/protocol/codec.ts';
+import { codecFor } from '../../faults/engine/protocol/codec.ts';
 import { CliFailure, defineCommand, EXIT_CORRUPT, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { requireDirectory } from '../cli/paths.ts';

@@ -4,7 +4,7 @@
 
 import { runAudit, type AuditSummary } from '../../faults/audit/audit-run.ts';
 import { straceRecorder } from '../../faults/audit/recorder.ts';
-import { DEFAULT_OUTCOME_KINDS } from '../../faults/crash-outcome.ts';
+import { DEFAULT_OUTCOME_KINDS } from '../../faults/disk/crash-outcome.ts';
 
 export interface AuditRun {
   label: string;

@@ -9,7 +9,7 @@ import {
 import type { CampaignSummary } from '../../faults/campaign/campaign.ts';
 import { runCampaignParallel } from '../../faults/campaign/parallel.ts';
 import { DEFAULT_SHAPE } from '../../faults/campaign/scenario.ts';
-import { type ExploreSummary, runExplore } from '../../faults/explore.ts';
+import { type ExploreSummary, runExplore } from '../../faults/explore/explore.ts';
 import { type MutantRow, runMutants } from '../../faults/mutants/run-mutants.ts';
 import { DEFAULT_SEGMENT_PATTERN, type DamageKind } from '../../faults/real/damage.ts';
 import { type RealSummary, runRealSuite } from '../../faults/real/real-suite.ts';

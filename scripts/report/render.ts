@@ -3,7 +3,7 @@
 
 import type { CampaignSummary } from '../../faults/campaign/campaign.ts';
 import { CORRECT_ENGINE, type MutantRow, tally } from '../../faults/mutants/run-mutants.ts';
-import { EXPLORE_KINDS } from '../../faults/explore.ts';
+import { EXPLORE_KINDS } from '../../faults/explore/explore.ts';
 import {
   benchTable,
   harnessTable,

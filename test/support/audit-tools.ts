@@ -3,7 +3,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { quoteCommand } from '../../faults/real/engine-process.ts';
+import { quoteCommand } from '../../faults/engine/protocol/engine-process.ts';
 import { ROOT } from './walcheck-cli.ts';
 
 /** The interpreter itself, not a version manager's shell shim: scans start ~10x faster. */

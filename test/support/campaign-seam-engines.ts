@@ -4,7 +4,7 @@
 
 import * as shipped from '../../src/index.ts';
 import type { FileHandle, FileSystem, OpenMode, OpenOptions } from '../../src/index.ts';
-import type { EngineDatabase, EngineModule } from '../../faults/campaign/engine-under-test.ts';
+import type { EngineDatabase, EngineModule } from '../../faults/engine/engine-under-test.ts';
 
 type Open = (dir: string, options?: OpenOptions) => Promise<EngineDatabase>;
 

@@ -2,7 +2,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { quoteCommand } from '../../faults/real/engine-process.ts';
+import { quoteCommand } from '../../faults/engine/protocol/engine-process.ts';
 import { makeTempDir } from './temp-dirs.ts';
 
 // A black-box engine in plain JavaScript: state in one JSON file, rewritten durably

@@ -4,7 +4,7 @@
 
 import * as shipped from '../../src/index.ts';
 import type { FileHandle, FileSystem, OpenOptions } from '../../src/index.ts';
-import type { EngineModule } from '../../faults/campaign/engine-under-test.ts';
+import type { EngineModule } from '../../faults/engine/engine-under-test.ts';
 
 /**
  * The engine over a filesystem whose datasync does nothing and whose O_DSYNC opens are plain
