@@ -22,7 +22,7 @@ another version, mistyped) is refused, and so is a mutant's token without its --
 (or the shipped engine's with one): a replay of something else would pass.
 
 Exit status: 0 the scenario passes now, 1 it still violates a rule, 3 bad token or usage.`,
-    positionals: [{ name: 'token', description: 'a repro token (w1.…)' }],
+    positionals: [{ name: 'token', description: 'a repro token (w2.…)' }],
     options: {
       mutant: {
         type: 'string',
