@@ -1,10 +1,10 @@
 // JUnit XML for CI: a suite of test cases whose names never depend on the result (a CI
 // tracks a case by its name across runs), each failing with a message and a body.
 
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { RULE_NAMES, type RuleNumber } from '../../model/verdict.ts';
-import { CliFailure, EXIT_USAGE } from './command.ts';
+import { CliFailure, EXIT_OK, EXIT_USAGE } from './command.ts';
 import type { CampaignJson } from '../../faults/campaign/shard-json.ts';
 
 export interface TestCase {
@@ -45,21 +45,23 @@ export function junitXml(suite: string, cases: readonly TestCase[]): string {
   return lines.join('\n');
 }
 
-/** One test case per oracle rule, failing with the violations of that rule. */
+/**
+ * One test case per oracle rule, failing with the violations of that rule. They take no time
+ * of their own: the run's case holds it, so the suite's time is the run's, counted once.
+ */
 export function ruleCases(
   classname: string,
   prefix: string,
-  seconds: number,
   violations: readonly { rule: number; message: string; body: string }[],
 ): TestCase[] {
   return RULES.map((rule) => {
     const found = violations.filter((v) => v.rule === rule);
     const name = `${prefix}: rule ${rule} (${RULE_NAMES[rule]})`;
-    if (found.length === 0) return { classname, name, seconds };
+    if (found.length === 0) return { classname, name, seconds: 0 };
     return {
       classname,
       name,
-      seconds,
+      seconds: 0,
       failure: {
         message: found.map((v) => v.message).join('; '),
         body: found.map((v) => v.body).join('\n\n'),
@@ -88,6 +90,31 @@ export async function checkOutputPath(option: string, path: string): Promise<voi
   if (parent === null) fail(`directory ${dir} does not exist`);
   if (!parent!.isDirectory()) fail(`${dir} is not a directory`);
   await access(dir, constants.W_OK).catch(() => fail(`directory ${dir} is not writable`));
+}
+
+/**
+ * Writes the JUnit file once the run is over and returns the exit status. The path was
+ * checked before the run (checkOutputPath), so a failure here is rare (a disk filled, a
+ * directory removed); it is said on stderr and fails a passing run with exit 3, but never
+ * hides what the run found: a violation (1) or an interrupt (130, 143) keeps its status.
+ */
+export async function writeJunitAfter(
+  command: string,
+  path: string | undefined,
+  xml: () => string,
+  exit: number,
+): Promise<number> {
+  if (path === undefined) return exit;
+  try {
+    await writeFile(path, xml());
+    return exit;
+  } catch (error) {
+    const kept = exit === EXIT_OK ? '' : ` (exit ${exit} is the run's own)`;
+    process.stderr.write(
+      `walcheck ${command}: --junit: cannot write ${path}: ${(error as Error).message}${kept}\n`,
+    );
+    return exit === EXIT_OK ? EXIT_USAGE : exit;
+  }
 }
 
 function xml(text: string): string {
@@ -122,7 +149,7 @@ export function campaignJunit(json: CampaignJson, suite: string): string {
         message: `rule ${v.rule} (${v.ruleName}) in run ${v.runIndex}: walcheck repro ${v.token}`,
         body: v.report,
       }));
-    cases.push(...ruleCases(classname, prefix, 0, violations));
+    cases.push(...ruleCases(classname, prefix, violations));
   }
   return junitXml(suite, cases);
 }

@@ -1,13 +1,12 @@
 // walcheck audit: the power-loss audit of any engine (faults/audit/), and --replay, which
 // rebuilds one crash state of a kept run.
 
-import { writeFile } from 'node:fs/promises';
 import { JSON_OPTION, JUNIT_OPTION, UsageError } from '../cli/args.ts';
 import { auditJson, auditJunit } from '../cli/audit-summary.ts';
 import { auditTable } from '../cli/tables.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { catchInterrupts } from '../cli/interrupt.ts';
-import { checkOutputPath } from '../cli/junit.ts';
+import { checkOutputPath, writeJunitAfter } from '../cli/junit.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
 import { type AuditSummary, runAudit } from '../../faults/audit/audit-run.ts';
@@ -174,9 +173,8 @@ print the summary of what ran, marked interrupted, and exit 130 or 143.`,
     for (const line of auditTable(summary)) out.line(line);
     if (args.flag('json')) out.json(auditJson(summary));
     out.flush();
-    if (junit !== undefined) await writeFile(junit, auditJunit(summary));
-    if (summary.violations > 0) return EXIT_FOUND;
-    return interrupts.exitCode(EXIT_OK);
+    const exit = summary.violations > 0 ? EXIT_FOUND : interrupts.exitCode(EXIT_OK);
+    return writeJunitAfter('audit', junit, () => auditJunit(summary), exit);
   },
 );
 

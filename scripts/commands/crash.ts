@@ -1,6 +1,5 @@
 // walcheck crash: a seeded crash campaign on the simulated filesystem, judged by the oracle.
 
-import { writeFile } from 'node:fs/promises';
 import { shardRunCount } from '../../faults/campaign/campaign.ts';
 import { runCampaignParallel } from '../../faults/campaign/parallel.ts';
 import { campaignJson } from '../../faults/campaign/shard-json.ts';
@@ -12,7 +11,7 @@ import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
 import { JSON_OPTION, JUNIT_OPTION, UsageError } from '../cli/args.ts';
 import { catchInterrupts } from '../cli/interrupt.ts';
-import { campaignJunit, checkOutputPath } from '../cli/junit.ts';
+import { campaignJunit, checkOutputPath, writeJunitAfter } from '../cli/junit.ts';
 import { campaignTable } from '../cli/tables.ts';
 
 const RUNS_DEFAULT = 2000;
@@ -148,8 +147,10 @@ Exit status: 0 no violation, 1 violation found (or no scenario ran), 3 usage err
     for (const line of campaignTable(json)) out.line(line);
     if (args.flag('json')) out.json(json);
     out.flush();
-    if (junit !== undefined) await writeFile(junit, campaignJunit(json, 'walcheck crash'));
-    if (summary.violations.length > 0) return EXIT_FOUND;
-    return interrupts.exitCode(summary.runs === 0 ? EXIT_FOUND : EXIT_OK);
+    const exit =
+      summary.violations.length > 0
+        ? EXIT_FOUND
+        : interrupts.exitCode(summary.runs === 0 ? EXIT_FOUND : EXIT_OK);
+    return writeJunitAfter('crash', junit, () => campaignJunit(json, 'walcheck crash'), exit);
   },
 );

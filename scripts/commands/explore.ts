@@ -3,10 +3,15 @@
 
 import { JSON_OPTION, JUNIT_OPTION } from '../cli/args.ts';
 import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../../faults/explore/explore.ts';
-import { writeFile } from 'node:fs/promises';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { catchInterrupts } from '../cli/interrupt.ts';
-import { checkOutputPath, junitXml, ruleCases, type TestCase } from '../cli/junit.ts';
+import {
+  checkOutputPath,
+  junitXml,
+  ruleCases,
+  type TestCase,
+  writeJunitAfter,
+} from '../cli/junit.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
 import { exploreTable } from '../cli/tables.ts';
@@ -80,9 +85,8 @@ Exit status: 0 no violation, 1 violation found, 3 usage error, 130/143 interrupt
       });
     }
     out.flush();
-    if (junit !== undefined) await writeFile(junit, exploreJunit(summary));
-    if (summary.violations.length > 0) return EXIT_FOUND;
-    return interrupts.exitCode(EXIT_OK);
+    const exit = summary.violations.length > 0 ? EXIT_FOUND : interrupts.exitCode(EXIT_OK);
+    return writeJunitAfter('explore', junit, () => exploreJunit(summary), exit);
   },
 );
 
@@ -102,5 +106,5 @@ export function exploreJunit(summary: ExploreSummary): string {
     message: `rule ${v.rule} (${v.ruleName}) ${v.crashPoint}, ${v.outcome}`,
     body: v.report,
   }));
-  return junitXml('walcheck explore', [run, ...ruleCases(classname, prefix, 0, violations)]);
+  return junitXml('walcheck explore', [run, ...ruleCases(classname, prefix, violations)]);
 }

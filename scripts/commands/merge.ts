@@ -1,12 +1,11 @@
 // walcheck merge FILE...: the --json summaries of the shards of one crash campaign, combined
 // into the summary of the whole (faults/campaign/shard-json.ts).
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { mergeCampaignJson, readCampaignJson } from '../../faults/campaign/shard-json.ts';
-import { campaignJunit } from '../cli/junit.ts';
+import { campaignJunit, checkOutputPath, writeJunitAfter } from '../cli/junit.ts';
 import { campaignTable } from '../cli/tables.ts';
 import { CliFailure, defineCommand, EXIT_FOUND, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
-import { checkOutputPath } from '../cli/junit.ts';
 import { LineWriter } from '../cli/output.ts';
 
 export const command = defineCommand(
@@ -59,12 +58,12 @@ interrupted or ran nothing), 3 usage error or summaries that do not merge.`,
     for (const line of campaignTable(merged)) out.line(line);
     if (args.flag('json')) out.json(merged);
     out.flush();
-    if (junit !== undefined) await writeFile(junit, campaignJunit(merged, 'walcheck crash'));
     const incomplete = merged.shards.filter((s) => s.stoppedBy === 'interrupted' || s.runs === 0);
     if (incomplete.length > 0)
       process.stderr.write(
         `walcheck merge: shard${incomplete.length > 1 ? 's' : ''} ${incomplete.map((s) => `${s.index}/${s.count}`).join(', ')} interrupted or ran nothing: not a complete campaign\n`,
       );
-    return merged.violations > 0 || incomplete.length > 0 ? EXIT_FOUND : EXIT_OK;
+    const exit = merged.violations > 0 || incomplete.length > 0 ? EXIT_FOUND : EXIT_OK;
+    return writeJunitAfter('merge', junit, () => campaignJunit(merged, 'walcheck crash'), exit);
   },
 );

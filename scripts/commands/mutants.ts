@@ -12,9 +12,8 @@ import {
   tally,
 } from '../../faults/mutants/run-mutants.ts';
 import { MUTANTS } from '../../faults/mutants/zoo.ts';
-import { writeFile } from 'node:fs/promises';
 import { JSON_OPTION, UsageError } from '../cli/args.ts';
-import { checkOutputPath, junitXml } from '../cli/junit.ts';
+import { checkOutputPath, junitXml, writeJunitAfter } from '../cli/junit.ts';
 import { CHECKOUT_ONLY, requireCheckout } from '../cli/checkout.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
@@ -96,8 +95,8 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
     out.line(summaryLine(rows));
     if (args.flag('json')) out.json(summary);
     out.flush();
-    if (junit !== undefined) await writeFile(junit, mutantsJunit(rows, args.integer('seed')!));
-    return summary.ok ? EXIT_OK : EXIT_FOUND;
+    const exit = summary.ok ? EXIT_OK : EXIT_FOUND;
+    return writeJunitAfter('mutants', junit, () => mutantsJunit(rows, args.integer('seed')!), exit);
   },
 );
 

@@ -1,9 +1,14 @@
 // walcheck real: the real-filesystem crash suite and black-box audit (faults/real/).
 
-import { writeFile } from 'node:fs/promises';
 import { JSON_OPTION, JUNIT_OPTION, UsageError } from '../cli/args.ts';
 import { catchInterrupts } from '../cli/interrupt.ts';
-import { checkOutputPath, junitXml, ruleCases, type TestCase } from '../cli/junit.ts';
+import {
+  checkOutputPath,
+  junitXml,
+  ruleCases,
+  type TestCase,
+  writeJunitAfter,
+} from '../cli/junit.ts';
 import { defineCommand, EXIT_FOUND, EXIT_OK } from '../cli/command.ts';
 import { LineWriter } from '../cli/output.ts';
 import { Progress } from '../cli/progress.ts';
@@ -140,9 +145,8 @@ or engine failure (exit on its own, protocol error, timeout), 3 usage or I/O err
     }
     if (args.flag('json')) out.json(summaryJson(summary));
     out.flush();
-    if (junit !== undefined) await writeFile(junit, realJunit(summary));
-    if (summary.violations > 0) return EXIT_FOUND;
-    return interrupts.exitCode(EXIT_OK);
+    const exit = summary.violations > 0 ? EXIT_FOUND : interrupts.exitCode(EXIT_OK);
+    return writeJunitAfter('real', junit, () => realJunit(summary), exit);
   },
 );
 
@@ -231,5 +235,5 @@ export function realJunit(s: RealSummary): string {
     s.failure === null || s.failureRule === null
       ? []
       : [{ rule: s.failureRule, message: s.failure.split('\n')[0]!, body: s.failure }];
-  return junitXml('walcheck real', [cycles, ...ruleCases(classname, prefix, 0, violations)]);
+  return junitXml('walcheck real', [cycles, ...ruleCases(classname, prefix, violations)]);
 }
