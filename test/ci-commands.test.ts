@@ -31,7 +31,7 @@ import { UsageError } from '../scripts/cli/args.ts';
 import { emptyStats } from '../faults/campaign/stats.ts';
 import { campaignJunit } from '../scripts/cli/junit.ts';
 import { describeFailure } from '../scripts/cli/failure.ts';
-import { isOneRecordTail } from '../scripts/commands/load.ts';
+import { isOneRecordTail } from '../scripts/cli/set-aside-notes.ts';
 import { fakeEngine } from './support/fake-engine.ts';
 import { makeTempDir, removeTempDirs } from './support/temp-dirs.ts';
 import { walcheck, walcheckInterrupted } from './support/walcheck-cli.ts';

@@ -3,25 +3,18 @@
 // it at random, so: lines are pipelined (group commit spans lines), an ack is printed
 // only after its write resolved, acks come in line order, and they are flushed at once.
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { RecoveryReport } from '../../src/db/recovery.ts';
-import {
-  OFFSET_LENGTH,
-  QUARANTINE_DIR,
-  OFFSET_TYPE,
-  RECORD_HEADER_BYTES,
-  RECORD_TYPE_BATCH,
-} from '../../src/wal/format.ts';
 import { codecFor } from '../../faults/engine/protocol/codec.ts';
 import { defineCommand, EXIT_OK } from '../cli/command.ts';
 import { loadLines, openForLoad } from '../cli/load-loop.ts';
+import { requireCreatableDirectory } from '../cli/paths.ts';
+import { setAsideNotes } from '../cli/set-aside-notes.ts';
 
 export const command = defineCommand(
   {
     name: 'load',
     description: `
-Opens the database directory <dir> for writing (creating it if needed, recovering as a
+Opens the database directory <dir> for writing (creating it if needed, in a parent that
+must exist, recovering as a
 writable open does: a torn tail is moved to quarantine/, said on stderr, with a warning
 when what is set aside is more than the tail of one record, e.g. a segment of random
 bytes) and reads batches from stdin,
@@ -39,7 +32,12 @@ acked, and the error names its line number.
 
 Exit status: 0 stdin ended and the database closed; 2 recovery refused the log
 (corruption before the last segment); 3 usage or I/O error or a malformed line.`,
-    positionals: [{ name: 'dir', description: 'a database directory (created if missing)' }],
+    positionals: [
+      {
+        name: 'dir',
+        description: 'a database directory (created if missing; its parent must exist)',
+      },
+    ],
     options: {
       utf8: { type: 'boolean', description: 'read keys and values as UTF-8 text instead of hex' },
     },
@@ -47,43 +45,11 @@ Exit status: 0 stdin ended and the database closed; 2 recovery refused the log
   async (args) => {
     const codec = codecFor(args.flag('utf8'));
     const dir = args.positional('dir')!;
+    await requireCreatableDirectory(dir);
     const db = await openForLoad(dir);
-    for (const line of await setAsideNotes(dir, db.recovery)) process.stderr.write(`${line}\n`);
+    for (const line of await setAsideNotes('load', dir, db.recovery))
+      process.stderr.write(`${line}\n`);
     await loadLines(db, codec);
     return EXIT_OK;
   },
 );
-
-/**
- * What recovery set aside, for stderr: one line per action, and a warning when it is more
- * than the tail of one record: a whole segment, or a tail that does not begin with a record
- * header whose length covers it (random bytes look like a torn tail at offset 0, and the
- * numbering then restarts).
- */
-export async function setAsideNotes(dir: string, report: RecoveryReport): Promise<string[]> {
-  const lines: string[] = [];
-  for (const action of report.actions) {
-    const to = `${QUARANTINE_DIR}/${action.to}`;
-    const from = action.kind === 'quarantine-tail' ? ` from offset ${action.offset}` : '';
-    lines.push(
-      `walcheck load: recovery set aside ${action.bytes} bytes of ${action.segment}${from} to ${to}`,
-    );
-    const oneRecord =
-      action.kind === 'quarantine-tail' && isOneRecordTail(await readFile(join(dir, to)));
-    if (!oneRecord)
-      lines.push(
-        `walcheck load: WARNING: that is more than the tail of one record; the log goes on after seq ${report.lastSeq}: if this was not expected, look at ${to}`,
-      );
-  }
-  return lines;
-}
-
-/** Whether `tail` is at most one record: a cut header, or a batch header whose length covers it. */
-export function isOneRecordTail(tail: Uint8Array): boolean {
-  if (tail.length < RECORD_HEADER_BYTES) return true;
-  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
-  const length = view.getUint32(OFFSET_LENGTH, true);
-  return (
-    view.getUint8(OFFSET_TYPE) === RECORD_TYPE_BATCH && tail.length <= RECORD_HEADER_BYTES + length
-  );
-}
