@@ -20,6 +20,9 @@ const env = Object.fromEntries(
   Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')),
 );
 
+/** A well-formed token of a bug-zoo variant (repro --mutant refuses before decoding it). */
+const TOKEN = 'w2.crc-unchecked.lktr.4.40.1.1.0.0123abcd';
+
 async function run(command: string, args: string[], cwd: string) {
   return execFileAsync(command, args, { cwd, env, maxBuffer: 16 << 20, timeout: SETUP_MS });
 }
@@ -115,22 +118,26 @@ describe('the packed tarball installed into a fresh project', () => {
   );
 
   it(
-    'says that mutants needs a checkout and bench needs classic-level: exit 3, one line each',
+    'says that mutants, report and repro --mutant need a checkout and bench needs classic-level: exit 3, one line each',
     async () => {
       const failed = (args: string[]) =>
         run('npx', ['--no-install', 'walcheck', ...args], project).then(
           () => ({ code: 0, stderr: '' }),
           (error: { code: number; stderr: string }) => error,
         );
-      const [mutants, bench] = await Promise.all([failed(['mutants']), failed(['bench'])]);
-      expect(mutants).toMatchObject({
-        code: 3,
-        stderr: expect.stringContaining('needs a checkout'),
-      });
-      expect(bench).toMatchObject({ code: 3, stderr: expect.stringContaining('classic-level') });
-      expect([mutants.stderr, bench.stderr].map((text) => text.trim().split('\n').length)).toEqual([
-        1, 1,
+      const checkoutOnly = [['mutants'], ['report'], ['repro', '--mutant', 'crc-unchecked', TOKEN]];
+      const [bench, ...needCheckout] = await Promise.all([
+        failed(['bench']),
+        ...checkoutOnly.map(failed),
       ]);
+      for (const [i, result] of needCheckout.entries())
+        expect(result, checkoutOnly[i]!.join(' ')).toMatchObject({
+          code: 3,
+          stderr: expect.stringContaining('needs a checkout'),
+        });
+      expect(bench).toMatchObject({ code: 3, stderr: expect.stringContaining('classic-level') });
+      for (const result of [bench, ...needCheckout])
+        expect(result.stderr.trim().split('\n')).toHaveLength(1);
     },
     RUN_MS,
   );

@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { constants } from 'node:fs';
-import { ClassicLevel } from 'classic-level';
+// classic-level is a dev dependency: imported when LevelDB is opened, so that the modules
+// importing this one (the report) load in an install without it and can say what they need.
+import type { ClassicLevel } from 'classic-level';
 import { Database } from '../../src/index.ts';
 import { recordBytes } from '../../src/wal/record-encoder.ts';
 import { nodeScript } from '../../faults/base/runtime.ts';
@@ -309,6 +311,7 @@ async function levelWrites(
 }
 
 async function openLevel(dir: string): Promise<ClassicLevel<Buffer, Buffer>> {
+  const { ClassicLevel } = await import('classic-level');
   const db = new ClassicLevel<Buffer, Buffer>(dir, {
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
