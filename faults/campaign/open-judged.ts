@@ -36,7 +36,7 @@ export interface OpenTarget {
   readonly engineFs: BoundedFs;
 }
 
-/** Database.open within the liveness bound (settle.ts): STALLED when it never completes. */
+/** Database.open within the liveness bound (judge/liveness.ts): a finding when it never completes. */
 async function openWithin(
   target: OpenTarget,
   readOnly: boolean,
