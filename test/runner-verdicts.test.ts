@@ -14,6 +14,7 @@ import {
 import { checkGetAgrees, checkLatestRead } from '../model/check-reads.ts';
 import { checkRefusalNamesInvalid } from '../model/check-refusal.ts';
 import { History } from '../model/history.ts';
+import { errorMessage } from '../model/open-failure.ts';
 import type { Entry } from '../model/prefix-model.ts';
 import type { Verdict } from '../model/verdict.ts';
 import { decodeLog } from '../model/wal-decode.ts';
@@ -79,6 +80,12 @@ describe('checkRefusedWrite (rule 5)', () => {
       5,
       /^the engine refused a write after recovery with no injected failure and no crash: CLOSED: closed$/,
     );
+  });
+
+  it('quotes an error by its message (errorMessage), or the error itself without one', () => {
+    expect(errorMessage(new Error('no, thanks'))).toBe('no, thanks');
+    expect(errorMessage(undefined)).toBe('undefined');
+    expect(errorMessage({ code: 'IO' })).toBe('[object Object]');
   });
 });
 

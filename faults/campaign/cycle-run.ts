@@ -19,7 +19,7 @@ import { judgeScans } from '../judge/scan-steps.ts';
 import { sizeHints } from './scenario-state.ts';
 import { settleJudged } from '../judge/liveness.ts';
 import { judgeFirstAck } from '../../model/judge.ts';
-import { errorCode } from '../../model/open-failure.ts';
+import { errorCode, errorMessage } from '../../model/open-failure.ts';
 import { PASS, type Verdict } from '../../model/verdict.ts';
 import type { CrashTestDatabase } from '../engine/engine-interface.ts';
 import { judgedSeqStart } from '../judge/ack-rule.ts';
@@ -253,7 +253,7 @@ export class CycleRun implements OpenTarget {
           (code === 'CLOSED' && this.closing);
         // Nothing failed underneath this database: an engine that refuses to go on breaks rule 5.
         const excused = asked || this.fs.faultsFired !== this.faultsAtOpen;
-        this.note(checkRefusedWrite(code, (error as Error).message, excused), 'write');
+        this.note(checkRefusedWrite(code, errorMessage(error), excused), 'write');
       },
     );
   }

@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../../src/batch.ts';
 import { judgeFirstAck, judgeRecovery } from '../../model/judge.ts';
-import { errorCode, openFailureOf } from '../../model/open-failure.ts';
+import { errorCode, errorMessage, openFailureOf } from '../../model/open-failure.ts';
 import {
   decodeLog,
   firstDamagedRecord,
@@ -499,9 +499,13 @@ class Explorer {
       seqStart = judgedSeqStart(db, written);
     } catch (error) {
       // Nothing failed on the filesystem: an engine that cannot go on breaks rule 5.
-      const message = (error as { message?: unknown } | null)?.message;
-      const text = typeof message === 'string' ? message : String(error);
-      this.judge(checkRefusedWrite(errorCode(error), text, false, 'after recovery'), where, what);
+      const refused = checkRefusedWrite(
+        errorCode(error),
+        errorMessage(error),
+        false,
+        'after recovery',
+      );
+      this.judge(refused, where, what);
       return;
     }
     history.ack(id, seqStart);
