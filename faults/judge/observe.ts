@@ -69,7 +69,7 @@ export function seenOf(read: RecoveryRead, context: RecoveryContext): RecoverySe
  */
 export function checkReadsAgree(db: CrashTestDatabase, read: RecoveryRead): Verdict {
   if (read.box === 'white') return checkSnapshotGets(db, read.snapshots);
-  return checkGetsAgree(db, read.observed.entries, undefined);
+  return getsAgreeWithScan(db, read.observed.entries, undefined);
 }
 
 /**
@@ -81,7 +81,7 @@ export function checkSnapshotGets(
   snapshots: readonly SnapshotRead[],
 ): Verdict {
   for (const { seq, entries } of snapshots) {
-    const verdict = checkGetsAgree(db, entries, seq);
+    const verdict = getsAgreeWithScan(db, entries, seq);
     if (!verdict.ok) return verdict;
   }
   return PASS;
@@ -91,7 +91,7 @@ export function checkSnapshotGets(
 const KEYS: readonly Uint8Array[] = Array.from({ length: KEY_SPACE }, (_, k) => keyOf(k));
 
 /** Each get of the key space at `seq` (latest when undefined) against the scan there (checkGetAgrees). */
-function checkGetsAgree(
+function getsAgreeWithScan(
   db: CrashTestDatabase,
   entries: readonly Entry[],
   seq: number | undefined,
