@@ -3,6 +3,10 @@
 // after History.truncateTo, with the engine's lastSeq and the seqStart it gave the first
 // batch written after the reopen. Later crashes are held to rules 1-4 by the same History,
 // which goes on over the whole history.
+//
+// checkRefusedWrite is rule 5's other half, worded once for every runner: an engine that
+// refuses a write when nothing failed underneath it (no injected failure, no crash) and the
+// write asked for nothing it may refuse did not go on.
 
 import type { History } from './history.ts';
 import { PASS, type Verdict, violation } from './verdict.ts';
@@ -34,4 +38,22 @@ export function checkContinuation(
     );
   }
   return PASS;
+}
+
+/**
+ * Rule 5 at a refused write: `code` and `message` are the refusal's error; `excused` is true
+ * when the runner saw a cause (a failure injected or a crash since the open, or a refusal the
+ * request asked for); `when` places the write in words ('after recovery'), '' for none.
+ */
+export function checkRefusedWrite(
+  code: string,
+  message: string,
+  excused: boolean,
+  when = '',
+): Verdict {
+  if (excused) return PASS;
+  return violation(
+    5,
+    `the engine refused a write${when === '' ? '' : ` ${when}`} with no injected failure and no crash: ${code}: ${message}`,
+  );
 }

@@ -5,6 +5,9 @@
 //   then      some quarantined file holds exactly the removed bytes, each file matched once
 // Pass the segments before and after (name -> bytes, see segmentFiles) and the files
 // recovery added to quarantine/ (name -> bytes, see quarantineFiles); file names are free.
+// Around it: checkQuarantineKept (nothing leaves quarantine/), checkSetAsideSince (both, over
+// a recovery or several attempts), checkUnchanged and checkNotCreated (a read-only or
+// refused open changes nothing). The runner reads the files; these only compare bytes.
 
 import { bytesEqual } from './bytes.ts';
 import { PASS, type Verdict, violation } from './verdict.ts';
@@ -84,4 +87,56 @@ export function checkUnchanged(
       });
   }
   return PASS;
+}
+
+/** A log's files as rule 8 compares them: segments and quarantined files (name -> bytes). */
+export interface LogFiles {
+  readonly segments: ReadonlyMap<string, Uint8Array>;
+  readonly quarantined: ReadonlyMap<string, Uint8Array>;
+}
+
+/** Rule 8: every quarantined file of `before` is still in quarantine/, byte for byte. */
+export function checkQuarantineKept(
+  before: ReadonlyMap<string, Uint8Array>,
+  now: ReadonlyMap<string, Uint8Array>,
+): Verdict {
+  for (const [name, bytes] of before) {
+    const still = now.get(name);
+    if (still !== undefined && bytesEqual(still, bytes)) continue;
+    return violation(
+      8,
+      `quarantine/${name} was ${still === undefined ? 'deleted' : 'changed'}: nothing may leave quarantine/`,
+      {
+        found:
+          still === undefined
+            ? `${bytes.byteLength} bytes before, the file is gone`
+            : `${bytes.byteLength} bytes before, ${still.byteLength} now, not the same bytes`,
+      },
+    );
+  }
+  return PASS;
+}
+
+/**
+ * Rule 8 since `before`: nothing in quarantine/ went away or changed, and what left the
+ * segments is now in quarantine/, byte for byte. `reportedBytes` (what the recovery report
+ * says it set aside) is checked when `before` is what that very recovery started from.
+ */
+export function checkSetAsideSince(
+  before: LogFiles,
+  after: LogFiles,
+  reportedBytes?: number,
+): Verdict {
+  const kept = checkQuarantineKept(before.quarantined, after.quarantined);
+  if (!kept.ok) return kept;
+  const added = new Map<string, Uint8Array>();
+  for (const [name, bytes] of after.quarantined)
+    if (!before.quarantined.has(name)) added.set(name, bytes);
+  return checkQuarantine(before.segments, after.segments, added, reportedBytes);
+}
+
+/** Rule 8 for an open that must change nothing: it did not create the database directory. */
+export function checkNotCreated(dir: string, existedBefore: boolean, existsNow: boolean): Verdict {
+  if (existedBefore || !existsNow) return PASS;
+  return violation(8, `the read-only open created ${dir}, although it must change nothing on disk`);
 }

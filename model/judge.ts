@@ -1,6 +1,11 @@
-// The one judge of a recovery and of the acknowledgements after it, shared by every runner
-// (the simulated campaign, the exhaustive explorer, the real-process suite, the black-box
-// audit). A runner opens the engine its own way, and hands over what it saw:
+// The one judge of a recovery and of the acknowledgements after it. Its callers: the
+// simulated campaign (faults/campaign/open-judged.ts: every open; cycle-run.ts: the first ack
+// of an epoch), the exhaustive explorer (faults/explore/explore.ts: every crash state and the
+// batch after it; explore-recovery.ts: every damaged-log open), the real-process suite
+// (faults/real/real-suite.ts), and rule 1 for engines in other formats in the campaign and the
+// explorer (faults/judge/ack-rule.ts). The black-box audit does not call it yet: it judges
+// through checkBlackBoxRecovery and checkContinuation directly (faults/audit/). A runner opens
+// the engine its own way, and hands over what it saw:
 //
 //   judgeRecovery    the recovered state (white box: lastSeq, gets, snapshots, report; black
 //                    box: a full scan only) or the open's failure (openFailureOf), judged by

@@ -15,6 +15,12 @@ export function errorCode(error: unknown): string {
   return typeof code === 'string' ? code : 'UNKNOWN';
 }
 
+/** The message an error carries, or the error as a string without one (verdicts quote it). */
+export function errorMessage(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
+}
+
 /** The failure as the oracle judges it: fields of other types than the contract's are dropped. */
 export function openFailureOf(error: unknown): OpenFailure {
   const e = error as { segment?: unknown; offset?: unknown; reason?: unknown } | null;

@@ -17,13 +17,28 @@
 //   5 / 7   livenessViolation   a write, open or close that never settles
 //   rule 2  checkSecondOpen     a second writable open while the first is open fails LOCKED
 //   2/6/8   checkRecoveryMode   the recovery-mode table of wal-format.md section 7
+//   rule 2  checkRefusalNamesInvalid  a refusal without bit rot names the first invalid record
+//   2 / 4   checkGetAgrees      a get agrees with the full scan of the same state (check-reads.ts)
+//   rule 4  checkLatestRead     a read while open shows the model after every batch
+//   rule 5  checkRefusedWrite   a write refused with nothing failed underneath (check-continuation.ts)
+//   rule 8  checkQuarantineKept, checkSetAsideSince, checkUnchanged, checkNotCreated
+//                               nothing leaves quarantine/; a read-only open changes nothing
 //
 // Every check returns plain data ({ ok: true } or a Violation); formatVerdict prints it.
 
 export { checkAckDurable, logDecoderFor } from './check-ack.ts';
-export { checkContinuation } from './check-continuation.ts';
+export { checkContinuation, checkRefusedWrite } from './check-continuation.ts';
 export { checkFailClosed } from './check-fail-closed.ts';
-export { checkQuarantine, checkUnchanged } from './check-quarantine.ts';
+export {
+  checkNotCreated,
+  checkQuarantine,
+  checkQuarantineKept,
+  checkSetAsideSince,
+  checkUnchanged,
+  type LogFiles,
+} from './check-quarantine.ts';
+export { checkGetAgrees, checkLatestRead } from './check-reads.ts';
+export { checkRefusalNamesInvalid } from './check-refusal.ts';
 export {
   type BitRot,
   checkRecovery,

@@ -8,18 +8,19 @@
 
 import type { Batch } from '../../src/batch.ts';
 import { checkAckSeq, checkFailClosed } from '../../model/check-fail-closed.ts';
+import { checkRefusedWrite } from '../../model/check-continuation.ts';
 import { checkFailedAbsent } from '../../model/check-failed-absent.ts';
 import { checkSecondOpen } from '../../model/check-lifecycle.ts';
-import { livenessViolation } from '../../model/check-liveness.ts';
+import { checkLatestRead } from '../../model/check-reads.ts';
 import { REFUSED_BEFORE_WRITE_CODES } from '../../model/history.ts';
-import { BoundedFs, STEP_OPS_MAX } from '../disk/bounded-fs.ts';
+import { BoundedFs } from '../disk/bounded-fs.ts';
 import { detachLongest, ownCopy, refusalExpected } from './refusal-steps.ts';
 import { judgeScans } from '../judge/scan-steps.ts';
 import { sizeHints } from './scenario-state.ts';
-import { settleWithin } from '../engine/settle.ts';
+import { settleJudged } from '../judge/liveness.ts';
 import { judgeFirstAck } from '../../model/judge.ts';
-import { errorCode } from '../../model/open-failure.ts';
-import { diffStates, keysText, PASS, type Verdict, violation } from '../../model/verdict.ts';
+import { errorCode, errorMessage } from '../../model/open-failure.ts';
+import { PASS, type Verdict } from '../../model/verdict.ts';
 import type { CrashTestDatabase } from '../engine/engine-interface.ts';
 import { judgedSeqStart } from '../judge/ack-rule.ts';
 import type { SimFs } from '../disk/sim-fs.ts';
@@ -156,13 +157,10 @@ export class CycleRun implements OpenTarget {
     promise: Promise<T>,
     what: string,
   ): Promise<{ value: T } | { stalled: Finding | null }> {
-    const settlement = await settleWithin(this.engineFs, promise);
-    if ('value' in settlement) return { value: settlement.value };
-    if ('error' in settlement) throw settlement.error;
-    // The process died (the crash point froze the filesystem): nothing it left pending can settle.
-    if (this.fs.crashed) return { stalled: null };
-    const stall = { what, spun: settlement.spun, opsMax: STEP_OPS_MAX };
-    return { stalled: finding(livenessViolation(this.state.history, stall), 'liveness') };
+    const judged = await settleJudged(this.engineFs, this.fs, promise, this.state.history, what);
+    if (judged.settled) return judged;
+    // Null when the process died (the crash point froze the filesystem).
+    return { stalled: judged.stalled === null ? null : finding(judged.stalled, 'liveness') };
   }
 
   /** Awaits every write in flight (emptying the list): a finding when one never settles. */
@@ -254,14 +252,8 @@ export class CycleRun implements OpenTarget {
           refusalExpected(this.state.scenario, history.batch(id).ops, code, tampered) ||
           (code === 'CLOSED' && this.closing);
         // Nothing failed underneath this database: an engine that refuses to go on breaks rule 5.
-        if (this.fs.faultsFired === this.faultsAtOpen && !asked)
-          this.note(
-            violation(
-              5,
-              `the engine refused a write with no injected failure and no crash: ${errorCode(error)}: ${(error as Error).message}`,
-            ),
-            'write',
-          );
+        const excused = asked || this.fs.faultsFired !== this.faultsAtOpen;
+        this.note(checkRefusedWrite(code, errorMessage(error), excused), 'write');
       },
     );
   }
@@ -296,24 +288,11 @@ export class CycleRun implements OpenTarget {
     const entries = scanAll(db, undefined);
     if (history.undecidedFailures().length > 0)
       return finding(checkFailedAbsent(history, entries), 'read after a failed write');
-    const k = history.length;
-    if (history.model.equalsAt(entries, k))
-      return this.state.quarantine === null
-        ? null
-        : finding(judgeScans(db, this.state.scenario.scans ?? [], history), 'read: bounded scans');
-    const diff = diffStates(
-      `model after all k=${k} batches → read at the latest state`,
-      history.stateAt(k),
-      entries,
-    );
-    return finding(
-      violation(4, `a read at the latest state does not show the model after all ${k} batches`, {
-        expectedK: [k, k],
-        found: keysText(entries),
-        diff,
-      }),
-      'read',
-    );
+    const latest = finding(checkLatestRead(history, entries), 'read');
+    if (latest !== null) return latest;
+    return this.state.quarantine === null
+      ? null
+      : finding(judgeScans(db, this.state.scenario.scans ?? [], history), 'read: bounded scans');
   }
 
   private failClosed(): Finding | null {

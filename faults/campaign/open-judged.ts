@@ -8,21 +8,19 @@
 //   readOnlyOpen   a read-only open of the state the writable open will find: judged like a
 //                  recovery, and nothing on disk may change, even when a crash cut it short
 
-import { checkUnchanged } from '../../model/check-quarantine.ts';
+import { checkNotCreated, checkUnchanged } from '../../model/check-quarantine.ts';
 import { judgeRecovery } from '../../model/judge.ts';
 import { errorCode, openFailureOf } from '../../model/open-failure.ts';
 import { logDecoderFor } from '../../model/check-ack.ts';
 import { type LogDecoder, quarantineFiles, segmentFiles } from '../../model/wal-decode.ts';
-import { violation } from '../../model/verdict.ts';
 import type { CrashTestDatabase, CrashTestOpenOptions } from '../engine/engine-interface.ts';
 import type { SimFs } from '../disk/sim-fs.ts';
 import { damageNow } from '../disk/bit-rot-damage.ts';
-import { BoundedFs, STEP_OPS_MAX } from '../disk/bounded-fs.ts';
+import type { BoundedFs } from '../disk/bounded-fs.ts';
 import { damageStill } from '../disk/damage-steps.ts';
 import { judgeScans } from '../judge/scan-steps.ts';
-import { settleWithin } from '../engine/settle.ts';
+import { settleJudged } from '../judge/liveness.ts';
 import { checkRecoveryMode } from '../../model/check-recovery-mode.ts';
-import { livenessViolation } from '../../model/check-liveness.ts';
 import { finding, type Finding } from '../judge/finding.ts';
 import { checkReadsAgree, observe, seenOf } from '../judge/observe.ts';
 import { DB_DIR, dirFiles, dirFilesNow, filesViewNow } from '../disk/db-files.ts';
@@ -38,22 +36,18 @@ export interface OpenTarget {
   readonly engineFs: BoundedFs;
 }
 
-/** Database.open within the liveness bound (settle.ts): STALLED when it never completes. */
+/** Database.open within the liveness bound (judge/liveness.ts): a finding when it never completes. */
 async function openWithin(
   target: OpenTarget,
   readOnly: boolean,
   what: string,
 ): Promise<CrashTestDatabase | { stalled: Finding | null }> {
   const { state, fs } = target;
-  const settlement = await settleWithin(
-    target.engineFs,
-    state.engine.open(DB_DIR, openOptions(target, readOnly)),
-  );
-  if ('value' in settlement) return settlement.value;
-  if ('error' in settlement) throw settlement.error;
-  if (fs.crashed) return { stalled: null }; // the process died: nothing it left can settle
-  const stall = { what, spun: settlement.spun, opsMax: STEP_OPS_MAX };
-  return { stalled: finding(livenessViolation(state.history, stall), 'liveness') };
+  const opening = state.engine.open(DB_DIR, openOptions(target, readOnly));
+  const judged = await settleJudged(target.engineFs, fs, opening, state.history, what);
+  if (judged.settled) return judged.value;
+  // Null when the process died: nothing it left can settle.
+  return { stalled: judged.stalled === null ? null : finding(judged.stalled, 'liveness') };
 }
 
 function isStalled(opened: CrashTestDatabase | { stalled: Finding | null }): opened is {
@@ -220,12 +214,10 @@ export async function readOnlyOpen(target: OpenTarget): Promise<Finding | null> 
   }
   if (found !== null) return found;
   // Even an open the crash cut short must not have written anything.
-  if (!existed && fs.hasDir(DB_DIR))
-    return finding(
-      violation(8, `the read-only open created ${DB_DIR}, although it must change nothing on disk`),
-      phase,
-    );
-  return finding(checkUnchanged(before, dirFilesNow(fs)), `${phase}: nothing on disk may change`);
+  return (
+    finding(checkNotCreated(DB_DIR, existed, fs.hasDir(DB_DIR)), phase) ??
+    finding(checkUnchanged(before, dirFilesNow(fs)), `${phase}: nothing on disk may change`)
+  );
 }
 
 /** Codes a read-only open of a missing database may fail with. */

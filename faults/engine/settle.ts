@@ -21,14 +21,25 @@ export type Settlement<T> =
 
 /** Awaits `promise` while the engine makes progress; `{ settled: false }` once it cannot. */
 export function settleWithin<T>(fs: BoundedFs, promise: Promise<T>): Promise<Settlement<T>> {
+  return new Promise<Settlement<T>>((resolve) => awaitSettlement(fs, promise, resolve));
+}
+
+/**
+ * The same wait, handing the settlement to `done` as it comes: a caller that turns it into
+ * something else (judge/liveness.ts) resolves its own promise in the same turn, so that no
+ * runner's steps take a microtask more than they did (where a crash point falls depends on it).
+ */
+export function awaitSettlement<T>(
+  fs: BoundedFs,
+  promise: Promise<T>,
+  done: (settlement: Settlement<T>) => void,
+): void {
   fs.allow();
-  return new Promise<Settlement<T>>((resolve) => {
-    const wait = new Wait(fs, resolve);
-    promise.then(
-      (value) => wait.settle({ settled: true, value }),
-      (error: unknown) => wait.settle({ settled: true, error }),
-    );
-  });
+  const wait = new Wait(fs, done);
+  promise.then(
+    (value) => wait.settle({ settled: true, value }),
+    (error: unknown) => wait.settle({ settled: true, error }),
+  );
 }
 
 // One wait is a class rather than closures: a campaign makes one per harness step, and tsx

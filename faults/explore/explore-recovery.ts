@@ -17,17 +17,19 @@ import type {
   RecoveryVerdict,
   Verdict,
 } from '../../model/oracle.ts';
-import { checkRecovery, decodeLog, type History, segmentFiles } from '../../model/oracle.ts';
+import { decodeLog, type History, segmentFiles } from '../../model/oracle.ts';
+import { checkSetAsideSince } from '../../model/check-quarantine.ts';
 import { checkRecoveryMode, type RecoveryMode } from '../../model/check-recovery-mode.ts';
+import { judgeRecovery } from '../../model/judge.ts';
+import { openFailureOf } from '../../model/open-failure.ts';
 import type { CrashTestDatabase, CrashTestEngine } from '../engine/engine-interface.ts';
 import { damageStill } from '../disk/damage-steps.ts';
-import { checkSetAside, checkSetAsideSince, observe } from '../judge/observe.ts';
+import { checkSetAside, observe } from '../judge/observe.ts';
 import { DB_DIR, filesNow, type FilesNow } from '../disk/db-files.ts';
 import type { FaultRule } from '../disk/fault-plan.ts';
 import { SimFs, type SimFsOptions } from '../disk/sim-fs.ts';
-import { BoundedFs, STEP_OPS_MAX } from '../disk/bounded-fs.ts';
-import { settleWithin } from '../engine/settle.ts';
-import { livenessViolation } from '../../model/check-liveness.ts';
+import { BoundedFs } from '../disk/bounded-fs.ts';
+import { settleJudged } from '../judge/liveness.ts';
 import { applyInjection, walkRecords } from '../disk/wal-injectors.ts';
 
 export type RecoveryKind = 'recovery-mode' | 'recovery-crash' | 'recovery-fault';
@@ -121,28 +123,21 @@ async function openJudged(
     outcome: what,
   };
   const where = 'after the last operation';
+  // A fresh history per open: whether the judge moves it on changes nothing after.
+  const judged = { readOnly };
   let db: CrashTestDatabase;
   try {
     const opened = await bounded(ctx, fs, mode, readOnly, history, where, what);
     if (opened === null) return;
     db = opened;
   } catch (error) {
-    const e = error as { code?: unknown; segment?: unknown; offset?: unknown; reason?: unknown };
-    const failure = {
-      code: String(e.code),
-      ...(typeof e.segment === 'string' ? { segment: e.segment } : {}),
-      ...(typeof e.offset === 'number' ? { offset: e.offset } : {}),
-      ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
-    };
-    ctx.judge(checkRecovery(history, { opened: false, error: failure }, context), where, what);
+    const observed = { opened: false as const, error: openFailureOf(error) };
+    ctx.judge(judgeRecovery(history, { box: 'white', observed, context }, judged), where, what);
     ctx.judge(checkRecoveryMode(mode, before.segments, { opened: false }), where, what);
     return;
   }
-  ctx.judge(
-    checkRecovery(history, observedOf(observe(db, ctx.engine.features ?? {})), context),
-    where,
-    what,
-  );
+  const observed = observedOf(observe(db, ctx.engine.features ?? {}));
+  ctx.judge(judgeRecovery(history, { box: 'white', observed, context }, judged), where, what);
   const after = filesNow(fs);
   ctx.judge(
     checkRecoveryMode(
@@ -205,7 +200,7 @@ async function openQuietly(
   }
 }
 
-/** Database.open within the liveness bound (engine/settle.ts): null, and a violation, when it never settles. */
+/** Database.open within the liveness bound (judge/liveness.ts): null, and a violation, when it never settles. */
 async function bounded(
   ctx: RecoveryExploreContext,
   fs: SimFs,
@@ -217,20 +212,14 @@ async function bounded(
 ): Promise<CrashTestDatabase | null> {
   const engineFs = new BoundedFs(fs);
   const options = { fs: engineFs, segmentBytesMax: ctx.segmentBytesMax, recovery: mode };
-  const settlement = await settleWithin(
-    engineFs,
-    ctx.engine.open(DB_DIR, readOnly ? { ...options, readOnly } : options),
-  );
-  if ('value' in settlement) return settlement.value;
-  if ('error' in settlement) throw settlement.error;
-  if (!fs.crashed) {
-    const stall = { what: `${mode} open`, spun: settlement.spun, opsMax: STEP_OPS_MAX };
-    ctx.judge(livenessViolation(history, stall), where, what);
-  }
+  const opening = ctx.engine.open(DB_DIR, readOnly ? { ...options, readOnly } : options);
+  const judged = await settleJudged(engineFs, fs, opening, history, `${mode} open`);
+  if (judged.settled) return judged.value;
+  if (judged.stalled !== null) ctx.judge(judged.stalled, where, what);
   return null;
 }
 
-/** What the oracle's checkRecovery takes from a read of walcheck's own engine (white box). */
+/** What the judge takes from a read of walcheck's own engine (white box). */
 function observedOf(read: ReturnType<typeof observe>): Observed {
   if (read.box !== 'white') throw new TypeError('the recovery explorer reads a white-box engine');
   return read.observed;

@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../../src/batch.ts';
 import { judgeFirstAck, judgeRecovery } from '../../model/judge.ts';
-import { errorCode, openFailureOf } from '../../model/open-failure.ts';
+import { errorCode, errorMessage, openFailureOf } from '../../model/open-failure.ts';
 import {
   decodeLog,
   firstDamagedRecord,
@@ -23,7 +23,8 @@ import {
   type RecoveryVerdict,
   type BitRot,
 } from '../../model/oracle.ts';
-import { formatVerdict, violation } from '../../model/verdict.ts';
+import { checkRefusedWrite } from '../../model/check-continuation.ts';
+import { formatVerdict } from '../../model/verdict.ts';
 import {
   asCrashTestEngine,
   type EngineUnderTest,
@@ -46,9 +47,8 @@ import {
 } from '../disk/crash-outcome.ts';
 import { SimFs } from '../disk/sim-fs.ts';
 import { exploreRecoveries, type RecoveryKind } from './explore-recovery.ts';
-import { BoundedFs, STEP_OPS_MAX } from '../disk/bounded-fs.ts';
-import { settleWithin } from '../engine/settle.ts';
-import { livenessViolation } from '../../model/check-liveness.ts';
+import { BoundedFs } from '../disk/bounded-fs.ts';
+import { settleJudged } from '../judge/liveness.ts';
 import {
   applyInjection,
   type Injection,
@@ -405,7 +405,7 @@ class Explorer {
     return issued;
   }
 
-  /** Awaits `promise` within the liveness bound (settle.ts); a stall is a violation unless the process died. */
+  /** Awaits `promise` within the liveness bound (judge/liveness.ts); a stall is a violation unless the process died. */
   private async within<T>(
     engineFs: BoundedFs,
     fs: SimFs,
@@ -414,15 +414,9 @@ class Explorer {
     what: string,
     where: string,
   ): Promise<T | typeof STALLED> {
-    const settlement = await settleWithin(engineFs, promise);
-    if ('value' in settlement) return settlement.value;
-    if ('error' in settlement) throw settlement.error;
-    if (!fs.crashed)
-      this.judge(
-        livenessViolation(history(), { what, spun: settlement.spun, opsMax: STEP_OPS_MAX }),
-        where,
-        'liveness',
-      );
+    const judged = await settleJudged(engineFs, fs, promise, history, what);
+    if (judged.settled) return judged.value;
+    if (judged.stalled !== null) this.judge(judged.stalled, where, 'liveness');
     return STALLED;
   }
 
@@ -505,14 +499,13 @@ class Explorer {
       seqStart = judgedSeqStart(db, written);
     } catch (error) {
       // Nothing failed on the filesystem: an engine that cannot go on breaks rule 5.
-      this.judge(
-        violation(
-          5,
-          `after recovery the engine refused a write with no injected failure: ${String(error)}`,
-        ),
-        where,
-        what,
+      const refused = checkRefusedWrite(
+        errorCode(error),
+        errorMessage(error),
+        false,
+        'after recovery',
       );
+      this.judge(refused, where, what);
       return;
     }
     history.ack(id, seqStart);

@@ -1,19 +1,13 @@
 // Reading a recovered engine the way the oracle wants it: a full scan, a get per key, scans
-// at snapshots (and a get per key at each), the recovery report; and rule 8 over the files
-// before and after a recovery (disk/db-files.ts takes them).
+// at snapshots (and a get per key at each), the recovery report; and the recovery report's
+// bytes for rule 8 over the files before and after a recovery (disk/db-files.ts takes them).
+// Every verdict is model/'s: checkGetAgrees (check-reads.ts) for each get, checkSetAsideSince
+// (check-quarantine.ts) for the files.
 
-import { bytesEqual, showBytes } from '../../model/bytes.ts';
-import {
-  checkQuarantine,
-  decodeLog,
-  type Entry,
-  type Observed,
-  type RecoveryContext,
-  type SnapshotRead,
-  type Verdict,
-} from '../../model/oracle.ts';
-import { describeOpenFailure, type OpenFailure } from '../../model/open-failure.ts';
-import { PASS, violation } from '../../model/verdict.ts';
+import type { Entry, Observed, RecoveryContext, SnapshotRead } from '../../model/oracle.ts';
+import { checkSetAsideSince } from '../../model/check-quarantine.ts';
+import { checkGetAgrees } from '../../model/check-reads.ts';
+import { PASS, type Verdict } from '../../model/verdict.ts';
 import type { BlackBoxObserved } from '../../model/check-black-box.ts';
 import type { RecoverySeen } from '../../model/judge.ts';
 import type { CrashTestDatabase, CrashTestFeatures } from '../engine/engine-interface.ts';
@@ -75,7 +69,7 @@ export function seenOf(read: RecoveryRead, context: RecoveryContext): RecoverySe
  */
 export function checkReadsAgree(db: CrashTestDatabase, read: RecoveryRead): Verdict {
   if (read.box === 'white') return checkSnapshotGets(db, read.snapshots);
-  return checkGetsAgree(db, read.observed.entries, undefined);
+  return getsAgreeWithScan(db, read.observed.entries, undefined);
 }
 
 /**
@@ -87,7 +81,7 @@ export function checkSnapshotGets(
   snapshots: readonly SnapshotRead[],
 ): Verdict {
   for (const { seq, entries } of snapshots) {
-    const verdict = checkGetsAgree(db, entries, seq);
+    const verdict = getsAgreeWithScan(db, entries, seq);
     if (!verdict.ok) return verdict;
   }
   return PASS;
@@ -96,33 +90,21 @@ export function checkSnapshotGets(
 /** Every key of the key space, made once (the engine copies what it keeps). */
 const KEYS: readonly Uint8Array[] = Array.from({ length: KEY_SPACE }, (_, k) => keyOf(k));
 
-/** The value a scan shows for `key` (the last entry with that key, as a Map of them would). */
-function scannedValue(entries: readonly Entry[], key: Uint8Array): Uint8Array | undefined {
-  for (let i = entries.length - 1; i >= 0; i--)
-    if (bytesEqual(entries[i]![0], key)) return entries[i]![1];
-  return undefined;
-}
-
-function checkGetsAgree(
+/** Each get of the key space at `seq` (latest when undefined) against the scan there (checkGetAgrees). */
+function getsAgreeWithScan(
   db: CrashTestDatabase,
   entries: readonly Entry[],
   seq: number | undefined,
 ): Verdict {
   const at = seq === undefined ? undefined : { at: seq }; // one options object per snapshot
   for (const key of KEYS) {
-    const got = at === undefined ? db.get(key) : db.get(key, at);
-    const want = scannedValue(entries, key);
-    if (got === undefined ? want === undefined : want !== undefined && bytesEqual(got, want))
-      continue;
-    if (seq === undefined)
-      return violation(2, `get(${showBytes(key)}) disagrees with the full scan`, {
-        found: `get returned ${showBytes(got)}, the scan shows ${showBytes(want)}`,
-      });
-    return violation(
-      4,
-      `get(${showBytes(key)}, { at: ${seq} }) disagrees with the scan at snapshot ${seq}`,
-      { found: `get returned ${showBytes(got)}, the scan at ${seq} shows ${showBytes(want)}` },
+    const verdict = checkGetAgrees(
+      key,
+      at === undefined ? db.get(key) : db.get(key, at),
+      entries,
+      seq,
     );
+    if (!verdict.ok) return verdict;
   }
   return PASS;
 }
@@ -147,68 +129,6 @@ function snapshotSeqs(lastSeq: number): number[] {
 /** Rule 8 over one recovery: nothing left quarantine/, and what left the segments is now in it. */
 export function checkSetAside(before: FilesNow, after: FilesNow, db: CrashTestDatabase): Verdict {
   return checkSetAsideSince(before, after, reportedBytes(db));
-}
-
-/**
- * Rule 8 since `before`: nothing in quarantine/ went away or changed, and what left the
- * segments is now in quarantine/, byte for byte. `reported` (the bytes the recovery report
- * says it set aside) is checked when `before` is what that very recovery started from.
- */
-export function checkSetAsideSince(before: FilesNow, after: FilesNow, reported?: number): Verdict {
-  const kept = checkQuarantineKept(before.quarantined, after.quarantined);
-  if (!kept.ok) return kept;
-  const added = new Map<string, Uint8Array>();
-  for (const [name, bytes] of after.quarantined)
-    if (!before.quarantined.has(name)) added.set(name, bytes);
-  return checkQuarantine(before.segments, after.segments, added, reported);
-}
-
-/** Rule 8: every quarantined file of `before` is still in quarantine/, byte for byte. */
-export function checkQuarantineKept(
-  before: ReadonlyMap<string, Uint8Array>,
-  now: ReadonlyMap<string, Uint8Array>,
-): Verdict {
-  for (const [name, bytes] of before) {
-    const still = now.get(name);
-    if (still !== undefined && bytesEqual(still, bytes)) continue;
-    return violation(
-      8,
-      `quarantine/${name} was ${still === undefined ? 'deleted' : 'changed'}: nothing may leave quarantine/`,
-      {
-        found:
-          still === undefined
-            ? `${bytes.byteLength} bytes before, the file is gone`
-            : `${bytes.byteLength} bytes before, ${still.byteLength} now, not the same bytes`,
-      },
-    );
-  }
-  return PASS;
-}
-
-/**
- * An open refused without bit rot (strict mode) must name the log's first invalid record, as
- * the independent decoder finds it in the files the open read: a refusal of a valid log, or
- * one naming another place, is a default-mode-like failure (rule 2).
- */
-export function checkRefusalNamesInvalid(
-  error: OpenFailure,
-  segments: ReadonlyMap<string, Uint8Array>,
-): Verdict {
-  const invalid = decodeLog(segments).firstInvalid;
-  const found = describeOpenFailure(error);
-  if (invalid === null)
-    return violation(2, 'the open refused a log in which every record is valid', { found });
-  if (
-    invalid.segment === error.segment &&
-    invalid.offset === error.offset &&
-    invalid.reason === error.reason
-  )
-    return PASS;
-  return violation(
-    2,
-    `the open refused the log naming the wrong place: its first invalid record is ${invalid.segment} offset ${invalid.offset} (${invalid.reason})`,
-    { found },
-  );
 }
 
 export function reportedBytes(db: CrashTestDatabase): number {

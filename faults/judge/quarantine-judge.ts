@@ -9,20 +9,22 @@
 // dropped are missing from later "befores". When that first state was wholly durable, the
 // durable view after the open is judged too (what a crash right then would leave), like rule
 // 1 judges each ack. Quarantined files once durable must stay, byte for byte, to the end.
+// This class only chooses which files to compare; the verdicts are model/'s
+// (check-quarantine.ts, check-refusal.ts).
 
 import { bytesEqual } from '../../model/bytes.ts';
-import { checkUnchanged } from '../../model/check-quarantine.ts';
+import {
+  checkQuarantineKept,
+  checkSetAsideSince,
+  checkUnchanged,
+} from '../../model/check-quarantine.ts';
+import { checkRefusalNamesInvalid } from '../../model/check-refusal.ts';
 import type { OpenFailure } from '../../model/open-failure.ts';
 import type { CrashOutcome } from '../disk/crash-outcome.ts';
 import type { CrashTestDatabase } from '../engine/engine-interface.ts';
 import type { SimFs } from '../disk/sim-fs.ts';
 import { finding, type Finding } from './finding.ts';
-import {
-  checkQuarantineKept,
-  checkRefusalNamesInvalid,
-  checkSetAside,
-  checkSetAsideSince,
-} from './observe.ts';
+import { checkSetAside } from './observe.ts';
 import {
   DB_DIR,
   durableFiles,
