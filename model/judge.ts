@@ -1,6 +1,22 @@
-// The one judge of a recovery and of the acknowledgements after it, shared by every runner
-// (the simulated campaign, the exhaustive explorer, the real-process suite, the black-box
-// audit). A runner opens the engine its own way, and hands over what it saw:
+// The one judge of a recovery and of the acknowledgements after it. A runner opens the engine
+// its own way, and hands over what it saw. Who calls what:
+//
+//   walcheck real (faults/real/)   judgeRecovery (box 'black') on each kill's scan, judgeFirstAck
+//                                  at the first ack after a recovery
+//   walcheck audit (faults/audit/) judgeRecovery (box 'black', read only) on every crash image
+//                                  (judge-states.ts) and for the batches a violating state lost
+//                                  (audit-report.ts); on a continuation, judgeRecovery on a
+//                                  fresh history, then judgeFirstAck (continuation.ts)
+//   the simulated campaign and the explorer (faults/campaign/, faults/explore/): judgeRecovery
+//                                  at each open, judgeFirstAck after it
+//   rule 1 (faults/judge/ack-rule.ts): checkAckRecovered
+//
+// What this file does not cover the runners take from model/ directly, never worded by hand:
+// the acks' numbering and rule 7 (check-fail-closed.ts: real, audit, campaign), a scan that
+// failed (check-black-box.ts scanFailedViolation: audit), an engine that does not go on after
+// a recovery (check-refused-write.ts: audit), and the campaign's lifecycle and liveness rules.
+//
+// The functions:
 //
 //   judgeRecovery    the recovered state (white box: lastSeq, gets, snapshots, report; black
 //                    box: a full scan only) or the open's failure (openFailureOf), judged by

@@ -1,12 +1,15 @@
 // Rule 5 on a crash image: `CMD load <copy>` with one more batch must open the recovered
 // directory for writing and acknowledge that batch with the sequence number right after the
-// recovered prefix (model/check-continuation.ts). An engine that cannot open what its own
-// scan recovered cannot go on either: that is reported under the same rule.
+// recovered prefix: the state's recovery is judged again on a fresh history (judgeRecovery,
+// which moves it on to the prefix kept), then its first ack by judgeFirstAck (model/judge.ts).
+// An engine that cannot open what its own scan recovered cannot go on either: that is
+// reported under the same rule (model/check-refused-write.ts).
 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkContinuation } from '../../model/check-continuation.ts';
-import { type Verdict, violation } from '../../model/verdict.ts';
+import { refusedWriteViolation } from '../../model/check-refused-write.ts';
+import { judgeFirstAck, judgeRecovery } from '../../model/judge.ts';
+import type { Verdict } from '../../model/verdict.ts';
 import { type EngineCommand, loadArgv } from '../engine/protocol/engine-command.ts';
 import { startEngine } from '../engine/protocol/engine-process.ts';
 import { describeExit, parseAck } from '../engine/protocol/load-session.ts';
@@ -32,7 +35,7 @@ export async function checkContinuationOn(
   batchLine: string,
 ): Promise<ContinuationResult> {
   const verdict = state.verdict;
-  if (!verdict.ok || verdict.k === null)
+  if (!verdict.ok || verdict.k === null || state.observed === null)
     throw new Error('walcheck invariant violated: continuation of a state that did not recover');
   const dir = join(workDir, `continue-${state.image.number}-${state.ref.acked}`);
   await materialize(state.image.image, dir);
@@ -42,19 +45,14 @@ export async function checkContinuationOn(
       return {
         state,
         seqStart: null,
-        verdict: violation(
-          5,
-          `after the crash the engine cannot go on: 'load' on the recovered directory (k=${verdict.k}) ${run}`,
-        ),
+        verdict: refusedWriteViolation(verdict.k, run),
       };
     if (run.seqStart === undefined) return { state, seqStart: null, verdict: { ok: true } };
     const history = recipe.build(state.ref.acked);
-    history.truncateTo(verdict.k, verdict.line);
-    return {
-      state,
-      seqStart: run.seqStart,
-      verdict: checkContinuation(history, history.lastSeqAtRecovery, run.seqStart),
-    };
+    const recovered = judgeRecovery(history, { box: 'black', observed: state.observed });
+    if (!recovered.ok || recovered.k !== verdict.k || recovered.line !== verdict.line)
+      throw new Error('walcheck invariant violated: a state judged twice was judged apart');
+    return { state, seqStart: run.seqStart, verdict: judgeFirstAck(history, run.seqStart) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
