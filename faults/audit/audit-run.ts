@@ -35,7 +35,8 @@ import {
 import { quoteCommand } from '../engine/protocol/engine-process.ts';
 import { Workload } from '../engine/protocol/workload.ts';
 import { Rng } from '../base/rng.ts';
-import { type AckLine, type CycleOutcome, HistoryRecipe } from './audit-history.ts';
+import { type CycleOutcome, HistoryRecipe } from './audit-history.ts';
+import type { Ack } from '../engine/protocol/load-client.ts';
 import { saveCycle } from './audit-keep.ts';
 import type { RecordedRun } from './trace/audit-ops.ts';
 import { describeViolation, type AuditViolation } from './audit-report.ts';
@@ -123,7 +124,7 @@ interface Cycle {
   rng: Rng;
   batches: Batch[];
   lines: string[];
-  acks: AckLine[];
+  acks: Ack[];
   run: RecordedRun;
   recipe: HistoryRecipe;
 }
@@ -230,7 +231,7 @@ async function recordCycle(
 /** The load must have acked every line and exited 0; on a crash image, failing is a finding. */
 function checkRecording(
   recorded: {
-    acks: readonly AckLine[];
+    acks: readonly Ack[];
     exit: { code: number | null; signal: string | null };
     stderr: string;
   },

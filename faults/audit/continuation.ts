@@ -11,14 +11,15 @@ import { refusedWriteViolation } from '../../model/check-refused-write.ts';
 import { judgeFirstAck, judgeRecovery } from '../../model/judge.ts';
 import type { Verdict } from '../../model/verdict.ts';
 import { type EngineCommand, loadArgv } from '../engine/protocol/engine-command.ts';
-import { startEngine } from '../engine/protocol/engine-process.ts';
-import { describeExit, parseAck } from '../engine/protocol/load-session.ts';
+import { describeExit } from '../engine/protocol/engine-process.ts';
+import { type Ack, LoadClient } from '../engine/protocol/load-client.ts';
 import type { HistoryRecipe } from './audit-history.ts';
 import type { JudgedState } from './judge-states.ts';
 import { stderrTail } from './judge-states.ts';
 import { materialize } from './materialize.ts';
 
-export const CONTINUATION_TIMEOUT_MS = 60_000;
+/** A continuation is one batch: a load still running after this long is hung (runMsMax). */
+export const CONTINUATION_MS_MAX = 60_000;
 
 export interface ContinuationResult {
   state: JudgedState;
@@ -63,24 +64,18 @@ async function loadOneLine(
   engine: EngineCommand,
   dir: string,
   line: string,
-): Promise<{ seqStart?: number; count?: number } | string> {
-  const child = await startEngine(loadArgv(engine, dir), engine.cwd);
-  let stdout = '';
-  child.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.child.stdin.end(`${line}\n`);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill();
-  }, CONTINUATION_TIMEOUT_MS);
-  const exit = await child.closed;
-  clearTimeout(timer);
-  child.kill();
-  const tail = stderrTail(child.stderr());
-  if (timedOut) return `did not finish within ${CONTINUATION_TIMEOUT_MS / 1000} s${tail}`;
-  const first = stdout.split('\n').find((l) => l.trim() !== '');
-  if (exit.code !== 0 || first === undefined)
-    return `ended with ${describeExit(exit)} and ${first === undefined ? 'no ack' : 'an ack'}${tail}`;
-  const ack = parseAck(first);
-  return typeof ack === 'string' ? `printed a bad ack: ${ack}` : ack;
+): Promise<Ack | string> {
+  const client = await LoadClient.start(loadArgv(engine, dir), engine.cwd, {
+    limits: { runMsMax: CONTINUATION_MS_MAX },
+  });
+  client.send([line]);
+  client.endInput();
+  const end = await client.ended;
+  const tail = stderrTail(end.stderr);
+  if (end.problem?.kind === 'timeout') return `${end.problem.message}${tail}`;
+  if (end.problem !== null) return `printed a bad ack: ${end.problem.message}`;
+  const ack = end.acks[0];
+  if (end.exit.code !== 0 || ack === undefined)
+    return `ended with ${describeExit(end.exit)} and ${ack === undefined ? 'no ack' : 'an ack'}${tail}`;
+  return ack;
 }
