@@ -29,7 +29,14 @@ import {
   splitMatch,
   wholeMatches,
 } from './state-match.ts';
-import { describeBatch, diffStates, keysText, type RecoveryVerdict, violation } from './verdict.ts';
+import {
+  describeBatch,
+  diffStates,
+  keysText,
+  type RecoveryVerdict,
+  type Violation,
+  violation,
+} from './verdict.ts';
 
 export type BlackBoxDamage =
   | { readonly kind: 'none' }
@@ -85,6 +92,16 @@ export function checkBlackBoxRecovery(
       context,
     )
   );
+}
+
+/**
+ * A scan that neither listed entries nor refused to open (exit 2): it crashed, printed what
+ * the protocol does not allow, or hung. The state it should have shown is unknown, so no
+ * prefix can be confirmed: judged under rule 2 like a state that is no prefix. `problem` is
+ * what the runner saw, in words.
+ */
+export function scanFailedViolation(problem: string): Violation {
+  return violation(2, `after the crash, the engine's scan failed: ${problem}`);
 }
 
 function checkUnknownDamage(history: History, observed: BlackBoxObserved): RecoveryVerdict {

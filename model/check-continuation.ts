@@ -4,12 +4,14 @@
 // batch written after the reopen. Later crashes are held to rules 1-4 by the same History,
 // which goes on over the whole history.
 //
-// checkRefusedWrite is rule 5's other half, worded once for every runner: an engine that
-// refuses a write when nothing failed underneath it (no injected failure, no crash) and the
-// write asked for nothing it may refuse did not go on.
+// Rule 5's other half, a refused write, worded here once for every runner: checkRefusedWrite
+// for an engine in this process that refuses a write when nothing failed underneath it (no
+// injected failure, no crash) and the write asked for nothing it may refuse;
+// refusedWriteViolation for a black box that cannot go on at all after a recovery that kept a
+// whole prefix (its load exited, failed or broke the protocol: the runner says how in words).
 
 import type { History } from './history.ts';
-import { PASS, type Verdict, violation } from './verdict.ts';
+import { PASS, type Verdict, type Violation, violation } from './verdict.ts';
 
 export function checkContinuation(
   history: History,
@@ -56,4 +58,16 @@ export function checkRefusedWrite(
     5,
     `the engine refused a write${when === '' ? '' : ` ${when}`} with no injected failure and no crash: ${code}: ${message}`,
   );
+}
+
+/**
+ * `k` is the prefix the recovery kept; `what` is what the write attempt did, in words (e.g.
+ * "ended with exit 3 after 0 of 6 acks; engine stderr: ..."); `attempt` names that attempt.
+ */
+export function refusedWriteViolation(
+  k: number,
+  what: string,
+  attempt = "'load' on the recovered directory",
+): Violation {
+  return violation(5, `after the crash the engine cannot go on: ${attempt} (k=${k}) ${what}`);
 }

@@ -1,11 +1,27 @@
-// The one judge of a recovery and of the acknowledgements after it. Its callers: the
-// simulated campaign (faults/campaign/open-judged.ts: every open; cycle-run.ts: the first ack
-// of an epoch), the exhaustive explorer (faults/explore/explore.ts: every crash state and the
-// batch after it; explore-recovery.ts: every damaged-log open), the real-process suite
-// (faults/real/real-suite.ts), and rule 1 for engines in other formats in the campaign and the
-// explorer (faults/judge/ack-rule.ts). The black-box audit does not call it yet: it judges
-// through checkBlackBoxRecovery and checkContinuation directly (faults/audit/). A runner opens
-// the engine its own way, and hands over what it saw:
+// The one judge of a recovery and of the acknowledgements after it. A runner opens the engine
+// its own way, and hands over what it saw. Who calls what:
+//
+//   walcheck real (faults/real/)   judgeRecovery (box 'black') on each kill's scan, judgeFirstAck
+//                                  at the first ack after a recovery
+//   walcheck audit (faults/audit/) judgeRecovery (box 'black', read only) on every crash image
+//                                  (judge-states.ts) and for the batches a violating state lost
+//                                  (audit-report.ts); on a continuation, judgeRecovery on a
+//                                  fresh history, then judgeFirstAck (continuation.ts)
+//   the campaign (faults/campaign/) judgeRecovery at every open (open-judged.ts), judgeFirstAck
+//                                  at an epoch's first ack (cycle-run.ts)
+//   walcheck explore (faults/explore/) judgeRecovery on every crash state and damaged-log open
+//                                  (explore.ts, explore-recovery.ts), judgeFirstAck after it
+//   rule 1 (faults/judge/ack-rule.ts): checkAckRecovered
+//
+// What this file does not cover the runners take from model/ directly, never worded by hand:
+// the acks' numbering and rule 7 (check-fail-closed.ts: real, audit, campaign), a scan that
+// failed (check-black-box.ts scanFailedViolation: audit), an engine that does not go on after
+// a recovery (check-continuation.ts refusedWriteViolation: audit), a write refused with nothing failed
+// underneath (check-continuation.ts checkRefusedWrite: campaign, explore), the gets, refusals and quarantine
+// of a white-box recovery (check-reads.ts, check-refusal.ts, check-quarantine.ts), and the
+// campaign's lifecycle and liveness rules (faults/judge/liveness.ts settles and asks).
+//
+// The functions:
 //
 //   judgeRecovery    the recovered state (white box: lastSeq, gets, snapshots, report; black
 //                    box: a full scan only) or the open's failure (openFailureOf), judged by

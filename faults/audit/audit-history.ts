@@ -6,15 +6,11 @@
 
 import type { Batch } from '../../src/batch.ts';
 import { History, type LineName } from '../../model/history.ts';
-
-export interface AckLine {
-  seqStart?: number;
-  count?: number;
-}
+import type { Ack } from '../engine/protocol/load-client.ts';
 
 export interface CycleRecord {
   batches: readonly Batch[];
-  acks: readonly AckLine[];
+  acks: readonly Ack[];
 }
 
 /** A finished cycle: the acks its chosen crash point had and the prefix that state recovered. */

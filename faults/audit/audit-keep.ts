@@ -12,7 +12,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HarnessInputError } from '../base/harness-error.ts';
-import type { AckLine } from './audit-history.ts';
+import type { Ack } from '../engine/protocol/load-client.ts';
 import type { AuditOp, RecordedRun, StartEntry, TracedOp } from './trace/audit-ops.ts';
 
 const FORMAT = 'walcheck-audit-run';
@@ -23,7 +23,7 @@ export interface KeptCycle {
   seed: number;
   engine: string;
   lines: string[];
-  acks: AckLine[];
+  acks: Ack[];
   run: RecordedRun;
 }
 
@@ -75,7 +75,7 @@ export async function loadCycle(dir: string, cycle: number): Promise<KeptCycle> 
     seed: json.seed as number,
     engine: json.engine as string,
     lines: json.lines as string[],
-    acks: json.acks as AckLine[],
+    acks: json.acks as Ack[],
     run: { start, ops },
   };
 }

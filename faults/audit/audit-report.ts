@@ -1,9 +1,14 @@
-// A violation of the audit in words: the oracle's verdict (rule, expected and found states),
-// the state's token and the command that rebuilds it, the crash point with the trace around
+// A violation of the audit in words: the oracle's verdict (rule, expected and found states;
+// the rule and its name are the Verdict's own, never read back out of text), the state's token and the command that rebuilds it, the crash point with the trace around
 // it, the outcome, and the acknowledged batches the state lost.
 
-import { checkBlackBoxRecovery } from '../../model/check-black-box.ts';
-import { describeBatch, type RuleNumber, RULE_NAMES } from '../../model/verdict.ts';
+import { judgeRecovery } from '../../model/judge.ts';
+import {
+  describeBatch,
+  formatVerdict,
+  type RuleNumber,
+  type Violation,
+} from '../../model/verdict.ts';
 import { describeOutcome } from '../disk/crash-outcome.ts';
 import type { HistoryRecipe } from './audit-history.ts';
 import type { RecordedRun } from './trace/audit-ops.ts';
@@ -22,17 +27,16 @@ export interface AuditViolation {
 
 export function describeViolation(
   state: JudgedState,
-  verdictText: string,
+  verdict: Violation,
   run: RecordedRun,
   recipe: HistoryRecipe,
   keptDir: string | null,
 ): AuditViolation {
   const token = formatToken(state.ref.id);
-  const rule = Number(/rule (\d)/.exec(verdictText)?.[1] ?? 2) as RuleNumber;
   const replay = `walcheck audit --replay ${keptDir ?? 'DIR'} --state ${token} --materialize OUT`;
   const lost = lostAcked(state, recipe);
   const report = [
-    verdictText,
+    formatVerdict(verdict),
     `  state:     ${token} (image ${state.image.number}, ${state.image.image.size} files)`,
     `  crash:     ${describePoint(run, state.ref.point)}; ${state.ref.acked} of this cycle's batches acked`,
     `  outcome:   ${describeOutcome(state.ref.outcome)}`,
@@ -41,14 +45,24 @@ export function describeViolation(
     ...traceAround(run, state.ref.point),
     `  reproduce: ${replay}${keptDir === null ? '  (run with --keep DIR to save the recorded run)' : ''}`,
   ].join('\n');
-  return { token, cycle: state.ref.id.cycle, rule, ruleName: RULE_NAMES[rule], report };
+  return {
+    token,
+    cycle: state.ref.id.cycle,
+    rule: verdict.rule,
+    ruleName: verdict.ruleName,
+    report,
+  };
 }
 
 /** The acked batches of this cycle that the found state (a whole prefix k) does not hold. */
 function lostAcked(state: JudgedState, recipe: HistoryRecipe): string | null {
   if (state.observed === null) return null;
   const unacked = recipe.at(0);
-  const verdict = checkBlackBoxRecovery(unacked, state.observed, { kind: 'none' });
+  const verdict = judgeRecovery(
+    unacked,
+    { box: 'black', observed: state.observed },
+    { readOnly: true },
+  );
   if (!verdict.ok || verdict.k === null) return null;
   const before = recipe.done.length > 0 ? recipe.done[recipe.done.length - 1]!.k : 0;
   const from = Math.max(verdict.k + 1, before + 1);

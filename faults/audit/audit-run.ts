@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../../src/batch.ts';
 import { checkFailClosed } from '../../model/check-fail-closed.ts';
-import { formatVerdict, violation } from '../../model/verdict.ts';
+import { refusedWriteViolation } from '../../model/check-continuation.ts';
+import { formatVerdict, type Violation } from '../../model/verdict.ts';
 import type { OutcomeKind } from '../disk/crash-outcome.ts';
 import { HarnessInputError } from '../base/harness-error.ts';
 import { formatBatchLine } from '../engine/protocol/batch-line.ts';
@@ -34,7 +35,8 @@ import {
 import { quoteCommand } from '../engine/protocol/engine-process.ts';
 import { Workload } from '../engine/protocol/workload.ts';
 import { Rng } from '../base/rng.ts';
-import { type AckLine, type CycleOutcome, HistoryRecipe } from './audit-history.ts';
+import { type CycleOutcome, HistoryRecipe } from './audit-history.ts';
+import type { Ack } from '../engine/protocol/load-client.ts';
 import { saveCycle } from './audit-keep.ts';
 import type { RecordedRun } from './trace/audit-ops.ts';
 import { describeViolation, type AuditViolation } from './audit-report.ts';
@@ -122,7 +124,7 @@ interface Cycle {
   rng: Rng;
   batches: Batch[];
   lines: string[];
-  acks: AckLine[];
+  acks: Ack[];
   run: RecordedRun;
   recipe: HistoryRecipe;
 }
@@ -144,8 +146,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
         cycle = await recordCycle(options, engine, workDir, c, root.fork(), done, start);
       } catch (error) {
         if (!(error instanceof CannotGoOn) || previous === null || start === null) throw error;
-        const text = formatVerdict(violation(5, error.message));
-        addViolation(summary, previous.row, previous, start, text);
+        addViolation(summary, previous.row, previous, start, error.verdict);
         break;
       }
       if (cycle === null) break;
@@ -230,7 +231,7 @@ async function recordCycle(
 /** The load must have acked every line and exited 0; on a crash image, failing is a finding. */
 function checkRecording(
   recorded: {
-    acks: readonly AckLine[];
+    acks: readonly Ack[];
     exit: { code: number | null; signal: string | null };
     stderr: string;
   },
@@ -246,12 +247,19 @@ function checkRecording(
       `the engine failed on an empty directory: ${what}\n    ${tail}`,
     );
   throw new CannotGoOn(
-    `after the crash the engine cannot go on: 'load' on the recovered directory (k=${(start.verdict as { k: number }).k}) ${what}${stderrTail(recorded.stderr)}`,
+    refusedWriteViolation(
+      (start.verdict as { k: number }).k,
+      `${what}${stderrTail(recorded.stderr)}`,
+    ),
   );
 }
 
 /** The next cycle's load failed on a crash state that scanned correctly: a rule-5 finding. */
-class CannotGoOn extends Error {}
+class CannotGoOn extends Error {
+  constructor(readonly verdict: Violation) {
+    super(verdict.message);
+  }
+}
 
 async function judgeCycle(
   options: AuditOptions,
@@ -303,7 +311,7 @@ async function judgeCycle(
   });
   row.judged = judged.length;
   for (const state of judged)
-    if (!state.verdict.ok) addViolation(summary, row, cycle, state, formatVerdict(state.verdict));
+    if (!state.verdict.ok) addViolation(summary, row, cycle, state, state.verdict);
   checkNumbering(summary, row, cycle);
   if (row.violations === 0) await continueOn(options, engine, workDir, cycle, judged, summary, row);
   return judged;
@@ -372,7 +380,7 @@ async function continueOn(
     if (aborted(options)) return;
     const result = await checkContinuationOn(state, cycle.recipe, engine, workDir, extra);
     row.continuations += 1;
-    if (!result.verdict.ok) addViolation(summary, row, cycle, state, formatVerdict(result.verdict));
+    if (!result.verdict.ok) addViolation(summary, row, cycle, state, result.verdict);
   }
 }
 
@@ -405,11 +413,11 @@ function addViolation(
   row: CycleRow,
   cycle: Cycle,
   state: JudgedState,
-  verdictText: string,
+  verdict: Violation,
 ): void {
   row.violations += 1;
   summary.violations += 1;
-  const report = describeViolation(state, verdictText, cycle.run, cycle.recipe, summary.keptDir);
+  const report = describeViolation(state, verdict, cycle.run, cycle.recipe, summary.keptDir);
   if (summary.reports.length < REPORTS_MAX) summary.reports.push(report);
   if (summary.firstAfterAck === null && state.ref.acked > 0) summary.firstAfterAck = report;
   if (summary.violating.length < VIOLATIONS_LISTED)

@@ -1,21 +1,25 @@
 // Rule 5 on a crash image: `CMD load <copy>` with one more batch must open the recovered
 // directory for writing and acknowledge that batch with the sequence number right after the
-// recovered prefix (model/check-continuation.ts). An engine that cannot open what its own
-// scan recovered cannot go on either: that is reported under the same rule.
+// recovered prefix: the state's recovery is judged again on a fresh history (judgeRecovery,
+// which moves it on to the prefix kept), then its first ack by judgeFirstAck (model/judge.ts).
+// An engine that cannot open what its own scan recovered cannot go on either: that is
+// reported under the same rule (model/check-continuation.ts).
 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkContinuation } from '../../model/check-continuation.ts';
-import { type Verdict, violation } from '../../model/verdict.ts';
+import { refusedWriteViolation } from '../../model/check-continuation.ts';
+import { judgeFirstAck, judgeRecovery } from '../../model/judge.ts';
+import type { Verdict } from '../../model/verdict.ts';
 import { type EngineCommand, loadArgv } from '../engine/protocol/engine-command.ts';
-import { startEngine } from '../engine/protocol/engine-process.ts';
-import { describeExit, parseAck } from '../engine/protocol/load-session.ts';
+import { describeExit } from '../engine/protocol/engine-process.ts';
+import { type Ack, LoadClient } from '../engine/protocol/load-client.ts';
 import type { HistoryRecipe } from './audit-history.ts';
 import type { JudgedState } from './judge-states.ts';
 import { stderrTail } from './judge-states.ts';
 import { materialize } from './materialize.ts';
 
-export const CONTINUATION_TIMEOUT_MS = 60_000;
+/** A continuation is one batch: a load still running after this long is hung (runMsMax). */
+export const CONTINUATION_MS_MAX = 60_000;
 
 export interface ContinuationResult {
   state: JudgedState;
@@ -32,7 +36,7 @@ export async function checkContinuationOn(
   batchLine: string,
 ): Promise<ContinuationResult> {
   const verdict = state.verdict;
-  if (!verdict.ok || verdict.k === null)
+  if (!verdict.ok || verdict.k === null || state.observed === null)
     throw new Error('walcheck invariant violated: continuation of a state that did not recover');
   const dir = join(workDir, `continue-${state.image.number}-${state.ref.acked}`);
   await materialize(state.image.image, dir);
@@ -42,19 +46,14 @@ export async function checkContinuationOn(
       return {
         state,
         seqStart: null,
-        verdict: violation(
-          5,
-          `after the crash the engine cannot go on: 'load' on the recovered directory (k=${verdict.k}) ${run}`,
-        ),
+        verdict: refusedWriteViolation(verdict.k, run),
       };
     if (run.seqStart === undefined) return { state, seqStart: null, verdict: { ok: true } };
     const history = recipe.build(state.ref.acked);
-    history.truncateTo(verdict.k, verdict.line);
-    return {
-      state,
-      seqStart: run.seqStart,
-      verdict: checkContinuation(history, history.lastSeqAtRecovery, run.seqStart),
-    };
+    const recovered = judgeRecovery(history, { box: 'black', observed: state.observed });
+    if (!recovered.ok || recovered.k !== verdict.k || recovered.line !== verdict.line)
+      throw new Error('walcheck invariant violated: a state judged twice was judged apart');
+    return { state, seqStart: run.seqStart, verdict: judgeFirstAck(history, run.seqStart) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -65,24 +64,18 @@ async function loadOneLine(
   engine: EngineCommand,
   dir: string,
   line: string,
-): Promise<{ seqStart?: number; count?: number } | string> {
-  const child = await startEngine(loadArgv(engine, dir), engine.cwd);
-  let stdout = '';
-  child.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.child.stdin.end(`${line}\n`);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill();
-  }, CONTINUATION_TIMEOUT_MS);
-  const exit = await child.closed;
-  clearTimeout(timer);
-  child.kill();
-  const tail = stderrTail(child.stderr());
-  if (timedOut) return `did not finish within ${CONTINUATION_TIMEOUT_MS / 1000} s${tail}`;
-  const first = stdout.split('\n').find((l) => l.trim() !== '');
-  if (exit.code !== 0 || first === undefined)
-    return `ended with ${describeExit(exit)} and ${first === undefined ? 'no ack' : 'an ack'}${tail}`;
-  const ack = parseAck(first);
-  return typeof ack === 'string' ? `printed a bad ack: ${ack}` : ack;
+): Promise<Ack | string> {
+  const client = await LoadClient.start(loadArgv(engine, dir), engine.cwd, {
+    limits: { runMsMax: CONTINUATION_MS_MAX },
+  });
+  client.send([line]);
+  client.endInput();
+  const end = await client.ended;
+  const tail = stderrTail(end.stderr);
+  if (end.problem?.kind === 'timeout') return `${end.problem.message}${tail}`;
+  if (end.problem !== null) return `printed a bad ack: ${end.problem.message}`;
+  const ack = end.acks[0];
+  if (end.exit.code !== 0 || ack === undefined)
+    return `ended with ${describeExit(end.exit)} and ${ack === undefined ? 'no ack' : 'an ack'}${tail}`;
+  return ack;
 }

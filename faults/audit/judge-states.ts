@@ -1,14 +1,16 @@
 // Judging crash states: each distinct image is materialized in a fresh real directory and
 // scanned once by the engine (`CMD scan <copy>`, at most `workers` at a time); the state it
-// shows is then judged by the black-box oracle (model/check-black-box.ts) once for every
-// number of acknowledged batches the image was reached with (a crash just before and just
-// after an ack leave the same bytes, but only the second must hold the acked batch).
+// shows is then judged by the one judge (model/judge.ts, judgeRecovery with box 'black', read
+// only: the histories are shared between states) once for every number of acknowledged
+// batches the image was reached with (a crash just before and just after an ack leave the
+// same bytes, but only the second must hold the acked batch). A scan that failed is judged by
+// model/check-black-box.ts's scanFailedViolation.
 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkBlackBoxRecovery, type BlackBoxObserved } from '../../model/check-black-box.ts';
+import { type BlackBoxObserved, scanFailedViolation } from '../../model/check-black-box.ts';
+import { judgeRecovery } from '../../model/judge.ts';
 import type { RecoveryVerdict } from '../../model/verdict.ts';
-import { violation } from '../../model/verdict.ts';
 import type { CrashOutcome } from '../disk/crash-outcome.ts';
 import { type EngineCommand, scanArgv } from '../engine/protocol/engine-command.ts';
 import { runScanSession } from '../engine/protocol/scan-session.ts';
@@ -69,8 +71,8 @@ export async function judgeImages(
       observed: typeof observed === 'string' ? null : observed,
       verdict:
         typeof observed === 'string'
-          ? violation(2, `after the crash, the engine's scan failed: ${observed}`)
-          : checkBlackBoxRecovery(recipe.at(ref.acked), observed, { kind: 'none' }),
+          ? scanFailedViolation(observed)
+          : judgeRecovery(recipe.at(ref.acked), { box: 'black', observed }, { readOnly: true }),
     }));
     judged += 1;
     context.onImage?.(judged, images.length);

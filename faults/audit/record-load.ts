@@ -8,8 +8,8 @@ import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessInputError } from '../base/harness-error.ts';
-import { startEngine, stderrLines } from '../engine/protocol/engine-process.ts';
-import { parseAck } from '../engine/protocol/load-session.ts';
+import { type EngineExit, stderrLines } from '../engine/protocol/engine-process.ts';
+import { type Ack, LoadClient } from '../engine/protocol/load-client.ts';
 import type { RecordedRun, TracedOp } from './trace/audit-ops.ts';
 import { captureStart } from './record-start.ts';
 import { findStrace, straceArgv } from './trace/strace-command.ts';
@@ -18,7 +18,6 @@ import { traceToOps } from './trace/trace-to-ops.ts';
 
 /** Lines written ahead of the acknowledgements (the protocol promises about 24). */
 const WINDOW_LINES = 24;
-const ACK_LINE_CHARS_MAX = 1000;
 
 export interface RecordLoadOptions {
   /** The engine's command prefix; the recorder runs `<engine...> load <dir>`. */
@@ -35,13 +34,11 @@ export interface RecordLoadOptions {
   signal?: AbortSignal;
 }
 
-export type Ack = { seqStart?: number; count?: number };
-
 export interface LoadRecording {
   run: RecordedRun;
-  /** The ack lines, parsed, in order. */
+  /** The ack lines, parsed, in order (the load client's Ack). */
   acks: Ack[];
-  exit: { code: number | null; signal: NodeJS.Signals | null };
+  exit: EngineExit;
   stderr: string;
   /** strace's output as written, for --keep and for reports. */
   traceText: string;
@@ -81,60 +78,30 @@ async function runSession(
   argv: readonly string[],
   options: RecordLoadOptions,
 ): Promise<Omit<LoadRecording, 'run' | 'traceText'> & { stdoutLines: number }> {
-  options.signal?.throwIfAborted();
-  const engine = await startEngine(argv, options.cwd);
-  const acks: Ack[] = [];
-  let written = 0;
-  let failure: Error | null = null;
-  const fail = (error: Error): void => {
-    failure ??= error;
-    engine.kill();
-  };
+  const lines = options.lines;
+  // assigned before the first line is sent, so before any ack can call back
+  let client!: LoadClient;
   const topUp = (): void => {
-    let text = '';
-    while (written < options.lines.length && written - acks.length < WINDOW_LINES)
-      text += `${options.lines[written++]}\n`;
-    if (text !== '') engine.child.stdin.write(text);
-    if (acks.length === options.lines.length) engine.child.stdin.end();
+    const from = client.written;
+    const to = Math.min(lines.length, client.acked + WINDOW_LINES);
+    client.send(lines.slice(from, Math.max(from, to)));
+    if (client.acked === lines.length) client.endInput();
   };
-  let pending = '';
-  let stdoutLines = 0;
-  engine.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    for (let at = chunk.indexOf('\n'); at >= 0; at = chunk.indexOf('\n', at + 1)) stdoutLines++;
-    pending += chunk;
-    for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
-      const line = pending.slice(0, newline).trim();
-      pending = pending.slice(newline + 1);
-      if (line === '' || failure !== null) continue;
-      const ack = parseAck(line);
-      if (typeof ack === 'string') return fail(protocolError(ack, engine.stderr()));
-      if (acks.length >= written)
-        return fail(protocolError(`ack ${acks.length + 1} came before its line was written`, ''));
-      acks.push(ack);
-      topUp();
-    }
-    if (pending.length > ACK_LINE_CHARS_MAX)
-      fail(protocolError(`stdout line longer than ${ACK_LINE_CHARS_MAX} characters`, ''));
+  client = await LoadClient.start(argv, options.cwd, {
+    limits: { runMsMax: options.timeoutMs },
+    signal: options.signal,
+    onAck: topUp,
   });
-  const timer = setTimeout(
-    () =>
-      fail(
-        protocolError(
-          `'load' did not finish within ${options.timeoutMs / 1000} s`,
-          engine.stderr(),
-        ),
-      ),
-    options.timeoutMs,
-  );
-  const onAbort = (): void => fail(options.signal!.reason as Error);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
   topUp();
-  const exit = await engine.closed;
-  clearTimeout(timer);
-  options.signal?.removeEventListener('abort', onAbort);
-  engine.kill(); // anything it left running in its group
-  if (failure !== null) throw failure;
-  return { acks, exit, stderr: engine.stderr(), stdoutLines };
+  const end = await client.ended;
+  if (end.problem?.kind === 'aborted') throw end.problem.reason;
+  if (end.problem !== null) throw protocolError(end.problem.message, end.stderr);
+  return {
+    acks: [...end.acks],
+    exit: end.exit,
+    stderr: end.stderr,
+    stdoutLines: end.stdoutLines,
+  };
 }
 
 /** The acks in the trace must be the lines the harness read, or the model missed how they were written. */

@@ -2,7 +2,7 @@
 // a parameter of the runner so that tests can hand it recorded runs of their own.
 
 import type { EngineCommand } from '../engine/protocol/engine-command.ts';
-import type { AckLine } from './audit-history.ts';
+import type { Ack } from '../engine/protocol/load-client.ts';
 import type { RecordedRun } from './trace/audit-ops.ts';
 import { recordLoad } from './record-load.ts';
 
@@ -19,7 +19,7 @@ export interface RecordRequest {
 
 export interface Recording {
   run: RecordedRun;
-  acks: AckLine[];
+  acks: Ack[];
   exit: { code: number | null; signal: string | null };
   stderr: string;
   /** The raw trace, kept beside the run by --keep. */

@@ -1,6 +1,9 @@
-// runCampaign: the crash campaign as a library call. It resolves to the summary object that
-// `walcheck crash --json` prints as its last line (the CLI builds that line with
-// crashSummary too), so a test suite can assert on exactly what CI scripts parse.
+// runCampaign: the crash campaign as a library call, a thin wrapper of campaign.ts's
+// runCampaign (through parallel.ts, for workers) that checks the options against
+// CAMPAIGN_LIMITS, the limits `walcheck crash` checks its flags against too. It resolves to
+// the summary object that `walcheck crash --json` prints as its last line (the CLI builds
+// that line with crashSummary too), so a test suite can assert on exactly what CI scripts
+// parse.
 
 import type { CampaignProgress, CampaignSummary } from './campaign.ts';
 import type { EngineUnderTest } from '../engine/engine-under-test.ts';
@@ -44,13 +47,18 @@ export type CrashSummary = CampaignJson;
 /** The JSON summary of a campaign, as `walcheck crash --json` prints it. */
 export const crashSummary: (summary: CampaignSummary) => CrashSummary = campaignJson;
 
-const SEED_MAX = 2 ** 31 - 1;
-const RUNS_MAX = 100_000_000;
-const WORKERS_MAX = 64;
+/** The campaign's limits, defined once for runCampaign and `walcheck crash`'s flags. */
+export const CAMPAIGN_LIMITS = Object.freeze({
+  seedMax: 2 ** 31 - 1,
+  runsDefault: 2000,
+  runsMax: 100_000_000,
+  workersMax: 64,
+});
+const { seedMax: SEED_MAX, runsMax: RUNS_MAX, workersMax: WORKERS_MAX } = CAMPAIGN_LIMITS;
 
 export async function runCampaign(options: RunCampaignOptions = {}): Promise<CrashSummary> {
   const seed = checkedInteger('seed', options.seed ?? 1, 0, SEED_MAX);
-  const runs = checkedInteger('runs', options.runs ?? 2000, 1, RUNS_MAX);
+  const runs = checkedInteger('runs', options.runs ?? CAMPAIGN_LIMITS.runsDefault, 1, RUNS_MAX);
   const workers = checkedInteger('workers', options.workers ?? 1, 1, WORKERS_MAX);
   const outcomes = options.outcomes ?? DEFAULT_SHAPE.outcomes;
   const unknown = outcomes.find((kind) => !OUTCOME_KINDS.includes(kind));

@@ -194,7 +194,7 @@ async function runCycle(run: Run, cycle: number): Promise<void> {
   summary.kills += 1;
   summary.inFlightAtKill += session.inFlightAtKill;
   const seqProblem = checkAckNumbers(run.history, session, eventsBefore);
-  if (seqProblem !== null) return fail(run, row, formatVerdict(seqProblem), null, seqProblem.rule);
+  if (seqProblem !== null) return fail(run, row, seqProblem, null);
 
   const damage =
     options.damage.length === 0
@@ -230,7 +230,7 @@ async function recoverAndCheck(
     observed,
     damage: damage?.damage ?? { kind: 'none' },
   });
-  if (!verdict.ok) return fail(run, row, formatVerdict(verdict), damage, verdict.rule);
+  if (!verdict.ok) return fail(run, row, verdict, damage);
   if (verdict.k === null) {
     row.recovered = 'refused (allowed)';
     run.summary.refusedOpens += 1;
@@ -270,19 +270,22 @@ function engineFor(options: RealOptions, tearSeed: number | null): EngineCommand
   return options.powerLoss ? powerLossEngine(tearSeed) : ownEngine();
 }
 
+/**
+ * Ends the run on a finding: a Violation from model/ (its rule is the summary's failureRule)
+ * or an engine failure already in words (engineFailure: no rule).
+ */
 function fail(
   run: Run,
   row: CycleRow,
-  verdictText: string,
+  finding: Violation | string,
   damage: AppliedDamage | null,
-  rule: number | null = null,
 ): void {
   const { options, summary } = run;
   row.recovered = 'FAILED';
   summary.violations += 1;
-  summary.failureRule = rule;
+  summary.failureRule = typeof finding === 'string' ? null : finding.rule;
   summary.failure = [
-    verdictText,
+    typeof finding === 'string' ? finding : formatVerdict(finding),
     `  where:     cycle ${row.cycle} of ${options.kills}, database ${run.dbDir} (kept)`,
     `  kill:      ${row.kill}${row.torn ? ', torn power loss' : options.powerLoss ? ', power loss' : ''}; ${row.written} written, ${row.acked} acked, ${row.inFlightAtKill} in flight`,
     `  damage:    ${damage?.description ?? 'none'}`,

@@ -1,6 +1,7 @@
 // walcheck crash: a seeded crash campaign on the simulated filesystem, judged by the oracle.
 
 import { shardRunCount } from '../../faults/campaign/campaign.ts';
+import { CAMPAIGN_LIMITS } from '../../faults/campaign/crash-campaign.ts';
 import { runCampaignParallel } from '../../faults/campaign/parallel.ts';
 import { campaignJson } from '../../faults/campaign/shard-json.ts';
 import { DEFAULT_SHAPE } from '../../faults/campaign/scenario.ts';
@@ -14,8 +15,7 @@ import { catchInterrupts } from '../cli/interrupt.ts';
 import { campaignJunit, checkOutputPath, writeJunitAfter } from '../cli/junit.ts';
 import { campaignTable } from '../cli/tables.ts';
 
-const RUNS_DEFAULT = 2000;
-const RUNS_MAX = 100_000_000;
+const { runsDefault: RUNS_DEFAULT, runsMax: RUNS_MAX } = CAMPAIGN_LIMITS;
 
 export const command = defineCommand(
   {
@@ -54,7 +54,7 @@ Exit status: 0 no violation, 1 violation found (or no scenario ran), 3 usage err
         type: 'string',
         valueName: 'N',
         description: 'campaign seed',
-        integer: { min: 0, max: 2 ** 31 - 1 },
+        integer: { min: 0, max: CAMPAIGN_LIMITS.seedMax },
         default: '1',
       },
       runs: {
@@ -78,7 +78,7 @@ Exit status: 0 no violation, 1 violation found (or no scenario ran), 3 usage err
         type: 'string',
         valueName: 'N',
         description: 'worker threads',
-        integer: { min: 1, max: 64 },
+        integer: { min: 1, max: CAMPAIGN_LIMITS.workersMax },
         default: '1',
       },
       shard: {

@@ -8,10 +8,15 @@ import { HarnessInputError } from '../../base/harness-error.ts';
 /** Stderr kept for a report: the last this many characters. */
 const STDERR_TAIL_CHARS = 4000;
 
+export interface EngineExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 export interface EngineProcess {
   readonly child: ChildProcessWithoutNullStreams;
   /** Resolves once the process exited and its stdout and stderr closed. */
-  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly closed: Promise<EngineExit>;
   /** The last part of what it wrote on stderr so far. */
   stderr(): string;
   /** SIGKILL to its whole process group; idempotent. */
@@ -28,7 +33,7 @@ export async function startEngine(argv: readonly string[], cwd: string): Promise
     stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
   });
   child.stdin.on('error', () => undefined); // EPIPE after a kill or an early exit
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+  const closed = new Promise<EngineExit>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
   await new Promise<void>((resolve, reject) => {
@@ -101,4 +106,9 @@ export function stderrLines(stderr: string, max: number): string[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .slice(-max);
+}
+
+/** "exit 3" or "signal SIGKILL". */
+export function describeExit(exit: EngineExit): string {
+  return exit.signal !== null ? `signal ${exit.signal}` : `exit ${exit.code}`;
 }

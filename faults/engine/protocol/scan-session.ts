@@ -6,8 +6,7 @@
 import type { OpenFailure } from '../../../model/open-failure.ts';
 import type { Entry } from '../../../model/prefix-model.ts';
 import { hexCodec } from './codec.ts';
-import { startEngine } from './engine-process.ts';
-import { describeExit } from './load-session.ts';
+import { describeExit, startEngine } from './engine-process.ts';
 
 const SCAN_TIMEOUT_MS = 60_000;
 const NAMED_DAMAGE = /([^\s/:'"]+) at offset (\d+): ([a-z-]+)/;
