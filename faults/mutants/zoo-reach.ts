@@ -33,4 +33,21 @@ export const REACH_MUTANTS: readonly Mutant[] = [
       },
     ],
   },
+  {
+    name: 'node-fs-no-dsync',
+    bug: "node-fs.ts opens the 'write-dsync' and 'create-dsync' modes without O_DSYNC: the log's writes return from the page cache and are acked",
+    shipped:
+      'a platform layer that drops a durability flag (O_DSYNC, FILE_FLAG_WRITE_THROUGH, F_FULLFSYNC) the layer above asked for',
+    rules: [2, 1],
+    needs: 'audit',
+    edits: [
+      {
+        file: 'src/fs/node-fs.ts',
+        find: `  'write-dsync': constants.O_RDWR | constants.O_DSYNC,
+  'create-dsync': constants.O_RDWR | constants.O_CREAT | constants.O_DSYNC,`,
+        replace: `  'write-dsync': constants.O_RDWR, // O_DSYNC dropped
+  'create-dsync': constants.O_RDWR | constants.O_CREAT,`,
+      },
+    ],
+  },
 ];
