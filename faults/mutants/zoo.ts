@@ -26,8 +26,8 @@
 //   torn-tail-dropped             8    campaign  the torn tail is cut off without a copy in quarantine/
 //
 // zoo-blind-spots.ts adds 8 more (issue 11): reads with bounds, failed groups, refusals,
-// lifecycle, recovery modes and liveness; zoo-reach.ts 3 (issue 16): an open while close()
-// drains, two breakers of one stale LOCK, node-fs.ts's open flags; MUTANTS lists all of them.
+// lifecycle, recovery modes and liveness; zoo-reach.ts 2 (issue 16): an open while close()
+// drains, node-fs.ts's open flags (caught by the audit, `needs: 'audit'`); MUTANTS lists all of them.
 //
 // `rules` lists the oracle rules that catch a variant, the usual one first; `needs` the
 // harness that catches it fastest (run-mutants.ts runs it first, then the other).
