@@ -25,3 +25,45 @@ export function checkSecondOpen(outcome: SecondOpen): Verdict {
     { found: `open failed: ${outcome.code}` },
   );
 }
+
+export type OpenWhileClosing =
+  | {
+      readonly opened: true;
+      readonly closeResolved: boolean;
+      /** Writes of the first writer that settled after the open had taken the lock. */
+      readonly settledAfterLock: number;
+    }
+  | { readonly opened: false; readonly code: string; readonly injected: boolean };
+
+/**
+ * A writable open attempted while close() of the directory's writer is still draining its
+ * queue: the first still holds the lock, so the open must be refused (LOCKED, or BUSY), or
+ * wait and return once close() resolved. One that returns a database before close() resolved,
+ * or that took the lock while the first writer still settled writes, ran recovery and took the
+ * log while the first writer was still appending to it.
+ */
+export function checkOpenWhileClosing(outcome: OpenWhileClosing): Verdict {
+  if (outcome.opened) {
+    if (outcome.settledAfterLock > 0)
+      return violation(
+        2,
+        `a writable open took the lock while close() of the first writer was still draining its queue: ${outcome.settledAfterLock} of its writes settled after that; the lock must be held until the queue drained`,
+        {
+          found: `${outcome.settledAfterLock} writes of the first writer settled after the open took the lock`,
+        },
+      );
+    if (!outcome.closeResolved)
+      return violation(
+        2,
+        'a writable open succeeded while close() of the first writer had not resolved: it must fail LOCKED until close() has released the lock',
+        { found: 'the open returned a database before close() resolved' },
+      );
+    return PASS;
+  }
+  if (outcome.code === 'LOCKED' || outcome.code === 'BUSY' || outcome.injected) return PASS;
+  return violation(
+    2,
+    `a writable open while close() was draining failed with ${outcome.code} instead of LOCKED`,
+    { found: `open failed: ${outcome.code}` },
+  );
+}

@@ -192,8 +192,9 @@ describe('campaign options, and engines broken in other ways', () => {
       'refused a write with no injected failure and no crash: IO: no, thanks',
     );
     // One batch shows it; fast-check's shrinking stops at 1 or 2 (a second cycle's batch).
+    // (The first failing scenario of the seed may already hold a single batch.)
     expect(found.shrunkBatches).toBeLessThanOrEqual(2);
-    expect(found.shrunkBatches).toBeLessThan(found.originalBatches);
+    expect(found.shrunkBatches).toBeLessThanOrEqual(found.originalBatches);
   });
 
   it('catches an engine whose open fails with an error that is neither injected nor a named corruption', async () => {

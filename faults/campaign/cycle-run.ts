@@ -28,6 +28,7 @@ import { finding, type Finding } from '../judge/finding.ts';
 import { scanAll } from '../judge/observe.ts';
 import { DB_DIR } from '../disk/db-files.ts';
 import { closeQuietly, open, type OpenTarget, type Opened, readOnlyOpen } from './open-judged.ts';
+import { type LifecycleRun, openWhileClosing } from './lifecycle-steps.ts';
 import type { Cycle, RecoveryMode, Step, Wave } from './scenario.ts';
 import type { ScenarioState } from './scenario-state.ts';
 
@@ -37,7 +38,7 @@ export interface CycleEnd {
   readonly reopenable: boolean;
 }
 
-export class CycleRun implements OpenTarget {
+export class CycleRun implements OpenTarget, LifecycleRun {
   readonly mode: RecoveryMode;
   /** The first violation an acknowledgement or a refused write showed (they settle concurrently). */
   private writeFinding: Finding | null = null;
@@ -47,7 +48,7 @@ export class CycleRun implements OpenTarget {
   /** What the engine is given: `fs` behind the liveness budget (bounded-fs.ts). */
   readonly engineFs: BoundedFs;
   /** close() was called with writes in flight: those may be refused CLOSED. */
-  private closing = false;
+  closing = false;
 
   constructor(
     readonly state: ScenarioState,
@@ -100,7 +101,7 @@ export class CycleRun implements OpenTarget {
         if (found !== null) return { finding: found, reopenable: true };
         continue;
       }
-      const closeFirst = 'closeQueued' in step;
+      const closeFirst = 'closeQueued' in step || 'openWhileClosing' in step;
       if (!closeFirst) {
         const stalled = await this.settleAll(
           inFlight,
@@ -114,7 +115,11 @@ export class CycleRun implements OpenTarget {
         if (found !== null) return { finding: found, reopenable: true };
         continue;
       }
-      const closed = closeFirst ? await this.closeQueued(db, inFlight) : await this.close(db);
+      const closed = !closeFirst
+        ? await this.close(db)
+        : 'openWhileClosing' in step
+          ? await openWhileClosing(this, db, inFlight)
+          : await this.closeQueued(db, inFlight);
       if (closed !== true && closed !== false) return { finding: closed, reopenable: true };
       if (!closed || this.fs.crashed || this.writeFinding !== null) {
         open = false;
@@ -153,7 +158,7 @@ export class CycleRun implements OpenTarget {
   }
 
   /** Awaits `promise` within the liveness bound; STALLED (and a finding) when it cannot settle. */
-  private async within<T>(
+  async within<T>(
     promise: Promise<T>,
     what: string,
   ): Promise<{ value: T } | { stalled: Finding | null }> {
@@ -164,7 +169,7 @@ export class CycleRun implements OpenTarget {
   }
 
   /** Awaits every write in flight (emptying the list): a finding when one never settles. */
-  private async settleAll(inFlight: Promise<void>[], what: string): Promise<Finding | null> {
+  async settleAll(inFlight: Promise<void>[], what: string): Promise<Finding | null> {
     if (inFlight.length === 0) return null;
     const settled = await this.within(Promise.all(inFlight.splice(0)), what);
     // A stall after the crash point is no finding: the steps then see the crash and stop.

@@ -33,7 +33,13 @@ export type Step =
   /** close() with writes still in flight, then reopen: every write settles, every ack survives. */
   | { readonly closeQueued: true }
   /** A second writable open while the database is open: must fail LOCKED. */
-  | { readonly secondOpen: true };
+  | { readonly secondOpen: true }
+  /**
+   * close() with writes still in flight and, before it resolves, a second writable open of the
+   * directory (lifecycle-steps.ts): refused LOCKED (or BUSY) while the first still holds the
+   * lock, or held until close() resolved; then the reopen must show every acked batch.
+   */
+  | { readonly openWhileClosing: true };
 
 export interface CrashPlan {
   readonly opIndex: number;
@@ -144,6 +150,7 @@ function stepsArb(batchesMax: number): fc.Arbitrary<Step[]> {
     { weight: 1, arbitrary: fc.constant({ read: true as const }) },
     { weight: 1, arbitrary: fc.constant({ closeQueued: true as const }) },
     { weight: 1, arbitrary: fc.constant({ secondOpen: true as const }) },
+    { weight: 1, arbitrary: fc.constant({ openWhileClosing: true as const }) },
   );
   return fc.array(step, { minLength: 1, maxLength: Math.max(1, Math.ceil(batchesMax / 2.5)) });
 }

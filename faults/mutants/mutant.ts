@@ -12,7 +12,8 @@ export interface Edit {
 }
 
 /** Which harness run is expected to catch a variant. */
-export type MutantNeeds = 'campaign' | 'explore';
+/** 'audit': `walcheck audit` of the variant as a process (mutant-audit.ts), real system calls. */
+export type MutantNeeds = 'campaign' | 'explore' | 'audit';
 
 export interface Mutant {
   readonly name: string;

@@ -11,6 +11,7 @@ import { runCampaign } from '../campaign/campaign.ts';
 import { type EngineModule, shippedEngine } from '../engine/engine-under-test.ts';
 import { SHIPPED_VARIANT } from '../campaign/repro-token.ts';
 import { EXPLORE_KINDS, type ExploreSummary, runExplore } from '../explore/explore.ts';
+import { auditRun } from './mutant-audit.ts';
 import { loadMutantEngine } from './mutant-engine.ts';
 import type { Mutant, MutantNeeds } from './mutant.ts';
 import { MUTANTS } from './zoo.ts';
@@ -114,6 +115,7 @@ async function runVariant(variant: Variant, options: MutantsOptions): Promise<Mu
   // The explorer is bounded (a few seconds); the campaign runs until caught or out of time.
   const harnesses: Harness[] =
     variant.mutant?.needs === 'campaign' ? ['campaign', 'explore'] : ['explore', 'campaign'];
+  if (variant.mutant?.needs === 'audit') harnesses.unshift('audit'); // then the other two
   const engine =
     variant.mutant === null ? await shippedEngine() : await loadMutantEngine(variant.mutant);
   const start = performance.now();
@@ -130,15 +132,17 @@ async function runVariant(variant: Variant, options: MutantsOptions): Promise<Mu
     try {
       const exploreLater = harnesses.indexOf('explore') > i;
       const result =
-        harness === 'campaign'
-          ? await campaignRun(
-              engine,
-              variant.mutant === null ? SHIPPED_VARIANT : variant.name,
-              options,
-              exploreLater ? Math.max(leftMs - EXPLORE_RESERVE_MS, leftMs / 2) : leftMs,
-              progress,
-            )
-          : await exploreRun(engine, progress);
+        harness === 'audit'
+          ? await auditRun(variant.mutant!, options.seed ?? SEED_DEFAULT)
+          : harness === 'campaign'
+            ? await campaignRun(
+                engine,
+                variant.mutant === null ? SHIPPED_VARIANT : variant.name,
+                options,
+                exploreLater ? Math.max(leftMs - EXPLORE_RESERVE_MS, leftMs / 2) : leftMs,
+                progress,
+              )
+            : await exploreRun(engine, progress);
       if (result.found !== null) {
         found = {
           ...result.found,

@@ -26,7 +26,8 @@
 //   torn-tail-dropped             8    campaign  the torn tail is cut off without a copy in quarantine/
 //
 // zoo-blind-spots.ts adds 8 more (issue 11): reads with bounds, failed groups, refusals,
-// lifecycle, recovery modes and liveness; MUTANTS lists all of them.
+// lifecycle, recovery modes and liveness; zoo-reach.ts 2 (issue 16): an open while close()
+// drains, node-fs.ts's open flags (caught by the audit, `needs: 'audit'`); MUTANTS lists all of them.
 //
 // `rules` lists the oracle rules that catch a variant, the usual one first; `needs` the
 // harness that catches it fastest (run-mutants.ts runs it first, then the other).
@@ -38,6 +39,7 @@
 
 import type { Mutant } from './mutant.ts';
 import { BLIND_SPOT_MUTANTS } from './zoo-blind-spots.ts';
+import { REACH_MUTANTS } from './zoo-reach.ts';
 
 const LOG_WRITER = 'src/db/log-writer.ts';
 const PIPELINE = 'src/db/write-pipeline.ts';
@@ -367,7 +369,11 @@ function statusOf(`,
 ];
 
 /** The variants the harness was built around, then those that showed its blind spots (issue 11). */
-export const MUTANTS: readonly Mutant[] = [...BUILT_AROUND, ...BLIND_SPOT_MUTANTS];
+export const MUTANTS: readonly Mutant[] = [
+  ...BUILT_AROUND,
+  ...BLIND_SPOT_MUTANTS,
+  ...REACH_MUTANTS,
+];
 
 export function mutantNamed(name: string): Mutant | undefined {
   return MUTANTS.find((m) => m.name === name);
