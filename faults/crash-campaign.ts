@@ -31,7 +31,7 @@ export interface RunCampaignOptions {
   engine?: EngineUnderTest;
   /**
    * Shrinking a failure replays at most this many scenarios, then keeps the smallest failure
-   * found (default 5000, SHRINK_RUNS_MAX_DEFAULT; 0: report it as first generated).
+   * found (default 10,000, SHRINK_RUNS_MAX_DEFAULT; 0: report it as first generated).
    */
   shrinkRunsMax?: number;
   /** Stop after this many seconds and summarize what ran (`stoppedBy: 'deadline'`). */
