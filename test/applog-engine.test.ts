@@ -45,7 +45,7 @@ describe('an engine of another format through the engine interface (examples/app
 
   it(`catches its variant without datasync before the ack (rule 1) and shrinks it (seed ${SEED})`, async () => {
     const engine = await noSyncAppLogEngine();
-    const summary = await runCampaignRaw({ engine, seed: SEED, runs: 50, shrinkMs: 5_000 });
+    const summary = await runCampaignRaw({ engine, seed: SEED, runs: 50 });
     const found = summary.violations[0];
     expect(found?.rule).toBe(1);
     expect(found!.report).toContain('a recovery of the durable image at its acknowledgement');

@@ -173,11 +173,17 @@ describe('campaign options, and engines broken in other ways', () => {
     ).toEqual(inThread.stats);
   });
 
-  it('shrinkMs 0: a violation is reported as first generated, not shrunk', async () => {
-    const summary = await runCampaign({ engine: noSyncEngine, seed: SEED, runs: 200, shrinkMs: 0 });
+  it('shrinkRunsMax 0: a violation is reported as first generated, not shrunk', async () => {
+    const summary = await runCampaign({
+      engine: noSyncEngine,
+      seed: SEED,
+      runs: 200,
+      shrinkRunsMax: 0,
+    });
     const found = summary.violations[0]!;
     expect(found.rule).toBe(1);
     expect(found.shrinks).toBe(0);
+    expect(found.shrinkRuns).toBe(0);
     expect(found.shrunkBatches).toBe(found.originalBatches);
   });
 

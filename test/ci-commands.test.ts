@@ -351,8 +351,11 @@ describe.concurrent('real: no false green, nothing left behind', () => {
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(summary.stoppedBy).toBe('deadline');
-    expect(summary.cyclesRun).toBeGreaterThanOrEqual(1);
-    expect(run.stdout).toMatch(/the --seconds budget ended the run after \d+ cycles/);
+    // How many cycles fit in the second depends on the machine (a loaded one may set up the
+    // database past it and run none): only that the summary and the text agree is asserted.
+    expect(run.stdout).toContain(
+      `the --seconds budget ended the run after ${String(summary.cyclesRun)} cycle`,
+    );
     expect(await leftIn(env.TMPDIR!)).toEqual([]);
   });
 });

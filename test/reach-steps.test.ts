@@ -89,7 +89,7 @@ describe('(a) a writable open while close() drains the queue', () => {
       seed: 1,
       runs: 2000,
       stopOnViolation: true,
-      shrinkMs: 500,
+      shrinkRunsMax: 0,
     });
     expect(summary.violations[0]?.rule).toBe(2);
   }, 120_000);

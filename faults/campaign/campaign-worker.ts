@@ -15,7 +15,8 @@ export interface WorkerInput {
   shard?: { index: number; count: number };
   /** This worker runs every `workers`-th index of the shard, from the `worker`-th. */
   split: { worker: number; workers: number };
-  shrinkMs: number;
+  /** The campaign's shrink budget (runOne's default when absent). */
+  shrinkRunsMax?: number;
 }
 
 const input = workerData as WorkerInput;
@@ -26,7 +27,7 @@ const engine = await shippedEngine();
 for (const runIndex of eachRunIndex(input.runs, input.shard, input.split)) {
   const stats = emptyStats();
   const found = await runOne(engine, input.shape, input.seed, runIndex, stats, {
-    shrinkMs: input.shrinkMs,
+    ...(input.shrinkRunsMax === undefined ? {} : { shrinkRunsMax: input.shrinkRunsMax }),
     variant: input.variant,
   });
   port.postMessage({ runIndex, stats, found });

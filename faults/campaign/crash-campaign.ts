@@ -32,8 +32,11 @@ export interface RunCampaignOptions {
    * A given engine runs in this thread (workers run walcheck's own).
    */
   engine?: EngineUnderTest;
-  /** Shrinking a failure stops improving after this many ms (default 10 s). */
-  shrinkMs?: number;
+  /**
+   * Shrinking a failure replays at most this many scenarios, then keeps the smallest failure
+   * found (default 10,000, SHRINK_RUNS_MAX_DEFAULT; 0: report it as first generated).
+   */
+  shrinkRunsMax?: number;
   /** Stop after this many seconds and summarize what ran (`stoppedBy: 'deadline'`). */
   seconds?: number;
   /** Stop when aborted and summarize what ran (`interrupted: true`). */
@@ -67,6 +70,8 @@ export async function runCampaign(options: RunCampaignOptions = {}): Promise<Cra
       'BAD_OPTION',
       `outcomes must be a non-empty list of ${OUTCOME_KINDS.join(', ')}`,
     );
+  if (options.shrinkRunsMax !== undefined)
+    checkedInteger('shrinkRunsMax', options.shrinkRunsMax, 0, RUNS_MAX);
   if (options.shard !== undefined) {
     const { index, count } = options.shard;
     checkedInteger('shard count', count, 1, RUNS_MAX);
@@ -79,7 +84,7 @@ export async function runCampaign(options: RunCampaignOptions = {}): Promise<Cra
     shape: { ...DEFAULT_SHAPE, outcomes: [...new Set(outcomes)], faults: options.faults ?? true },
     ...(options.shard === undefined ? {} : { shard: options.shard }),
     ...(options.engine === undefined ? {} : { engine: options.engine }),
-    ...(options.shrinkMs === undefined ? {} : { shrinkMs: options.shrinkMs }),
+    ...(options.shrinkRunsMax === undefined ? {} : { shrinkRunsMax: options.shrinkRunsMax }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.seconds === undefined ? {} : { deadlineMs: options.seconds * 1000 }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),

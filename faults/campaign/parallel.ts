@@ -53,7 +53,7 @@ export async function runCampaignParallel(
       runs: options.runs,
       ...(options.shard === undefined ? {} : { shard: options.shard }),
       split: { worker: w, workers: options.workers },
-      shrinkMs: options.shrinkMs ?? 10_000,
+      ...(options.shrinkRunsMax === undefined ? {} : { shrinkRunsMax: options.shrinkRunsMax }),
     };
     const worker = startModuleWorker(new URL('./campaign-worker', import.meta.url), input);
     workers.push(worker);

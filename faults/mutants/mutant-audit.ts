@@ -50,6 +50,7 @@ export interface AuditFound {
   readonly seconds: number;
   readonly shrunkBatches: null;
   readonly originalBatches: null;
+  readonly shrinkRuns: null;
   readonly token: string | null;
   readonly report: string;
 }
@@ -72,6 +73,7 @@ export async function auditRun(
     seconds: (performance.now() - start) / 1000,
     shrunkBatches: null,
     originalBatches: null,
+    shrinkRuns: null,
     token: first.token,
     report: first.report,
   };

@@ -1,10 +1,12 @@
 // Runs the bug zoo: every variant, and the correct engine, against the crash campaign and the
-// exhaustive explorer, each within a time budget, stopping at the first violation.
+// exhaustive explorer, stopping at the first violation.
 //
-// A variant runs the harness it needs first (zoo.ts `needs`), then the other one with what
-// is left of its budget. It is caught when either finds a violation. The correct engine
-// runs both for the same budget and must show none. Rows are plain data, for the
-// `walcheck mutants` table, its JSON line and `walcheck report`.
+// A variant runs the harness it needs first (zoo.ts `needs`), then the other one. It is
+// caught when either finds a violation. The budgets count work, never time, so a seed gives
+// the same rows on any machine at any load: the campaign runs at most `budgetRuns`
+// scenarios (and shrinks within its own scenario budget), the explorer is bounded by its
+// workload. The correct engine runs both with the same budgets and must show none. Rows are
+// plain data, for the `walcheck mutants` table, its JSON line and `walcheck report`.
 
 import { performance } from 'node:perf_hooks';
 import { runCampaign } from '../campaign/campaign.ts';
@@ -20,16 +22,14 @@ export type Harness = MutantNeeds;
 
 /** The row name of the shipped engine. */
 export const CORRECT_ENGINE = 'correct';
-export const BUDGET_SECONDS_DEFAULT = 60;
-export const SEED_DEFAULT = 1;
-/** Budget left for the explorer when it runs after the campaign (it takes ~3 s, has no deadline). */
-const EXPLORE_RESERVE_MS = 5000;
 /**
- * Campaign runs planned per second of budget: several times what a fast machine runs (~3,000
- * scenarios/s), so the deadline ends the campaign; not far more, since the campaign lists
- * the planned run indices up front.
+ * Campaign scenarios per variant at most (shrinking not counted). At seed 1 the campaign
+ * catches its variants within 1 to 550 scenarios, crc-unchecked within 3,504 (the rest need
+ * the explorer); 10,000 is about three times that (the former 60 s budget left the correct
+ * engine ~4,000 campaign scenarios after explore on a loaded 2-core machine).
  */
-const CAMPAIGN_RUNS_PER_SECOND = 20_000;
+export const BUDGET_RUNS_DEFAULT = 10_000;
+export const SEED_DEFAULT = 1;
 
 export interface MutantRow {
   /** The mutant's name, or 'correct' for the shipped engine. */
@@ -47,11 +47,13 @@ export interface MutantRow {
   readonly ruleName: string | null;
   /** Scenarios (campaign) and states (explore) judged until caught, or in all when not caught. */
   readonly scenarios: number;
-  /** Seconds from the variant's start until caught (the campaign's time includes shrinking), or in all. */
+  /** Seconds from the variant's start until caught (the campaign's time includes shrinking), or in all: measured, never a limit. */
   readonly seconds: number;
   /** Batches in the shrunk counterexample and in the scenario first found (campaign only). */
   readonly shrunkBatches: number | null;
   readonly originalBatches: number | null;
+  /** Scenarios replayed shrinking it (campaign only; at most its shrinkRunsMax). */
+  readonly shrinkRuns: number | null;
   /** `walcheck repro` token (campaign only; replay it with `--mutant <variant>`). */
   readonly token: string | null;
   /** The violation report. */
@@ -66,9 +68,10 @@ export interface MutantsOptions {
   /** Variant names to run ('correct' names the shipped engine); default: every mutant and the correct engine. */
   only?: readonly string[];
   seed?: number;
-  budgetSeconds?: number;
-  /** Shrinking a campaign counterexample stops improving after this many ms (campaign default otherwise). */
-  shrinkMs?: number;
+  /** Campaign scenarios per variant at most (default BUDGET_RUNS_DEFAULT); the explorer always completes. */
+  budgetRuns?: number;
+  /** Scenarios a campaign counterexample's shrinking replays at most (campaign default otherwise). */
+  shrinkRunsMax?: number;
   /** A variant begins (index from 0). */
   onStart?: (variant: string, index: number, total: number) => void;
   /** Progress inside a variant's harness run. */
@@ -111,8 +114,7 @@ export async function runMutants(options: MutantsOptions = {}): Promise<MutantRo
 }
 
 async function runVariant(variant: Variant, options: MutantsOptions): Promise<MutantRow> {
-  const budgetMs = (options.budgetSeconds ?? BUDGET_SECONDS_DEFAULT) * 1000;
-  // The explorer is bounded (a few seconds); the campaign runs until caught or out of time.
+  // The explorer is bounded by its workload; the campaign runs until caught or budgetRuns.
   const harnesses: Harness[] =
     variant.mutant?.needs === 'campaign' ? ['campaign', 'explore'] : ['explore', 'campaign'];
   if (variant.mutant?.needs === 'audit') harnesses.unshift('audit'); // then the other two
@@ -123,14 +125,12 @@ async function runVariant(variant: Variant, options: MutantsOptions): Promise<Mu
   let scenarios = 0;
   let error: string | null = null;
   let found: Found | null = null;
-  for (const [i, harness] of harnesses.entries()) {
-    const leftMs = budgetMs - (performance.now() - start);
-    if (leftMs <= 0 || found !== null) break;
+  for (const harness of harnesses) {
+    if (found !== null) break;
     ran.push(harness);
     const secondsBefore = (performance.now() - start) / 1000;
     const progress = (line: string): void => options.onProgress?.(variant.name, harness, line);
     try {
-      const exploreLater = harnesses.indexOf('explore') > i;
       const result =
         harness === 'audit'
           ? await auditRun(variant.mutant!, options.seed ?? SEED_DEFAULT)
@@ -139,7 +139,6 @@ async function runVariant(variant: Variant, options: MutantsOptions): Promise<Mu
                 engine,
                 variant.mutant === null ? SHIPPED_VARIANT : variant.name,
                 options,
-                exploreLater ? Math.max(leftMs - EXPLORE_RESERVE_MS, leftMs / 2) : leftMs,
                 progress,
               )
             : await exploreRun(engine, progress);
@@ -184,6 +183,7 @@ const NOT_FOUND = {
   ruleName: null,
   shrunkBatches: null,
   originalBatches: null,
+  shrinkRuns: null,
   token: null,
   report: null,
 } as const;
@@ -198,17 +198,15 @@ async function campaignRun(
   engine: EngineModule,
   variant: string,
   options: MutantsOptions,
-  deadlineMs: number,
   progress: (line: string) => void,
 ): Promise<HarnessResult> {
   const summary = await runCampaign({
     engine,
     variant,
     seed: options.seed ?? SEED_DEFAULT,
-    runs: Math.ceil((deadlineMs / 1000) * CAMPAIGN_RUNS_PER_SECOND),
-    deadlineMs,
+    runs: options.budgetRuns ?? BUDGET_RUNS_DEFAULT,
     stopOnViolation: true,
-    ...(options.shrinkMs === undefined ? {} : { shrinkMs: options.shrinkMs }),
+    ...(options.shrinkRunsMax === undefined ? {} : { shrinkRunsMax: options.shrinkRunsMax }),
     onProgress: (p) => progress(`${p.done} scenarios, ${(p.elapsedMs / 1000).toFixed(0)} s`),
   });
   const violation = summary.violations[0];
@@ -222,6 +220,7 @@ async function campaignRun(
     seconds: violation.secondsUntilCaught,
     shrunkBatches: violation.shrunkBatches,
     originalBatches: violation.originalBatches,
+    shrinkRuns: violation.shrinkRuns,
     token: violation.token,
     report: violation.report,
   };
@@ -250,6 +249,7 @@ async function exploreRun(
     seconds: summary.seconds,
     shrunkBatches: null,
     originalBatches: null,
+    shrinkRuns: null,
     token: null,
     report: violation.report,
   };

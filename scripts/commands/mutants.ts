@@ -2,7 +2,7 @@
 // explorer; every variant must be caught, and the correct engine must pass the same budget.
 
 import {
-  BUDGET_SECONDS_DEFAULT,
+  BUDGET_RUNS_DEFAULT,
   CORRECT_ENGINE,
   mutantsSummary,
   type MutantRow,
@@ -11,6 +11,7 @@ import {
   selectVariants,
   tally,
 } from '../../faults/mutants/run-mutants.ts';
+import { SHRINK_RUNS_MAX_DEFAULT } from '../../faults/campaign/campaign.ts';
 import { MUTANTS } from '../../faults/mutants/zoo.ts';
 import { JSON_OPTION, UsageError } from '../cli/args.ts';
 import { checkOutputPath, junitXml, writeJunitAfter } from '../cli/junit.ts';
@@ -27,14 +28,17 @@ export const command = defineCommand(
 Runs the bug zoo: ${MUTANTS.length} deliberately broken variants of the engine, each a small patch
 of a copy of src/ reproducing a durability bug real engines have shipped (acking before
 fsync, fsyncgate, unsynced directory entries, partial batches on replay, stale reads, ...).
-Each variant runs the crash campaign (seeded by --seed) and the exhaustive explorer, the
-one it needs first, for at most --budget seconds, stopping at its first violation; then
-the correct engine runs both for the same budget and must show no violation.
+Each variant runs the crash campaign (seeded by --seed, at most --budget-runs scenarios)
+and the exhaustive explorer (its whole workload), the one it needs first, stopping at its
+first violation; then the correct engine runs both with the same budgets and must show no
+violation. A campaign's counterexample is shrunk by at most ${SHRINK_RUNS_MAX_DEFAULT} replayed scenarios.
+The budgets count work, not time: a seed prints the same table on any machine.
 
 Prints a progress line per variant on stderr, then a table: variant, caught or not, the
-oracle rule (crash-model.md section 2), the harness, scenarios and seconds until caught
-(campaign seconds include shrinking), the shrunk counterexample's batches, the bug and the
-repro token (replay: walcheck repro <token> --mutant <variant>, as each report prints).
+oracle rule (crash-model.md section 2), the harness, scenarios until caught, seconds
+(measured only; campaign seconds include shrinking), the shrunk counterexample's batches,
+the bug and the repro token (replay: walcheck repro <token> --mutant <variant>, as each
+report prints).
 --junit FILE writes a case per variant ("<variant> is caught", "correct engine shows no
 violation").
 --json prints {"mutants", "caught", "escaped", "correctEngine", "ok", "rows"} as the
@@ -57,12 +61,17 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
         integer: { min: 0, max: 2 ** 31 - 1 },
         default: String(SEED_DEFAULT),
       },
+      'budget-runs': {
+        type: 'string',
+        valueName: 'N',
+        description: 'campaign scenarios per variant at most (shrinking not counted)',
+        integer: { min: 1, max: 100_000_000 },
+        default: String(BUDGET_RUNS_DEFAULT),
+      },
       budget: {
         type: 'string',
         valueName: 'S',
-        description: 'seconds per variant at most',
-        integer: { min: 1, max: 3600 },
-        default: String(BUDGET_SECONDS_DEFAULT),
+        description: 'removed (it was seconds, so results depended on speed): use --budget-runs',
       },
       json: JSON_OPTION,
       junit: {
@@ -73,6 +82,10 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
     },
   },
   async (args) => {
+    if (args.string('budget') !== undefined)
+      throw new UsageError(
+        '--budget (seconds per variant) was replaced by --budget-runs N (campaign scenarios per variant), so that the result does not depend on the machine',
+      );
     requireCheckout('mutants', 'it patches and imports copies of the TypeScript sources of src/');
     const only = parseOnly(args.string('only'));
     const junit = args.string('junit');
@@ -81,7 +94,7 @@ Exit status: 0 every mutant caught and the correct engine clean, 1 otherwise, 3 
     const rows = await runMutants({
       ...(only === undefined ? {} : { only }),
       seed: args.integer('seed')!,
-      budgetSeconds: args.integer('budget')!,
+      budgetRuns: args.integer('budget-runs')!,
       onStart: (variant, index, total) => progress.step(`[${index + 1}/${total}] ${variant} ...`),
       onProgress: (variant, harness, line) => progress.update(`  ${variant}: ${harness}: ${line}`),
       onRow: (row) => progress.step(`  ${row.variant}: ${outcomeText(row)}`),

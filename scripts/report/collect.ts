@@ -10,7 +10,11 @@ import type { CampaignSummary } from '../../faults/campaign/campaign.ts';
 import { runCampaignParallel } from '../../faults/campaign/parallel.ts';
 import { DEFAULT_SHAPE } from '../../faults/campaign/scenario.ts';
 import { type ExploreSummary, runExplore } from '../../faults/explore/explore.ts';
-import { type MutantRow, runMutants } from '../../faults/mutants/run-mutants.ts';
+import {
+  BUDGET_RUNS_DEFAULT,
+  type MutantRow,
+  runMutants,
+} from '../../faults/mutants/run-mutants.ts';
 import { DEFAULT_SEGMENT_PATTERN, type DamageKind } from '../../faults/real/damage.ts';
 import { type RealSummary, runRealSuite } from '../../faults/real/real-suite.ts';
 import { type AuditRun, collectAudits } from './audit-collect.ts';
@@ -24,7 +28,8 @@ export interface Budgets {
   exploreWorkload: 'full' | 'small';
   kills: number;
   levelKills: number;
-  mutantSeconds: number;
+  /** Campaign scenarios per bug-zoo variant at most (`mutants --budget-runs`). */
+  mutantRuns: number;
   benchSeconds: number;
   replayRecords: number;
   sweep: number[];
@@ -39,7 +44,7 @@ export const FULL_BUDGETS: Budgets = {
   exploreWorkload: 'full',
   kills: 16,
   levelKills: 16,
-  mutantSeconds: 60,
+  mutantRuns: BUDGET_RUNS_DEFAULT,
   benchSeconds: 3,
   replayRecords: 1_000_000,
   sweep: [4, 16],
@@ -53,7 +58,7 @@ export const QUICK_BUDGETS: Budgets = {
   exploreWorkload: 'small',
   kills: 2,
   levelKills: 2,
-  mutantSeconds: 20,
+  mutantRuns: 5_000,
   benchSeconds: 1,
   replayRecords: 20_000,
   sweep: [],
@@ -147,12 +152,12 @@ export async function collect(budgets: Budgets, step: (line: string) => void): P
       step,
     ),
   ];
-  step(`bug zoo (up to ${budgets.mutantSeconds} s per variant)`);
+  step(`bug zoo (up to ${budgets.mutantRuns} campaign scenarios per variant)`);
   const mutants = {
-    command: `${WALCHECK} mutants --seed ${SEED}`,
+    command: `${WALCHECK} mutants --seed ${SEED}${budgets.mutantRuns === BUDGET_RUNS_DEFAULT ? '' : ` --budget-runs ${budgets.mutantRuns}`}`,
     result: await runMutants({
       seed: SEED,
-      budgetSeconds: budgets.mutantSeconds,
+      budgetRuns: budgets.mutantRuns,
       onStart: (variant, i, n) => step(`  mutant ${i + 1}/${n}: ${variant}`),
     }),
   };

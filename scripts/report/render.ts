@@ -260,7 +260,7 @@ function zoo(data: ReportData): string[] {
   return [
     '## Bug zoo',
     '',
-    `${t.mutants} deliberately broken engines, each a durability bug real engines have shipped, made by patching a copy of \`src/\` (faults/mutants/zoo.ts). Each runs the default campaign (and explore where named) until the first violation, within ${data.budgets.mutantSeconds} s; the correct engine runs the same budgets and must find nothing.`,
+    `${t.mutants} deliberately broken engines, each a durability bug real engines have shipped, made by patching a copy of \`src/\` (faults/mutants/zoo.ts). Each runs the default campaign (and explore where named) until the first violation, the campaign within ${data.budgets.mutantRuns} scenarios (counted, not timed: the figures are the same on any machine); the correct engine runs the same budgets and must find nothing.`,
     '',
     ...mutantsTable(rows),
     '',
