@@ -32,7 +32,7 @@ one it needs first, for at most --budget seconds, stopping at its first violatio
 the correct engine runs both for the same budget and must show no violation.
 
 Prints a progress line per variant on stderr, then a table: variant, caught or not, the
-oracle rule (crash-model.md section 2), the harness, scenarios and seconds until caught
+oracle rule (model/crash-model.md section 2), the harness, scenarios and seconds until caught
 (campaign seconds include shrinking), the shrunk counterexample's batches, the bug and the
 repro token (replay: walcheck repro <token> --mutant <variant>, as each report prints).
 --junit FILE writes a case per variant ("<variant> is caught", "correct engine shows no
