@@ -32,7 +32,7 @@ export {
 } from './real/real-suite.ts';
 export { DAMAGE_KINDS, type DamageKind } from './real/damage.ts';
 
-// The oracle (crash-model.md section 2) and its model, the History.
+// The oracle (model/crash-model.md section 2) and its model, the History.
 export * from '../model/oracle.ts';
 
 // Filesystems: simulated (crash states, injected faults) and power-loss emulation on a real disk.

@@ -1,4 +1,4 @@
-// Rule 1 (crash-model.md section 2): at the moment a batch is acknowledged, its record and
+// Rule 1 (model/crash-model.md section 2): at the moment a batch is acknowledged, its record and
 // every record before it are in the durable view. The harness passes the simulated
 // filesystem's durable files at that moment; they are decoded with the oracle's own
 // decoder and compared with the history op by op, byte for byte.

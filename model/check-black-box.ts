@@ -1,4 +1,4 @@
-// Rules 2, 3 and 6 (crash-model.md section 2) for an engine seen only through a full scan:
+// Rules 2, 3 and 6 (model/crash-model.md section 2) for an engine seen only through a full scan:
 // a black box reports no lastSeq, no snapshots and no recovery report. The recovered state
 // must still equal the model after a whole prefix b1..bk with every acknowledged batch in
 // it; lastSeq is inferred as b_k's last seq (the engine's numbering is then held by the

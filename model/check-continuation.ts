@@ -1,4 +1,4 @@
-// Rule 5 (crash-model.md section 2): after recovery the engine's lastSeq is that of the
+// Rule 5 (model/crash-model.md section 2): after recovery the engine's lastSeq is that of the
 // prefix the recovery kept, and new batches get sequence numbers from lastSeq + 1. Call
 // after History.truncateTo, with the engine's lastSeq and the seqStart it gave the first
 // batch written after the reopen. Later crashes are held to rules 1-4 by the same History,

@@ -1,4 +1,4 @@
-// Rule 7 (crash-model.md section 2) over the history's events: after a failed write or
+// Rule 7 (model/crash-model.md section 2) over the history's events: after a failed write or
 // fsync, that batch is never acknowledged, and within the same epoch (until a reopen)
 // the engine either
 //   goes on   the failed batch wholly absent: the next acknowledged batch reuses its

@@ -1,6 +1,6 @@
-// Lifecycle rules the campaign exercises besides crashes (wal-format.md, the engine API):
+// Lifecycle rules the campaign exercises besides crashes (src/wal/wal-format.md, the engine API):
 // a second writable open of a directory while the first is open fails LOCKED (two writers
-// would break the single-writer order every rule of crash-model.md section 2 rests on, so a
+// would break the single-writer order every rule of model/crash-model.md section 2 rests on, so a
 // second writer is judged under rule 2), and close() settles every write queued when it was
 // called (liveness, check-liveness.ts) while reopening afterwards must show every
 // acknowledged batch (rule 2, judged by checkRecovery like any recovery).

@@ -1,4 +1,4 @@
-// Liveness (crash-model.md rules 5 and 7 read together): every write settles, acknowledged
+// Liveness (model/crash-model.md rules 5 and 7 read together): every write settles, acknowledged
 // or refused. A write the engine leaves pending forever is neither: after a failed write
 // the engine neither went on nor refused (rule 7); with nothing failed it simply did not
 // go on (rule 5). The harness decides "forever" by a count of filesystem operations or an

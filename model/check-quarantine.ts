@@ -1,4 +1,4 @@
-// Rule 8 (crash-model.md section 2): bytes recovery sets aside are moved to quarantine/,
+// Rule 8 (model/crash-model.md section 2): bytes recovery sets aside are moved to quarantine/,
 // never simply dropped. For every segment present before recovery:
 //   kept      the segment after recovery is a prefix of it (recovery only cuts tails)
 //   removed   the rest (a tail, or the whole segment when it is gone) is non-empty

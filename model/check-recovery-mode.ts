@@ -1,4 +1,4 @@
-// The recovery-mode table of wal-format.md section 7, judged on every open: given the log as
+// The recovery-mode table of src/wal/wal-format.md section 7, judged on every open: given the log as
 // the open found it (the independent decoder's first invalid record, and whether it lies in
 // the last segment), which mode must refuse, which must cut a tail, which must set later
 // segments aside.

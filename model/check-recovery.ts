@@ -1,4 +1,4 @@
-// Rules 2, 3, 4 and 6 (crash-model.md section 2) on what a recovered engine shows, and
+// Rules 2, 3, 4 and 6 (model/crash-model.md section 2) on what a recovered engine shows, and
 // rule 7's "a superseded failed batch never shows up". The harness reads the recovered
 // engine (full scan, some gets, reads at snapshots, lastSeq, recovery report) or the
 // error of a failed open, and says whether bit rot was applied and to which batch.
@@ -41,7 +41,7 @@ import {
 import { INVALID_REASONS } from './wal-decode.ts';
 
 export interface RecoveryReportView {
-  /** 'clean' | 'torn-tail' | 'corrupt' (wal-format.md section 8). */
+  /** 'clean' | 'torn-tail' | 'corrupt' (src/wal/wal-format.md section 8). */
   readonly status: string;
   readonly quarantinedBytes?: number;
   readonly firstInvalid?: {

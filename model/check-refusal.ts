@@ -1,6 +1,6 @@
 // An open refused without bit rot (strict mode, or a mode refusing damage in an earlier
 // segment) must name the log's first invalid record, as the independent decoder finds it in
-// the files the open read (wal-format.md section 8): a refusal of a valid log, or one naming
+// the files the open read (src/wal/wal-format.md section 8): a refusal of a valid log, or one naming
 // another place, is a default-mode-like failure (rule 2). Why here: the runner only captures
 // the segments the open read and the error it threw; the decoding and the rule are the model's.
 

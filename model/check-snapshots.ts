@@ -1,4 +1,4 @@
-// Rule 4 (crash-model.md section 2): for every sequence number s up to lastSeq, a read at
+// Rule 4 (model/crash-model.md section 2): for every sequence number s up to lastSeq, a read at
 // snapshot s returns what the model held after the batches ending at or before s. A
 // snapshot inside a batch does not see that batch (reads are batch-atomic), so seeing
 // part of one is named as such.

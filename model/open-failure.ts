@@ -1,5 +1,5 @@
 // What the oracle sees of an open that failed: the error's stable code and, when the engine
-// named the damage it refused, where it is (wal-format.md section 8). Every runner maps a
+// named the damage it refused, where it is (src/wal/wal-format.md section 8). Every runner maps a
 // caught error through openFailureOf, so the shape is spelled once.
 
 export interface OpenFailure {

@@ -1,4 +1,4 @@
-// The oracle: the independent judge of crash-model.md section 2. Pure functions over the
+// The oracle: the independent judge of model/crash-model.md section 2. Pure functions over the
 // History (the model), what the harness observed, and file contents it captured:
 //
 //   rule 1  checkAckDurable     at each acknowledgement, against the durable view
@@ -16,7 +16,7 @@
 //   rule 7  checkFailedAbsent   reads after a failed write show the acknowledged batches alone
 //   5 / 7   livenessViolation   a write, open or close that never settles
 //   rule 2  checkSecondOpen     a second writable open while the first is open fails LOCKED
-//   2/6/8   checkRecoveryMode   the recovery-mode table of wal-format.md section 7
+//   2/6/8   checkRecoveryMode   the recovery-mode table of src/wal/wal-format.md section 7
 //   rule 2  checkRefusalNamesInvalid  a refusal without bit rot names the first invalid record
 //   2 / 4   checkGetAgrees      a get agrees with the full scan of the same state (check-reads.ts)
 //   rule 4  checkLatestRead     a read while open shows the model after every batch

@@ -1,4 +1,4 @@
-// What the oracle answers: a pass, or a violation naming the rule of crash-model.md
+// What the oracle answers: a pass, or a violation naming the rule of model/crash-model.md
 // section 2 with the expected range of k, the state found and a readable diff. Plain data
 // (JSON-serializable); formatVerdict turns it into the short text a report shows.
 

@@ -1,5 +1,5 @@
-// An independent decoder of the WAL (spec wal-format.md sections 1-8), written from the
-// spec for the oracle, sharing no code with the engine. Pure: it takes file contents.
+// An independent decoder of the WAL (src/wal/wal-format.md sections 1-8), written from
+// that contract for the oracle, sharing no code with the engine. Pure: it takes file contents.
 //
 //  Record (one write batch), integers little-endian:
 //  +---------+---------+------+-------+----------+--------------+---------+-----------+
@@ -13,7 +13,7 @@
 //  | keyLen u32| valLen u32| kind u8 | key | value |     kind 1 = PUT, 0 = DELETE (valLen 0)
 //  +-----------+-----------+---------+-----+-------+
 //
-// Outcomes of reading one record, checked in this order (spec section 6):
+// Outcomes of reading one record, checked in this order (src/wal/wal-format.md section 6):
 //   truncated-header, truncated-payload, checksum-mismatch, bad-header, bad-payload,
 //   sequence-mismatch; and missing-segment for a gap in the segment numbers.
 
@@ -412,7 +412,7 @@ function parsePayload(
 /**
  * The earliest valid record that contains any of the damaged bytes (segment name, byte
  * offset), or null when the damage touches no valid record: what "the lowest batch j whose
- * record bytes the flips touched" of crash-model rule 6 is. Decode the log before the flips.
+ * record bytes the flips touched" of rule 6 (model/crash-model.md section 2) is. Decode the log before the flips.
  */
 export function firstDamagedRecord(
   segments: ReadonlyMap<string, Uint8Array>,

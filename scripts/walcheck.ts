@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// walcheck: the command-line entry point (cli.md). Dispatches to the command registry in
+// walcheck: the command-line entry point (scripts/cli.md). Dispatches to the command registry in
 // scripts/commands/index.ts and turns every failure into a message on stderr and an exit
 // status: a usage or I/O error is 3, an internal error (a bug in walcheck) 4; 1 and 2 are each
 // command's own. `walcheck --version` prints the version of package.json.

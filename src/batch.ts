@@ -6,7 +6,7 @@ export type BatchOp =
 
 export type Batch = readonly BatchOp[];
 
-/** Sequence numbers are JavaScript numbers: exact up to 2^53 - 1 (spec section 4). */
+/** Sequence numbers are JavaScript numbers: exact up to 2^53 - 1 (src/wal/wal-format.md section 4). */
 export const SEQ_MAX = Number.MAX_SAFE_INTEGER;
 
 export interface WriteResult {

@@ -1,5 +1,5 @@
 // The simulated filesystem's calls the audit replays besides the engine's own (link, rmdir,
-// sync of everything): each follows crash-model.md section 1 (directory ops durable only
+// sync of everything): each follows model/crash-model.md section 1 (directory ops durable only
 // once their directory is synced; sync makes every file and entry durable).
 
 import { describe, expect, it } from 'vitest';

@@ -167,7 +167,7 @@ async function threeSegments(): Promise<Map<string, Uint8Array>> {
   return segments;
 }
 
-describe('the recovery-mode table (wal-format.md section 7)', () => {
+describe('the recovery-mode table (src/wal/wal-format.md section 7)', () => {
   it('judges which mode must refuse, cut, or set later segments aside', async () => {
     const clean = await threeSegments();
     const names = [...clean.keys()];

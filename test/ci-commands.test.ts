@@ -390,7 +390,7 @@ describe.concurrent('inspecting and loading: say what was not checked or was set
     const dir = await makeTempDir('verify-none');
     await writeFile(join(dir, '1.wal'), 'x');
     const run = await walcheck(['verify', dir]);
-    expect(run.code).toBe(0); // clean, as cli.md says: stderr says nothing was checked
+    expect(run.code).toBe(0); // clean, as scripts/cli.md says: stderr says nothing was checked
     expect(run.stderr).toContain('ignored 1.wal: not a segment name (20 digits + .wal)');
     expect(run.stderr).toContain(`no segment in ${dir}: nothing was checked`);
   });

@@ -1,5 +1,5 @@
 // The walcheck command as scripts use it: spawned as a child process (cwd = project root)
-// on copies of the golden vectors and on fresh temp directories. Checks the cli.md
+// on copies of the golden vectors and on fresh temp directories. Checks the scripts/cli.md
 // contract: exit statuses, the JSON of verify/dump/scan/load, read-only inspection,
 // load's in-order durable acks and its refusal of a malformed line, --help, usage errors.
 
@@ -52,7 +52,7 @@ it('finds the golden vectors', () => {
 });
 
 describe.concurrent.each(names)('vector %s', (name) => {
-  it('verify --json: the status exit code and the cli.md object; nothing changes', async ({
+  it('verify --json: the status exit code and the scripts/cli.md object; nothing changes', async ({
     expect,
   }) => {
     const expected = await readExpectation(name);

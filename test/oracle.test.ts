@@ -1,8 +1,8 @@
-// The oracle judges: for every rule of crash-model.md section 2, a correct observation
+// The oracle judges: for every rule of model/crash-model.md section 2, a correct observation
 // passes and observations breaking the rule are flagged with that rule's number (an
 // oracle that never fails proves nothing). Plus the oracle's own WAL decoder against the
 // golden vectors and every invalid-record reason. WAL bytes are built by a tiny encoder
-// written here from the spec.
+// written here from src/wal/wal-format.md.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,7 +45,7 @@ const DIR = '/db';
 const SEG1 = '00000000000000000001.wal';
 const SEG2 = '00000000000000000002.wal';
 
-/** One record per spec sections 2-3: crc, length, type 1, flags 0, reserved 0, seqStart, count, payload. */
+/** One record per src/wal/wal-format.md sections 2-3: crc, length, type 1, flags 0, reserved 0, seqStart, count, payload. */
 function encodeRecord(
   seqStart: number,
   ops: readonly BatchOp[],
@@ -127,7 +127,7 @@ function expectRule(verdict: Verdict | RecoveryVerdict, rule: RuleNumber): void 
 // ---- the oracle's decoder ----
 
 describe('wal-decode', () => {
-  it('computes the CRC-32C check value of the spec', () => {
+  it('computes the CRC-32C check value of src/wal/wal-format.md section 2', () => {
     expect(crc32c('123456789') >>> 0).toBe(0xe3069283);
   });
 

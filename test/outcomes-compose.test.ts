@@ -1,4 +1,4 @@
-// Crash outcomes compose (crash-model.md section 1): a choice for each file's data together
+// Crash outcomes compose (model/crash-model.md section 1): a choice for each file's data together
 // with a dependence-closed subset of the unsynced directory operations.
 
 import { describe, expect, it } from 'vitest';

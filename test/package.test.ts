@@ -71,12 +71,20 @@ export async function check(): Promise<number> {
 }
 `;
 
+/** walcheck's own statement of the contract, cited by reports and help texts (issue 20). */
+const CONTRACT_FILES = ['src/wal/wal-format.md', 'model/crash-model.md', 'scripts/cli.md'];
+
 let project = '';
+/** The paths in the tarball, as `npm pack --json` lists them. */
+let packed: string[] = [];
 
 beforeAll(async () => {
   const packs = await makeTempDir('pack');
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', packs], ROOT);
-  const [{ filename }] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [{ filename: string }];
+  const [{ filename, files }] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [
+    { filename: string; files: { path: string }[] },
+  ];
+  packed = files.map((file) => file.path);
   project = await makeTempDir('consumer');
   await run('npm', ['init', '-y'], project);
   await run(
@@ -100,6 +108,15 @@ describe('the packed tarball installed into a fresh project', () => {
     const list = files.split('\n').filter((line) => line !== '');
     expect(list).toContain('./dist/faults/harness.d.ts');
     expect(list.filter((file) => /^\.\/test\/|\.test\.|(?<!\.d)\.ts$/.test(file))).toEqual([]);
+  });
+
+  it('ships the specification the reports cite: the WAL format, the crash model, the CLI', async () => {
+    expect(packed).toEqual(expect.arrayContaining(CONTRACT_FILES));
+    const installed = join(project, 'node_modules/walcheck');
+    for (const path of CONTRACT_FILES)
+      expect(await readFile(join(installed, path), 'utf8')).toBe(
+        await readFile(join(ROOT, path), 'utf8'),
+      );
   });
 
   it(

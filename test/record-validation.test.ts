@@ -1,4 +1,4 @@
-// Record validation (spec section 6), one named test per reason: records are encoded with
+// Record validation (src/wal/wal-format.md section 6), one named test per reason: records are encoded with
 // the engine's encoder, then damaged by byte surgery. Where the reason's check runs after
 // the checksum step, the CRC is recomputed so that only the intended check can fail.
 
@@ -110,7 +110,7 @@ describe('CRC-32C and the encoder', () => {
   });
 });
 
-describe('validation reasons (spec section 6), in check order', () => {
+describe('validation reasons (src/wal/wal-format.md section 6), in check order', () => {
   it('truncated-header: fewer than 24 bytes left', () => {
     const record = encode([put('k', 'v')]);
     expect(reasonOf(record.subarray(0, 23))).toBe('truncated-header');

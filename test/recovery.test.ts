@@ -1,4 +1,4 @@
-// Recovery modes (spec section 7) on three kinds of damage to a three-segment log written
+// Recovery modes (src/wal/wal-format.md section 7) on three kinds of damage to a three-segment log written
 // by the engine: a torn tail, corruption in an earlier segment, a missing segment. Open
 // failures name segment, offset and reason and change nothing; repairs set the damaged
 // bytes aside in quarantine/ and the log goes on; read-only opens only report.

@@ -1,4 +1,4 @@
-// The simulated filesystem (faults/disk/sim-fs.ts) against crash-model.md section 1: the volatile
+// The simulated filesystem (faults/disk/sim-fs.ts) against model/crash-model.md section 1: the volatile
 // view behaves like POSIX, every crash outcome leaves what the table says, directory entries
 // are durable only after syncDir (pessimistic), rename/unlink durability follows the inode,
 // injected failures (fsyncgate included), crash points, determinism and enumeration counts.

@@ -1,4 +1,4 @@
-// The golden vectors (test/vectors, written by an independent implementation of the spec):
+// The golden vectors (test/vectors, written by an independent implementation of src/wal/wal-format.md):
 // checking each gives exactly its expected.json, a read-only open recovers exactly its state
 // and touches no byte, and a writable open of the torn one cuts the tail into quarantine/.
 

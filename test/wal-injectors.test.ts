@@ -1,7 +1,7 @@
 // Byte-level injectors (faults/disk/wal-injectors.ts) on a hand-built two-record segment: the
 // walker finds every field, each injector changes exactly what it says (and returns a new
 // array), and with the CRC recomputed a flip reaches the validation step after the checksum
-// that wal-format.md section 6 names for it. A small validator here follows section 6 by hand.
+// that src/wal/wal-format.md section 6 names for it. A small validator here follows section 6 by hand.
 
 import { crc32c } from '@node-rs/crc32';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -70,7 +70,7 @@ const SEGMENT = new Uint8Array([...REC0, ...REC1]);
 
 type Verdict = 'clean' | `${number}:${string}`;
 
-/** wal-format.md section 6, checks in order; the first failure as "record:reason". */
+/** src/wal/wal-format.md section 6, checks in order; the first failure as "record:reason". */
 function validate(bytes: Uint8Array): Verdict {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let o = 0;
@@ -114,7 +114,7 @@ const rec0Field = (field: RecordField, bit: number, recrc: boolean): Injection =
 });
 
 describe('the hand-built segment and the walker', () => {
-  it('uses the CRC-32C of the spec and validates clean', () => {
+  it('uses the CRC-32C of src/wal/wal-format.md section 2 and validates clean', () => {
     expect(crc32c('123456789') >>> 0).toBe(0xe3069283);
     expect(validate(SEGMENT)).toBe('clean');
   });

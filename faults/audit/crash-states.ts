@@ -6,8 +6,8 @@
 //
 // Crash points: `applied` operations done (0..n). A write to an O_DSYNC/O_SYNC file is the
 // write followed by a datasync of that file, so it adds the point in between (`midWrite`:
-// the crash "during" the write that crash-model.md allows). A crash point has acknowledged
-// the batches whose ack operation is among the applied ones.
+// the crash "during" the write that model/crash-model.md section 1 allows). A crash point
+// has acknowledged the batches whose ack operation is among the applied ones.
 //
 // A state is named by a token `<cycle>:<applied>[w]:<kind>:<e|r><n>` (e: n-th enumerated
 // variant, r: n-th seeded draw), so the same run, seed and token always rebuild the same image.

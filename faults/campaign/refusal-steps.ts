@@ -9,7 +9,10 @@
 import type { Batch, BatchOp } from '../../src/batch.ts';
 import type { Scenario } from './scenario.ts';
 
-/** Encoded record size as wal-format.md section 4 lays it out: header, then per op its header, key and value. */
+/**
+ * Encoded record size as src/wal/wal-format.md sections 2-3 lay it out: header, then per op
+ * its header, key and value.
+ */
 const RECORD_HEADER_BYTES = 24;
 const LOGICAL_HEADER_BYTES = 9;
 

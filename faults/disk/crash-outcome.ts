@@ -1,4 +1,4 @@
-// What a crash leaves of the state that was not yet durable (crash-model.md section 1), as
+// What a crash leaves of the state that was not yet durable (model/crash-model.md section 1), as
 // plain JSON data so a failing scenario can be printed and replayed.
 //
 // Outcomes compose: a crash state is one choice for the file data (per file) together with a

@@ -3,9 +3,9 @@
 // checksum recomputed (valid to its CRC, wrong inside). Unlike bit rot these are not media
 // faults: they are the shapes a log takes when an older segment lost its tail or a writer
 // went wrong, and they put the first invalid record in a segment that is not the last as
-// often as in the last one, so that every row of the recovery-mode table (wal-format.md
-// section 7) is exercised and judged (model/check-recovery-mode.ts). The damaged record is
-// rule 6's j: batches from it on may be gone, the ones before it may not.
+// often as in the last one, so that every row of the recovery-mode table
+// (src/wal/wal-format.md section 7) is exercised and judged (model/check-recovery-mode.ts).
+// The damaged record is rule 6's j: batches from it on may be gone, the ones before it may not.
 
 import { type BitRot, decodeLog, type DecodedRecord, segmentFiles } from '../../model/oracle.ts';
 import { Rng } from '../base/rng.ts';

@@ -1,7 +1,7 @@
 // Power-loss emulation on a real directory tree (after LazyFS and RocksDB's
 // FaultInjectionTestFS): a FileSystem over node:fs that keeps everything not yet synced in
 // this process's memory, so that when the process is SIGKILLed the disk holds exactly what
-// a power cut would have left (crash-model.md section 1, pessimistic POSIX):
+// a power cut would have left (model/crash-model.md section 1, pessimistic POSIX):
 //
 //   file data    write/truncate are kept per file as pending ops; datasync writes them
 //                through to the disk file and fsyncs it

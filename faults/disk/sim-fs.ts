@@ -1,5 +1,5 @@
 // SimFs: an in-memory FileSystem (src/fs/types.ts) that models what a crash can leave
-// (crash-model.md section 1), injects operation failures (fault-plan.ts), records every
+// (model/crash-model.md section 1), injects operation failures (fault-plan.ts), records every
 // operation in a trace, and can die at a chosen operation.
 //
 // Store: plain Maps of Uint8Arrays (sim-nodes.ts), not memfs. memfs fits the speed budget

@@ -2,7 +2,7 @@
 // so they work on simulated and real files alike), a small record walker that finds fields by
 // structure, and a helper that applies an injection to a file through any FileSystem.
 //
-// Record (wal-format.md section 2), little-endian; CRC-32C over bytes [4, 24 + length):
+// Record (src/wal/wal-format.md section 2), little-endian; CRC-32C over bytes [4, 24 + length):
 //
 //   0       4     8    9     10        12        20     24
 //   +-------+-----+----+-----+---------+---------+------+-------------------+

@@ -74,12 +74,12 @@ export interface CrashTestDatabase {
 export interface CrashTestFeatures {
   /** open({ readOnly: true }) changes nothing on disk and fails on a missing directory. */
   readonly readOnly?: boolean;
-  /** open({ recovery }) honours the three recovery modes of wal-format.md section 8. */
+  /** open({ recovery }) honours the three recovery modes of src/wal/wal-format.md section 7. */
   readonly recoveryModes?: boolean;
   /** scan({ at }) and get(key, { at }) read at a snapshot sequence number (needs lastSeq). */
   readonly snapshots?: boolean;
   /**
-   * The engine writes walcheck's WAL (wal-format.md): rule 1 then decodes the durable log at
+   * The engine writes walcheck's WAL (src/wal/wal-format.md): rule 1 then decodes the durable log at
    * each acknowledgement, rule 8 checks quarantine/, bit rot can be aimed at its records.
    */
   readonly format?: 'walcheck-wal';

@@ -339,7 +339,7 @@ class Explorer {
           files.set(`${DB_DIR}/${name}`, damaged);
           // A flip that still leaves a valid record (a DELETE turned into a PUT of an empty
           // value, say) is another history, not damage any format can detect: judged are
-          // only the flips the spec's checks make invalid at this record.
+          // only the flips the checks of src/wal/wal-format.md section 6 make invalid at this record.
           const invalid = decodeLog(segmentFiles(files, DB_DIR)).firstInvalid;
           if (invalid === null || invalid.segment !== name || invalid.offset !== record.offset)
             continue;

@@ -21,7 +21,7 @@ export interface Mutant {
   readonly bug: string;
   /** One line: the class of real engine bug it mirrors. */
   readonly shipped: string;
-  /** The oracle rules (crash-model.md section 2) expected to catch it. */
+  /** The oracle rules (model/crash-model.md section 2) expected to catch it. */
   readonly rules: readonly RuleNumber[];
   readonly needs: MutantNeeds;
   readonly edits: readonly Edit[];

@@ -7,7 +7,7 @@
 //   tear       overwrite up to TEAR_BYTES_MAX bytes there with zeros or random bytes
 //   flip       flip 1 to 3 bits there
 //
-// Which batch the damage first touches decides what recovery may lose (crash-model rule 6):
+// Which batch the damage first touches decides what recovery may lose (rule 6 of model/crash-model.md):
 // for our WAL format it is the first valid record holding a changed byte (firstDamagedRecord
 // on the log decoded before the damage); for an engine of unknown format it is unknown.
 

@@ -298,7 +298,7 @@ function fail(
 function engineFailure(problem: string, stderr: string): string {
   const lines = stderrLines(stderr, 12);
   const tail = lines.length === 0 ? '(nothing on stderr)' : lines.map((l) => `    ${l}`).join('\n');
-  return `ENGINE FAILURE (not a crash-model rule): ${problem}\n  engine stderr:\n${tail}`;
+  return `ENGINE FAILURE (not a rule of model/crash-model.md): ${problem}\n  engine stderr:\n${tail}`;
 }
 
 export function reproCommand(options: RealOptions, kills: number): string {

@@ -52,7 +52,7 @@ export const HELP_OPTION: OptionSpec = {
   description: 'print this help and exit',
 };
 
-/** `--json`, as every testing command takes it (cli.md). */
+/** `--json`, as every testing command takes it (scripts/cli.md). */
 export const JSON_OPTION: OptionSpec = {
   type: 'boolean',
   description: 'print a JSON summary as the last line of stdout',

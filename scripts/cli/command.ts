@@ -1,17 +1,17 @@
-// What a walcheck command is, the exit statuses of cli.md, and defineCommand, which turns
+// What a walcheck command is, the exit statuses of scripts/cli.md, and defineCommand, which turns
 // a declared spec and a handler into a Command whose --help text is generated from the
 // same spec that checks the arguments (so the help lists exactly the options accepted).
 
 import { type ArgsSpec, HELP_OPTION, type OptionSpec, type ParsedArgs, parseArgv } from './args.ts';
 
-/** Exit statuses (cli.md): 1 and 2 mean what each command says (verify: torn-tail, corrupt). */
+/** Exit statuses (scripts/cli.md): 1 and 2 mean what each command says (verify: torn-tail, corrupt). */
 export const EXIT_OK = 0;
 export const EXIT_FOUND = 1;
 export const EXIT_CORRUPT = 2;
 export const EXIT_USAGE = 3;
-/** A bug in walcheck (cli.md): distinct from a usage error, with a request to report it. */
+/** A bug in walcheck (scripts/cli.md): distinct from a usage error, with a request to report it. */
 export const EXIT_INTERNAL = 4;
-/** An interrupted testing command (cli.md): 128 + the signal's number, as shells report it. */
+/** An interrupted testing command (scripts/cli.md): 128 + the signal's number, as shells report it. */
 export const EXIT_SIGINT = 130;
 export const EXIT_SIGTERM = 143;
 

@@ -1,4 +1,4 @@
-// What a failure that reached the top of `walcheck` prints, and its exit status (cli.md):
+// What a failure that reached the top of `walcheck` prints, and its exit status (scripts/cli.md):
 // a usage or I/O error is 3 with one line; anything unforeseen is a bug in walcheck, 4,
 // with the stack and how to report it, so a CI log tells the two apart.
 

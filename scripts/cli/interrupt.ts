@@ -1,4 +1,4 @@
-// SIGINT and SIGTERM for the testing commands (cli.md): the first signal aborts an
+// SIGINT and SIGTERM for the testing commands (scripts/cli.md): the first signal aborts an
 // AbortSignal the runners in faults/ watch (they stop starting work and return the summary
 // of what ran, marked interrupted); the command prints it and exits 130 (SIGINT) or 143
 // (SIGTERM). A second signal exits at once, with the same status.

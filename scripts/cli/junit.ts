@@ -16,7 +16,7 @@ export interface TestCase {
   skipped?: string;
 }
 
-/** The oracle's rules (crash-model.md section 2), one test case each. */
+/** The oracle's rules (model/crash-model.md section 2), one test case each. */
 export const RULES = (Object.keys(RULE_NAMES) as unknown as RuleNumber[]).map(
   Number,
 ) as RuleNumber[];

@@ -23,10 +23,11 @@ export const command = defineCommand(
     description: `
 The power-loss audit of any engine that speaks the protocol of 'walcheck load' and
 'walcheck scan'. Runs 'CMD load <dir>' under strace with a seeded workload, rebuilds every
-directory state a power cut may leave at every recorded file operation (crash-model.md:
-unsynced data and unsynced directory entries may be lost, kept as a prefix, torn by sector
-or reordered), runs 'CMD scan' on each distinct state and judges it: every batch
-acknowledged before the crash point survives, whole batches only, nothing never written.
+directory state a power cut may leave at every recorded file operation
+(model/crash-model.md section 1: unsynced data and unsynced directory entries may be lost,
+kept as a prefix, torn by sector or reordered), runs 'CMD scan' on each distinct state and
+judges it: every batch acknowledged before the crash point survives, whole batches only,
+nothing never written.
 On a sample of states, 'CMD load' must go on from the recovered sequence number. With
 --cycles N the next cycle starts from a chosen crash state, so recovery is traced and
 crashed too. A kill (walcheck real) keeps the page cache; this is the check of fsyncs.

@@ -29,7 +29,7 @@ before or after a chosen operation with a chosen outcome; in about a quarter of 
 an injected failure (write or fsync EIO/ENOSPC with Linux's fsync semantics, short write,
 EIO on open, rename, truncate or directory fsync; a failed open is retried in-process).
 Every acknowledgement is checked against the durable view and every recovery against the
-model (crash-model.md section 2), and nothing may leave quarantine/.
+model (model/crash-model.md section 2), and nothing may leave quarantine/.
 
 A violation is shrunk to a minimal scenario and reported with the rule, the operations
 around the crash, the expected and found states, and a token for 'walcheck repro'.

@@ -35,7 +35,7 @@ violation. A campaign's counterexample is shrunk by at most ${SHRINK_RUNS_MAX_DE
 The budgets count work, not time: a seed prints the same table on any machine.
 
 Prints a progress line per variant on stderr, then a table: variant, caught or not, the
-oracle rule (crash-model.md section 2), the harness, scenarios until caught, seconds
+oracle rule (model/crash-model.md section 2), the harness, scenarios until caught, seconds
 (measured only; campaign seconds include shrinking), the shrunk counterexample's batches,
 the bug and the repro token (replay: walcheck repro <token> --mutant <variant>, as each
 report prints).

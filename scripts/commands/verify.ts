@@ -1,4 +1,4 @@
-// walcheck verify <dir> [--json]: the status of a log (wal-format.md section 8), read-only.
+// walcheck verify <dir> [--json]: the status of a log (src/wal/wal-format.md section 8), read-only.
 
 import { readdir } from 'node:fs/promises';
 import { NodeFileSystem } from '../../src/fs/node-fs.ts';
@@ -77,7 +77,7 @@ async function nothingChecked(dir: string, scan: LogScan): Promise<string[]> {
 
 const IGNORED_SHOWN_MAX = 10;
 
-/** The cli.md object, fields in the documented order. */
+/** The scripts/cli.md object, fields in the documented order. */
 export function verifyJson(scan: LogScan): object {
   const invalid = scan.firstInvalid;
   return {

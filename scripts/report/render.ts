@@ -210,7 +210,7 @@ function vectors(data: ReportData): string[] {
   return [
     '## Golden vectors',
     '',
-    'Written by an independent implementation from the format spec (`test/vectors/`, byte-identical to `../shared/vectors`).',
+    'Written by an independent implementation from the format spec (`src/wal/wal-format.md`; `test/vectors/`, byte-identical to `../shared/vectors`).',
     '',
     '| vector | status | records | result |',
     '|---|---|---|---|',

@@ -12,7 +12,7 @@ export interface OpenOptions {
   fs?: FileSystem;
   /** Open without locking or changing anything on disk; writes are refused. */
   readOnly?: boolean;
-  /** What recovery does at the first invalid record (spec section 7). */
+  /** What recovery does at the first invalid record (src/wal/wal-format.md section 7). */
   recovery?: RecoveryMode;
   /** Rotate to a new segment once the active one would grow past this. */
   segmentBytesMax?: number;

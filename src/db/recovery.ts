@@ -1,4 +1,4 @@
-// Opening a log (spec section 7): replay every valid record into the memtable, stop at the
+// Opening a log (src/wal/wal-format.md section 7): replay every valid record into the memtable, stop at the
 // first invalid one, and act on it according to the recovery mode. A read-only recovery
 // plans the same actions but performs none of them.
 //
@@ -31,7 +31,7 @@ export type RecoveryAction =
 
 export interface RecoveryReport {
   mode: RecoveryMode;
-  /** The log's status before recovery acted (spec section 8). */
+  /** The log's status before recovery acted (src/wal/wal-format.md section 8). */
   status: LogStatus;
   records: number;
   lastSeq: number;

@@ -1,7 +1,7 @@
 // The writer lock of a database directory: a LOCK file naming its owner, taken and broken with
 // operations that are atomic on POSIX. The protocol runs over any filesystem's primitives
 // (LockSite), so the simulated filesystems run this very code on their modelled files, and a
-// crash can leave LOCK in any state the persistence model allows (crash-model.md section 1).
+// crash can leave LOCK in any state the persistence model allows (model/crash-model.md section 1).
 //
 //  - take:   write our owner line to a private temp file, then link() it to LOCK. link fails if
 //            LOCK exists, and in the page cache LOCK never exists without its whole line.

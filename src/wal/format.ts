@@ -1,4 +1,4 @@
-// WAL record layout (spec wal-format.md sections 2-3). All integers little-endian.
+// WAL record layout (src/wal/wal-format.md sections 2-3). All integers little-endian.
 //
 //  Record (one write batch):
 //  +---------+---------+------+-------+----------+-------------+---------+-------------+
@@ -45,7 +45,7 @@ export const RECORD_TYPE_BATCH = 1;
 export const LOGICAL_KIND_DELETE = 0;
 export const LOGICAL_KIND_PUT = 1;
 
-/** Why a record is invalid, in the order the checks run (spec section 6). */
+/** Why a record is invalid, in the order the checks run (src/wal/wal-format.md section 6). */
 export type InvalidReason =
   | 'truncated-header'
   | 'truncated-payload'

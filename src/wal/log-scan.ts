@@ -1,5 +1,5 @@
-// Walks a log directory's segments in order and their records in order (spec sections
-// 6-8), stopping at the first invalid record. Shared by verification, dump and recovery,
+// Walks a log directory's segments in order and their records in order (src/wal/wal-format.md
+// sections 6-8), stopping at the first invalid record. Shared by verification, dump and recovery,
 // so all three agree on where a log ends. Reads only; never changes the directory.
 
 import type { FileSystem } from '../fs/types.ts';
@@ -115,7 +115,7 @@ export async function scanLog(
     const segment: SegmentSummary = { name, number, bytes: bytes.length, records: 0 };
     segments.push(segment);
     if (number !== index + 1) {
-      // A gap before this segment (or a log not starting at 1): spec section 6.
+      // A gap before this segment (or a log not starting at 1): src/wal/wal-format.md section 6.
       firstInvalid = { segment: name, segmentIndex: index, offset: 0, reason: 'missing-segment' };
       continue;
     }

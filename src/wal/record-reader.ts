@@ -1,5 +1,5 @@
 // Validates one record in a segment buffer, in the order and with the reason names of
-// spec section 6. The first failing check names the outcome; nothing is allocated from
+// src/wal/wal-format.md section 6. The first failing check names the outcome; nothing is allocated from
 // an unvalidated length.
 
 import { crc32c } from '@node-rs/crc32';

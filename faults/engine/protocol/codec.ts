@@ -1,5 +1,5 @@
 // How keys and values appear on the command line and in JSON: lowercase hex by default,
-// UTF-8 text with --utf8 (cli.md). Both directions are strict: odd-length or non-hex
+// UTF-8 text with --utf8 (scripts/cli.md). Both directions are strict: odd-length or non-hex
 // input and bytes that are not valid UTF-8 are errors, never silently altered data.
 
 export class CodecError extends Error {

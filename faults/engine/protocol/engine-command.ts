@@ -17,7 +17,7 @@ import { splitCommand } from './engine-process.ts';
 export interface EngineCommand {
   readonly prefix: readonly string[];
   readonly cwd: string;
-  /** The engine writes our WAL segments (wal-format.md), so damage maps to a batch. */
+  /** The engine writes our WAL segments (src/wal/wal-format.md), so damage maps to a batch. */
   readonly walFormat: boolean;
 }
 
