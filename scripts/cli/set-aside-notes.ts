@@ -18,11 +18,14 @@ import {
  * segment, or a tail that does not begin with a record header whose length covers it. After
  * a writable open (report.applied) the bytes are read from quarantine/; after a read-only
  * one, which changes nothing, from the segment itself, and the lines say "would".
+ * `quietTail` leaves out an action that is one record's torn tail (what every crash leaves):
+ * scan's stderr then speaks only of what looks like more than a crash.
  */
 export async function setAsideNotes(
   command: string,
   dir: string,
   report: RecoveryReport,
+  { quietTail = false }: { quietTail?: boolean } = {},
 ): Promise<string[]> {
   const lines: string[] = [];
   const did = report.applied ? 'recovery set aside' : 'a writable open would set aside';
@@ -30,11 +33,12 @@ export async function setAsideNotes(
     const to = `${QUARANTINE_DIR}/${action.to}`;
     const from = action.kind === 'quarantine-tail' ? ` from offset ${action.offset}` : '';
     const where = report.applied ? ` to ${to}` : ` (the entries end before it)`;
-    lines.push(
-      `walcheck ${command}: ${did} ${action.bytes} bytes of ${action.segment}${from}${where}`,
-    );
-    if (action.kind === 'quarantine-tail' && isOneRecordTail(await tailOf(dir, report, action)))
+    const note = `walcheck ${command}: ${did} ${action.bytes} bytes of ${action.segment}${from}${where}`;
+    if (action.kind === 'quarantine-tail' && isOneRecordTail(await tailOf(dir, report, action))) {
+      if (!quietTail) lines.push(note);
       continue;
+    }
+    lines.push(note);
     const look = report.applied ? to : action.segment;
     lines.push(
       `walcheck ${command}: WARNING: that is more than the tail of one record; the log goes on after seq ${report.lastSeq}: if this was not expected, look at ${look}`,

@@ -21,9 +21,9 @@ quarantine) and prints its live entries in key order, one JSON object a line:
 
 If recovery under the mode refuses the log (strict: any invalid record; tolerate-tail:
 corruption before the last segment; point-in-time never refuses), nothing is printed,
-the reason goes to stderr and the exit status is 2. What a writable open would set aside
-(a torn tail, a segment past the damage) is said on stderr, with a warning when it is more
-than the tail of one record (e.g. a segment of random bytes): the entries stop there.
+the reason goes to stderr and the exit status is 2. When a writable open would set aside
+more than the torn tail of one record (e.g. a segment of random bytes), stderr says so with
+a warning: the entries stop there. One record's torn tail, what a crash leaves, is not said.
 
 Exit status: 0 printed, 2 recovery refused, 3 usage or I/O error.`,
     positionals: [{ name: 'dir', description: 'a database directory' }],
@@ -55,7 +55,7 @@ Exit status: 0 printed, 2 recovery refused, 3 usage or I/O error.`,
     const codec = codecFor(args.flag('utf8'));
     await requireDirectory(dir);
     const db = await openOrRefuse(dir, recovery);
-    for (const line of await setAsideNotes('scan', dir, db.recovery))
+    for (const line of await setAsideNotes('scan', dir, db.recovery, { quietTail: true }))
       process.stderr.write(`${line}\n`);
     const out = new LineWriter();
     try {
